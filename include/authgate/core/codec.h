@@ -1,0 +1,45 @@
+// URL, form and cookie codecs. Pure functions: values in, values out.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "authgate/core/errc.h"
+
+namespace authgate::core {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// Percent-encodes everything except RFC 3986 unreserved characters.
+std::string percentEncode(std::string_view s);
+Result<std::string> percentDecode(std::string_view s);
+
+// application/x-www-form-urlencoded (also used for URL query strings we build).
+std::string formEncode(const Params& params);
+// Strict: rejects bad percent-escapes. '+' decodes to a space. Empty pairs are skipped.
+Result<Params> formDecode(std::string_view body, size_t maxPairs = 256);
+// First value of `key`, if any.
+std::optional<std::string> findParam(const Params& params, std::string_view key);
+
+// Parses a Cookie request header (RFC 6265 s4.2.1) into name/value pairs. Values are
+// kept as sent (no decoding). Malformed pairs make the whole header invalid.
+Result<Params> parseCookieHeader(std::string_view header, size_t maxCookies = 64);
+
+struct SetCookie {
+  std::string name;
+  std::string value;
+  std::string path = "/";
+  std::optional<long long> maxAgeSeconds;  // negative/zero: delete
+  bool secure = false;
+  bool httpOnly = true;
+  std::string sameSite = "Lax";  // Lax, Strict or None
+};
+std::string formatSetCookie(const SetCookie& c);
+
+// HTML-escapes text for safe inclusion in element content and quoted attributes.
+std::string htmlEscape(std::string_view s);
+
+}  // namespace authgate::core
