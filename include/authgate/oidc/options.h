@@ -1,0 +1,46 @@
+// What the protocol steps need to know about this relying party. The gateway fills it
+// once from config::Config (oidc may not include config/) and shares it read-only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "authgate/core/secret.h"
+
+namespace authgate::oidc {
+
+enum class ClientAuthMethod { kClientSecretBasic, kClientSecretPost };
+enum class ResponseMode { kQuery, kFormPost };
+
+// "client_secret_basic" / "client_secret_post"; nullopt for anything else.
+std::optional<ClientAuthMethod> parseClientAuthMethod(std::string_view name);
+std::string_view clientAuthMethodName(ClientAuthMethod m);
+std::optional<ResponseMode> parseResponseMode(std::string_view name);
+std::string_view responseModeName(ResponseMode m);
+
+struct RelyingPartyOptions {
+  std::string issuer;  // exact, as the provider spells it (Auth0: trailing '/')
+  std::string client_id;
+  core::Secret client_secret;
+  ClientAuthMethod client_auth_method = ClientAuthMethod::kClientSecretBasic;
+  std::string redirect_uri;  // absolute callback URL registered at the provider
+  std::vector<std::string> scopes{"openid", "profile", "email", "offline_access"};
+  std::string audience;      // Auth0 API identifier (access token becomes a JWT)
+  std::string organization;  // Auth0 Organizations: org_... id or organization name
+  ResponseMode response_mode = ResponseMode::kQuery;
+  std::string prompt;                   // "", "login", "none", "consent" ...
+  std::optional<std::int64_t> max_age;  // seconds; sent and enforced when set
+  std::string connection;               // Auth0 connection name
+  std::string ui_locales;
+  std::map<std::string, std::string> extra_authorize_params;
+  std::vector<std::string> id_token_algs{"RS256"};
+  std::chrono::seconds clock_skew{60};
+  std::chrono::seconds transaction_ttl{600};  // issue 4: a login must finish in 10 minutes
+  std::size_t max_code_bytes = 2048;          // authorization codes are short; cap input
+};
+
+}  // namespace authgate::oidc

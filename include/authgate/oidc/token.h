@@ -1,0 +1,83 @@
+// Step 3: the token endpoint (RFC 6749 s4.1.3, s5.1, s5.2, s6; OIDC Core s3.1.3.3) and
+// revocation (RFC 7009). Requests are built as values for the HTTP client; responses are
+// parsed from (status, body). Nothing here ever puts a token or secret in an error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "authgate/core/clock.h"
+#include "authgate/core/secret.h"
+#include "authgate/oidc/authorize.h"
+#include "authgate/oidc/callback.h"
+#include "authgate/oidc/errc.h"
+#include "authgate/oidc/options.h"
+
+namespace authgate::oidc {
+
+// One POST to send. `authorization` and `body` carry credentials: never log them.
+struct TokenEndpointRequest {
+  std::string url;
+  std::string content_type = "application/x-www-form-urlencoded";
+  std::string accept = "application/json";
+  core::Secret authorization;  // "Basic ..." for client_secret_basic, else empty
+  core::Secret body;           // form-urlencoded
+};
+
+// RFC 6749 s2.3.1: client_id and secret are each form-urlencoded, joined by ':', then
+// base64 encoded. Returns the full header value "Basic <b64>".
+core::Secret basicAuthorization(std::string_view clientId, const core::Secret& secret);
+
+// grant_type=authorization_code, code, redirect_uri, code_verifier (RFC 7636 s4.5).
+TokenEndpointRequest buildCodeExchangeRequest(std::string_view tokenEndpoint,
+                                              const RelyingPartyOptions& rp,
+                                              const AuthorizationCode& code,
+                                              const LoginTransaction& txn);
+// grant_type=refresh_token (RFC 6749 s6). `scope` omitted: same as originally granted.
+TokenEndpointRequest buildRefreshRequest(std::string_view tokenEndpoint,
+                                         const RelyingPartyOptions& rp,
+                                         const core::Secret& refreshToken);
+// RFC 7009 s2.1: token + token_type_hint=refresh_token, client authenticated.
+TokenEndpointRequest buildRevocationRequest(std::string_view revocationEndpoint,
+                                            const RelyingPartyOptions& rp,
+                                            const core::Secret& refreshToken);
+
+enum class Grant { kAuthorizationCode, kRefreshToken };
+
+struct TokenSet {
+  core::Secret access_token;
+  core::Secret id_token;  // empty only for a refresh without a new one
+  std::optional<core::Secret> refresh_token;
+  std::string token_type;            // "Bearer" as sent
+  std::int64_t expires_in = 0;       // seconds
+  std::int64_t expires_at = 0;       // unix seconds, from the injected clock
+  std::optional<std::string> scope;  // granted scope when it differs (s5.1)
+};
+
+// An OAuth error response (RFC 6749 s5.2). Provider text, size-capped, control characters
+// removed. `error` is one of the registered codes or the provider's own.
+struct OAuthError {
+  std::string error;
+  std::string error_description;
+  int http_status = 0;
+};
+
+// Parses a token endpoint response.
+//  2xx:  JSON object (kBadTokenResponse), access_token (kMissingAccessToken), token_type
+//        Bearer case-insensitively (RFC 6749 s7.1, kBadTokenType), expires_in a positive
+//        integer (kBadExpiresIn), id_token for the code grant (OIDC Core s3.1.3.3,
+//        kMissingIdToken), refresh_token optional.
+//  errors: invalid_grant -> kInvalidGrant (Auth0 answers 403 for dead refresh tokens);
+//        429 or 5xx -> kTokenEndpointUnavailable (retry later, keep the session);
+//        other -> kTokenEndpointRejected.
+Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
+                                    const core::Clock& clock);
+// The error details of a non-2xx response, when the body is an OAuth error object.
+std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body);
+
+// RFC 7009 s2.2: 200 means revoked (or already invalid). 503 -> kTokenEndpointUnavailable.
+Result<void> checkRevocationResponse(int httpStatus, std::string_view body);
+
+}  // namespace authgate::oidc

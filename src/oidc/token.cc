@@ -1,0 +1,149 @@
+#include "authgate/oidc/token.h"
+
+#include "authgate/core/base64url.h"
+#include "authgate/core/codec.h"
+#include "oidc/json_util.h"
+
+namespace authgate::oidc {
+namespace {
+
+constexpr std::size_t kMaxErrorText = 256;
+
+std::string cleanText(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, kMaxErrorText)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
+  }
+  return out;
+}
+
+// Adds client authentication (RFC 6749 s2.3.1) to a request whose body params are given.
+TokenEndpointRequest withClientAuth(std::string_view url, const RelyingPartyOptions& rp,
+                                    core::Params params) {
+  TokenEndpointRequest req;
+  req.url = std::string(url);
+  if (rp.client_auth_method == ClientAuthMethod::kClientSecretBasic) {
+    req.authorization = basicAuthorization(rp.client_id, rp.client_secret);
+  } else {
+    params.emplace_back("client_id", rp.client_id);
+    params.emplace_back("client_secret", rp.client_secret.reveal());
+  }
+  req.body = core::Secret(core::formEncode(params));
+  return req;
+}
+
+bool isSuccess(int status) { return status >= 200 && status < 300; }
+
+}  // namespace
+
+core::Secret basicAuthorization(std::string_view clientId, const core::Secret& secret) {
+  // RFC 6749 s2.3.1: "The client identifier is encoded using the
+  // application/x-www-form-urlencoded encoding algorithm ... and the encoded value is used
+  // as the username; the client password is encoded using the same algorithm".
+  // percentEncode leaves only unreserved characters raw, which every server decodes back.
+  std::string userPass = core::percentEncode(clientId) + ":" + core::percentEncode(secret.reveal());
+  return core::Secret("Basic " + core::base64Encode(userPass));
+}
+
+TokenEndpointRequest buildCodeExchangeRequest(std::string_view tokenEndpoint,
+                                              const RelyingPartyOptions& rp,
+                                              const AuthorizationCode& code,
+                                              const LoginTransaction& txn) {
+  core::Params p{
+      {"grant_type", "authorization_code"},
+      {"code", code.code.reveal()},
+      // RFC 6749 s4.1.3: REQUIRED when it was in the authorization request; it was.
+      {"redirect_uri", txn.redirect_uri},
+      {"code_verifier", txn.code_verifier.reveal()},
+  };
+  return withClientAuth(tokenEndpoint, rp, std::move(p));
+}
+
+TokenEndpointRequest buildRefreshRequest(std::string_view tokenEndpoint,
+                                         const RelyingPartyOptions& rp,
+                                         const core::Secret& refreshToken) {
+  core::Params p{{"grant_type", "refresh_token"}, {"refresh_token", refreshToken.reveal()}};
+  return withClientAuth(tokenEndpoint, rp, std::move(p));
+}
+
+TokenEndpointRequest buildRevocationRequest(std::string_view revocationEndpoint,
+                                            const RelyingPartyOptions& rp,
+                                            const core::Secret& refreshToken) {
+  core::Params p{{"token", refreshToken.reveal()}, {"token_type_hint", "refresh_token"}};
+  return withClientAuth(revocationEndpoint, rp, std::move(p));
+}
+
+std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body) {
+  auto o = detail::parseObject(body);
+  if (!o) return std::nullopt;
+  auto error = detail::getString(*o, "error");
+  if (!error) return std::nullopt;
+  OAuthError e;
+  e.error = cleanText(*error);
+  e.error_description = cleanText(detail::getString(*o, "error_description").value_or(""));
+  e.http_status = httpStatus;
+  return e;
+}
+
+Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
+                                    const core::Clock& clock) {
+  if (!isSuccess(httpStatus)) {
+    auto e = parseOAuthError(httpStatus, body);
+    // RFC 6749 s5.2: invalid_grant = the code or refresh token is invalid, expired,
+    // revoked or reused. Auth0 sends it with 403 for refresh tokens, 400/401 elsewhere.
+    if (e && e->error == "invalid_grant") return Errc::kInvalidGrant;
+    if (httpStatus == 429 || httpStatus >= 500) return Errc::kTokenEndpointUnavailable;
+    return Errc::kTokenEndpointRejected;
+  }
+  auto o = detail::parseObject(body);
+  if (!o) return Errc::kBadTokenResponse;
+  // A 200 carrying an error object is still an error (some proxies rewrite statuses).
+  if (o->contains("error")) {
+    auto e = detail::getString(*o, "error");
+    if (e && *e == "invalid_grant") return Errc::kInvalidGrant;
+    return Errc::kTokenEndpointRejected;
+  }
+  auto access = detail::getString(*o, "access_token");
+  if (detail::hasNonString(*o, "access_token")) return Errc::kBadTokenResponse;
+  if (!access || access->empty()) return Errc::kMissingAccessToken;
+  // RFC 6749 s5.1 + s7.1: token_type is REQUIRED and case-insensitive; authgate only
+  // knows how to use Bearer tokens (RFC 6750).
+  auto type = detail::getString(*o, "token_type");
+  if (!type || !detail::iequals(*type, "Bearer")) return Errc::kBadTokenType;
+  // expires_in is RECOMMENDED in RFC 6749 but the product needs it to schedule refresh and
+  // Auth0 always sends it: require a positive integer.
+  auto expiresIn = detail::getInt(*o, "expires_in");
+  // The upper bound (10 years) only keeps expires_at arithmetic from overflowing.
+  if (!expiresIn || *expiresIn <= 0 || *expiresIn > 315'360'000) return Errc::kBadExpiresIn;
+  if (detail::hasNonString(*o, "id_token") || detail::hasNonString(*o, "refresh_token") ||
+      detail::hasNonString(*o, "scope")) {
+    return Errc::kBadTokenResponse;
+  }
+  auto idToken = detail::getString(*o, "id_token");
+  // OIDC Core s3.1.3.3: the code exchange of an OpenID request MUST return an ID token.
+  // A refresh MAY (s12.2), so it is optional there.
+  if (grant == Grant::kAuthorizationCode && (!idToken || idToken->empty())) {
+    return Errc::kMissingIdToken;
+  }
+  TokenSet t;
+  t.access_token = core::Secret(std::move(*access));
+  if (idToken) t.id_token = core::Secret(std::move(*idToken));
+  if (auto rt = detail::getString(*o, "refresh_token"); rt && !rt->empty()) {
+    t.refresh_token = core::Secret(std::move(*rt));
+  }
+  t.token_type = std::move(*type);
+  t.expires_in = *expiresIn;
+  t.expires_at = clock.unixSeconds() + *expiresIn;
+  t.scope = detail::getString(*o, "scope");
+  return t;
+}
+
+Result<void> checkRevocationResponse(int httpStatus, std::string_view /*body*/) {
+  // RFC 7009 s2.2: 200 whether or not the token was still valid.
+  if (httpStatus == 200) return {};
+  if (httpStatus == 429 || httpStatus >= 500) return Errc::kTokenEndpointUnavailable;
+  return Errc::kTokenEndpointRejected;
+}
+
+}  // namespace authgate::oidc
