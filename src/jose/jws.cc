@@ -1,0 +1,328 @@
+#include "authgate/jose/jws.h"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rsa.h>
+
+#include <array>
+#include <cctype>
+#include <memory>
+
+#include "authgate/core/base64url.h"
+#include "authgate/jose/errc.h"
+#include "authgate/jose/json.h"
+
+namespace authgate::jose {
+namespace {
+
+struct AlgInfo {
+  Alg alg;
+  std::string_view name;
+};
+constexpr std::array<AlgInfo, 13> kAlgs{{
+    {Alg::kRS256, "RS256"},
+    {Alg::kRS384, "RS384"},
+    {Alg::kRS512, "RS512"},
+    {Alg::kPS256, "PS256"},
+    {Alg::kPS384, "PS384"},
+    {Alg::kPS512, "PS512"},
+    {Alg::kES256, "ES256"},
+    {Alg::kES384, "ES384"},
+    {Alg::kES512, "ES512"},
+    {Alg::kEdDSA, "EdDSA"},
+    {Alg::kHS256, "HS256"},
+    {Alg::kHS384, "HS384"},
+    {Alg::kHS512, "HS512"},
+}};
+
+const EVP_MD* digestOf(Alg alg) {
+  switch (alg) {
+    case Alg::kRS256:
+    case Alg::kPS256:
+    case Alg::kES256:
+    case Alg::kHS256:
+      return EVP_sha256();
+    case Alg::kRS384:
+    case Alg::kPS384:
+    case Alg::kES384:
+    case Alg::kHS384:
+      return EVP_sha384();
+    case Alg::kRS512:
+    case Alg::kPS512:
+    case Alg::kES512:
+    case Alg::kHS512:
+      return EVP_sha512();
+    case Alg::kEdDSA:
+      return nullptr;  // Ed25519 hashes internally (RFC 8032)
+  }
+  return nullptr;
+}
+
+bool isRsaPkcs1(Alg a) { return a == Alg::kRS256 || a == Alg::kRS384 || a == Alg::kRS512; }
+bool isRsaPss(Alg a) { return a == Alg::kPS256 || a == Alg::kPS384 || a == Alg::kPS512; }
+bool isEcdsa(Alg a) { return a == Alg::kES256 || a == Alg::kES384 || a == Alg::kES512; }
+
+// RFC 7518 s3.4: the curve each ES alg is bound to, and its coordinate size.
+std::string_view curveOf(Alg a) {
+  switch (a) {
+    case Alg::kES256:
+      return "P-256";
+    case Alg::kES384:
+      return "P-384";
+    case Alg::kES512:
+      return "P-521";
+    default:
+      return "";
+  }
+}
+size_t coordinateBytes(Alg a) {
+  switch (a) {
+    case Alg::kES256:
+      return 32;
+    case Alg::kES384:
+      return 48;
+    case Alg::kES512:
+      return 66;
+    default:
+      return 0;
+  }
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct EcdsaSigFree {
+  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
+};
+
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Raw R||S (RFC 7518 s3.4) -> DER ECDSA-Sig-Value, which EVP expects.
+Result<std::string> ecdsaRawToDer(std::string_view raw) {
+  size_t half = raw.size() / 2;
+  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(bytes(raw), static_cast<int>(half), nullptr);
+  BIGNUM* s = BN_bin2bn(bytes(raw.substr(half)), static_cast<int>(half), nullptr);
+  if (!sig || !r || !s) {
+    BN_free(r);
+    BN_free(s);
+    return Errc::kCryptoFailure;
+  }
+  ECDSA_SIG_set0(sig.get(), r, s);  // takes ownership of r and s
+  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (len <= 0) return Errc::kCryptoFailure;
+  std::string der(static_cast<size_t>(len), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(der.data());
+  if (i2d_ECDSA_SIG(sig.get(), &p) != len) return Errc::kCryptoFailure;
+  return der;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::optional<Alg> algFromName(std::string_view name) {
+  for (const auto& a : kAlgs) {
+    if (a.name == name) return a.alg;
+  }
+  return std::nullopt;
+}
+
+std::string_view algName(Alg alg) {
+  for (const auto& a : kAlgs) {
+    if (a.alg == alg) return a.name;
+  }
+  return "unknown";
+}
+
+bool isHmacAlg(Alg a) { return a == Alg::kHS256 || a == Alg::kHS384 || a == Alg::kHS512; }
+
+Result<CompactJws> parseCompactJws(std::string_view token, const JwsLimits& limits) {
+  if (token.size() > limits.maxTokenBytes) return Errc::kTokenTooLarge;
+  size_t d1 = token.find('.');
+  if (d1 == std::string_view::npos) return Errc::kMalformedToken;
+  size_t d2 = token.find('.', d1 + 1);
+  if (d2 == std::string_view::npos) return Errc::kMalformedToken;
+  // Exactly three parts: a JWE (five parts) or anything else is not a JWS.
+  if (token.find('.', d2 + 1) != std::string_view::npos) return Errc::kMalformedToken;
+  std::string_view encHeader = token.substr(0, d1);
+  std::string_view encPayload = token.substr(d1 + 1, d2 - d1 - 1);
+  std::string_view encSig = token.substr(d2 + 1);
+  if (encHeader.empty()) return Errc::kMalformedToken;
+  if (encHeader.size() > (limits.maxHeaderBytes * 4 + 2) / 3) return Errc::kHeaderTooLarge;
+
+  auto headerJson = core::base64urlDecode(encHeader);
+  if (!headerJson) return Errc::kBadBase64url;
+  // Validate the other two segments' alphabet now so "invalid base64url" is reported
+  // as such whatever the signature check would say.
+  if (!core::base64urlDecode(encPayload)) return Errc::kBadBase64url;
+  auto sig = core::base64urlDecode(encSig);
+  if (!sig) return Errc::kBadBase64url;
+
+  auto header = parseStrictJsonObject(*headerJson, JsonLimits{limits.maxHeaderBytes, 8});
+  if (!header) return header.error();
+
+  CompactJws jws;
+  jws.header = std::move(*header);
+  auto algIt = jws.header.find("alg");
+  if (algIt == jws.header.end() || !algIt->value().is_string()) return Errc::kMissingAlg;
+  jws.algName = std::string(algIt->value().get_string());
+  jws.alg = algFromName(jws.algName);
+  if (auto kidIt = jws.header.find("kid"); kidIt != jws.header.end()) {
+    if (!kidIt->value().is_string()) return Errc::kMalformedToken;
+    jws.kid = std::string(kidIt->value().get_string());
+  }
+  jws.signingInput = token.substr(0, d2);
+  jws.encodedPayload = encPayload;
+  jws.signature = std::move(*sig);
+  return jws;
+}
+
+Result<std::string> decodePayload(const CompactJws& jws, const JwsLimits& limits) {
+  if (jws.encodedPayload.size() > (limits.maxPayloadBytes * 4 + 2) / 3)
+    return Errc::kClaimsTooLarge;
+  auto p = core::base64urlDecode(jws.encodedPayload);
+  if (!p) return Errc::kBadBase64url;
+  return std::move(*p);
+}
+
+Result<Alg> checkAlg(const CompactJws& jws, const std::vector<Alg>& allowed) {
+  // RFC 8725 s3.1 / RFC 7518 s3.6: unsecured JWSs are never acceptable here.
+  if (lower(jws.algName) == "none") return Errc::kAlgNone;
+  if (!jws.alg) return Errc::kUnsupportedAlg;
+  for (Alg a : allowed) {
+    if (a == *jws.alg) return a;
+  }
+  return Errc::kAlgNotAllowed;
+}
+
+error_code checkCrit(const boost::json::object& header,
+                     const std::vector<std::string>& understood) {
+  auto it = header.find("crit");
+  if (it == header.end()) return {};
+  // RFC 7515 s4.1.11: a non-empty array of names; anything else is malformed.
+  if (!it->value().is_array() || it->value().get_array().empty()) return Errc::kCritUnsupported;
+  for (const auto& name : it->value().get_array()) {
+    if (!name.is_string()) return Errc::kCritUnsupported;
+    bool known = false;
+    for (const auto& u : understood) {
+      if (name.get_string() == u) known = true;
+    }
+    if (!known) return Errc::kCritUnsupported;
+  }
+  return {};
+}
+
+error_code checkKeyFitsAlg(const Jwk& key, Alg alg) {
+  if (isHmacAlg(alg)) return Errc::kKeyAlgMismatch;  // a public key is never an HMAC secret
+  if (!key.alg.empty() && key.alg != algName(alg)) return Errc::kKeyAlgMismatch;
+  if (!key.use.empty() && key.use != "sig") return Errc::kKeyAlgMismatch;
+  if (isRsaPkcs1(alg) || isRsaPss(alg)) {
+    return key.type == KeyType::kRsa ? error_code{} : make_error_code(Errc::kKeyAlgMismatch);
+  }
+  if (isEcdsa(alg)) {
+    return key.type == KeyType::kEc && key.crv == curveOf(alg)
+               ? error_code{}
+               : make_error_code(Errc::kKeyAlgMismatch);
+  }
+  if (alg == Alg::kEdDSA) {
+    return key.type == KeyType::kOkp && key.crv == "Ed25519"
+               ? error_code{}
+               : make_error_code(Errc::kKeyAlgMismatch);
+  }
+  return Errc::kKeyAlgMismatch;
+}
+
+error_code verifyAsymmetric(const CompactJws& jws, Alg alg, const Jwk& key) {
+  if (auto ec = checkKeyFitsAlg(key, alg)) return ec;
+  if (!key.pkey) return Errc::kCryptoFailure;
+  std::string_view sig = jws.signature;
+  std::string der;
+  if (isEcdsa(alg)) {
+    if (sig.size() != 2 * coordinateBytes(alg)) return Errc::kBadSignatureLength;
+    auto d = ecdsaRawToDer(sig);
+    if (!d) return d.error();
+    der = std::move(*d);
+    sig = der;
+  } else if (alg == Alg::kEdDSA) {
+    if (sig.size() != 64) return Errc::kBadSignatureLength;
+  } else if (sig.size() != static_cast<size_t>(EVP_PKEY_get_size(key.pkey.get()))) {
+    // RSA: the signature is exactly k octets (RFC 8017 s8.2.2 step 1).
+    return Errc::kBadSignatureLength;
+  }
+
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx) return Errc::kCryptoFailure;
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (EVP_DigestVerifyInit(ctx.get(), &pctx, digestOf(alg), nullptr, key.pkey.get()) != 1) {
+    return Errc::kCryptoFailure;
+  }
+  if (isRsaPss(alg)) {
+    // RFC 7518 s3.5: MGF1 with the same hash, salt as long as the hash output.
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, digestOf(alg)) != 1) {
+      return Errc::kCryptoFailure;
+    }
+  }
+  int rc = EVP_DigestVerify(ctx.get(), bytes(sig), sig.size(), bytes(jws.signingInput),
+                            jws.signingInput.size());
+  if (rc == 1) return {};
+  return Errc::kBadSignature;
+}
+
+error_code verifyHmac(const CompactJws& jws, Alg alg, std::string_view secret) {
+  if (!isHmacAlg(alg)) return Errc::kKeyAlgMismatch;
+  const EVP_MD* md = digestOf(alg);
+  size_t mdLen = static_cast<size_t>(EVP_MD_get_size(md));
+  if (secret.empty()) return Errc::kNoSharedSecret;
+  if (secret.size() < mdLen) return Errc::kSharedSecretTooShort;
+  if (jws.signature.size() != mdLen) return Errc::kBadSignatureLength;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int macLen = 0;
+  if (HMAC(md, secret.data(), static_cast<int>(secret.size()), bytes(jws.signingInput),
+           jws.signingInput.size(), mac, &macLen) == nullptr ||
+      macLen != mdLen) {
+    return Errc::kCryptoFailure;
+  }
+  if (CRYPTO_memcmp(mac, jws.signature.data(), mdLen) != 0) return Errc::kBadSignature;
+  return {};
+}
+
+error_code verifyWithKeyStore(const CompactJws& jws, Alg alg, const KeyStore& keys,
+                              std::string* usedKid) {
+  if (isHmacAlg(alg)) return Errc::kKeyAlgMismatch;  // HMAC never uses a JWKS key
+  std::vector<const Jwk*> candidates;
+  bool kidMatched = false;
+  if (!jws.kid.empty()) {
+    candidates = keys.withKid(jws.kid);
+    kidMatched = !candidates.empty();
+    if (candidates.empty()) candidates = keys.withoutKid();
+    if (candidates.empty()) return Errc::kUnknownKid;
+  } else {
+    for (const auto& k : keys.keys()) candidates.push_back(&k);
+  }
+  error_code last =
+      kidMatched ? make_error_code(Errc::kKeyAlgMismatch) : make_error_code(Errc::kNoMatchingKey);
+  for (const Jwk* key : candidates) {
+    if (checkKeyFitsAlg(*key, alg)) continue;
+    error_code ec = verifyAsymmetric(jws, alg, *key);
+    if (!ec) {
+      if (usedKid != nullptr) *usedKid = key->kid;
+      return {};
+    }
+    last = ec;
+  }
+  return last;
+}
+
+}  // namespace authgate::jose
