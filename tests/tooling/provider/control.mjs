@@ -90,6 +90,16 @@ export function installControl(provider, state) {
     }
   }
 
+  // at_hash: left half of SHA-256 of the access token (OIDC Core s3.1.3.6).
+  async function withAtHash(idToken, accessToken) {
+    const [h, p] = idToken.split('.');
+    const payload = unb64(p);
+    if (payload.at_hash) return idToken;
+    const digest = crypto.createHash('sha256').update(accessToken).digest();
+    payload.at_hash = digest.subarray(0, digest.length / 2).toString('base64url');
+    return sign(unb64(h), payload, 'provider');
+  }
+
   const takeRule = (rules, grantType) => {
     const rule = rules.find((r) => r.remaining > 0 && (!r.grantType || r.grantType === grantType));
     if (rule) rule.remaining -= 1;
@@ -138,6 +148,9 @@ export function installControl(provider, state) {
       stats.token.errors[error] = (stats.token.errors[error] ?? 0) + 1;
       if (error === 'invalid_grant' && ctx.status === 400) ctx.status = config.invalidGrantStatus;
       return;
+    }
+    if (ctx.status === 200 && ctx.body?.id_token && ctx.body.access_token && config.atHash) {
+      ctx.body = { ...ctx.body, id_token: await withAtHash(ctx.body.id_token, ctx.body.access_token) };
     }
     if (ctx.status === 200 && ctx.body?.id_token) {
       const rule = takeRule(forgeRules, grantType || 'authorization_code');
@@ -367,9 +380,18 @@ export function installControl(provider, state) {
         stats.authorize += 1;
         stats.authorizeRequests = [...stats.authorizeRequests, { ...ctx.query }].slice(-50);
         // Auth0's `audience` is RFC 8707's `resource`.
-        if (ctx.query.audience && !ctx.query.resource) {
-          ctx.query = { ...ctx.query, resource: ctx.query.audience };
+        const q = { ...ctx.query };
+        if (q.audience && !q.resource) q.resource = q.audience;
+        // Auth0 issues a refresh token for offline_access without prompt=consent;
+        // oidc-provider follows OIDC Core s11 and drops the scope unless consent is
+        // prompted. Consent is automatic here, so ask for it (not with prompt=none,
+        // which must stand alone).
+        const prompts = String(q.prompt ?? '').split(' ').filter(Boolean);
+        if (String(q.scope ?? '').split(' ').includes('offline_access')
+          && !prompts.includes('none') && !prompts.includes('consent')) {
+          q.prompt = [...prompts, 'consent'].join(' ');
         }
+        ctx.query = q;
         return next();
       }
       case '/oauth/token':

@@ -57,7 +57,7 @@ async function autoConsent(ctx, provider, state, details) {
   }
   const grantId = await grant.save();
   if (params.organization) state.orgByGrant.set(grantId, params.organization);
-  await finish(ctx, provider, details.grantId ? {} : { consent: { grantId } });
+  await finish(ctx, provider, { consent: { grantId } });
 }
 
 export function installInteractions(provider, state) {

@@ -44,6 +44,9 @@ export const DEFAULTS = Object.freeze({
   // Auth0 answers a bad/reused refresh token or code with 403 invalid_grant.
   invalidGrantStatus: 403,
   namespace: 'https://authgate.test/',
+  // Add at_hash to ID tokens from the token endpoint (OIDC Core s3.1.3.6 makes it
+  // optional in the code flow; Auth0 sends it), so relying parties exercise the check.
+  atHash: true,
 });
 
 // Auth0's paths (shared/reference/auth0.md "Endpoints").
@@ -193,6 +196,13 @@ export async function createProvider(userConfig = {}) {
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     clockTolerance: 5,
+    // oidc-provider refuses special-use addresses (SSRF protection); here the
+    // back-channel logout receivers are the tests' own loopback servers, and
+    // nothing else may be reached.
+    fetch: (url, { dispatcher, ...options }) => {
+      if (!isLoopbackHttp(String(url))) return Promise.reject(new Error(`test provider only calls loopback URLs: ${url}`));
+      return globalThis.fetch(url, options);
+    },
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
@@ -239,9 +249,14 @@ export async function createProvider(userConfig = {}) {
         // Auth0's JWT access tokens: aud is [api, issuer/userinfo] when openid was
         // requested, azp names the client, permissions carry RBAC grants, and the
         // default profile's typ is "JWT" (RFC 9068 profile: "at+jwt").
-        jwt: async (_ctx, token, jwt) => {
+        jwt: async (ctx, token, jwt) => {
           const api = apis.get(jwt.payload.aud);
-          const scopes = new Set(String(token.scope ?? '').split(' '));
+          // The token's own scope holds only the API's scopes; Auth0's scope claim
+          // also lists the OIDC scopes of the grant.
+          const source = ctx?.oidc?.entities?.AuthorizationCode ?? ctx?.oidc?.entities?.RefreshToken;
+          const scopes = new Set([...String(source?.scope ?? '').split(' '), ...String(token.scope ?? '').split(' ')]
+            .filter((s) => s && s !== 'offline_access'));
+          jwt.payload.scope = [...scopes].join(' ');
           if (scopes.has('openid')) jwt.payload.aud = [jwt.payload.aud, `${issuer}userinfo`];
           jwt.payload.azp = token.clientId;
           const user = users.bySub.get(token.accountId);
