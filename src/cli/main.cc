@@ -1,6 +1,99 @@
-#include <cstdio>
+// authgate: the gateway binary and operator CLI (CONTRACT.md "Command line").
+#include <CLI/CLI.hpp>
 
-int main() {
-  std::puts("authgate");
-  return 0;
+#include <exception>
+#include <functional>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+using namespace authgate::cli;
+
+int run(int argc, char** argv) {
+  CLI::App app{"authgate: OpenID Connect authentication gateway"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  std::function<int()> command;
+
+  // Every command reads the same settings as the server: -c FILE and the environment.
+  auto withConfig = [&](CLI::App* sub) {
+    sub->add_option("-c,--config", common.config_file,
+                    "settings file (default ./authgate.yaml when present, else defaults + "
+                    "environment)");
+    return sub;
+  };
+
+  auto* serve = withConfig(app.add_subcommand("serve", "run the gateway"));
+  serve->callback([&] { command = [&] { return runServe(common); }; });
+
+  bool print = false;
+  auto* check = withConfig(
+      app.add_subcommand("check-config", "validate settings; report each problem as key: reason"));
+  check->add_flag("--print", print, "print the settings (secrets redacted)");
+  check->callback([&] { command = [&] { return runCheckConfig(common, print); }; });
+
+  auto* version = withConfig(app.add_subcommand("version", "version and build information"));
+  version->callback([&] { command = [] { return runVersion(); }; });
+
+  std::string issuer;
+  auto* discover = withConfig(
+      app.add_subcommand("discover", "print the provider's metadata and what authgate will use"));
+  discover->add_option("ISSUER", issuer, "issuer URL")->required();
+  discover->callback([&] { command = [&] { return runDiscover(common, issuer); }; });
+
+  auto* sessions = app.add_subcommand("sessions", "list or revoke login sessions");
+  sessions->require_subcommand(1);
+  SessionsListOptions list;
+  auto* sessionsList = withConfig(sessions->add_subcommand("list", "sessions in the store"));
+  sessionsList->add_option("--user", list.user, "only this user's (email or sub)");
+  sessionsList->add_flag("--json", list.json, "JSON output");
+  sessionsList->callback([&] { command = [&] { return runSessionsList(common, list); }; });
+  SessionsRevokeOptions revoke;
+  auto* sessionsRevoke = withConfig(sessions->add_subcommand("revoke", "revoke sessions"));
+  auto* revokeId = sessionsRevoke->add_option("ID", revoke.id, "session id");
+  auto* revokeUser = sessionsRevoke->add_option("--user", revoke.user, "all of a user's sessions");
+  auto* revokeAll = sessionsRevoke->add_flag("--all", revoke.all, "every session");
+  revokeId->excludes(revokeUser)->excludes(revokeAll);
+  revokeUser->excludes(revokeAll);
+  sessionsRevoke->callback([&] {
+    command = [&] {
+      if (revoke.id.empty() && revoke.user.empty() && !revoke.all) {
+        std::cerr << "authgate sessions revoke: give ID, --user U or --all\n";
+        return kExitProblems;
+      }
+      return runSessionsRevoke(common, revoke);
+    };
+  });
+
+  auto* token = app.add_subcommand("token", "token tools");
+  token->require_subcommand(1);
+  TokenVerifyOptions verify;
+  auto* tokenVerify =
+      withConfig(token->add_subcommand("verify", "verify a JWT against the provider's JWKS"));
+  tokenVerify->add_option("TOKEN", verify.token, "the JWT")->required();
+  tokenVerify->add_option("--audience", verify.audience, "expected audience");
+  tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return command ? command() : kExitProblems;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Config loading may throw internally; nothing escapes main.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "authgate: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "authgate: unexpected error\n";
+  }
+  return kExitProblems;
 }

@@ -16,40 +16,43 @@ namespace authgate::config {
 using Duration = std::chrono::seconds;
 
 struct ServerSettings {
-  std::string listen = "127.0.0.1:4180";  // host:port; port 0 picks a free port
-  std::string public_url;                 // external base URL, e.g. https://app.example.com
+  std::string listen = "127.0.0.1:4180";     // host:port; port 0 picks a free port
+  std::string public_url;                    // external base URL, e.g. https://app.example.com
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-* are believed
   std::vector<std::string> allowed_redirect_origins;  // extra origins for return_to
   std::string path_prefix = "/auth";
-  int threads = 0;                         // 0: one per core
+  int threads = 0;  // 0: one per core
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  Duration read_timeout{30};               // whole request must arrive within this (408)
-  Duration idle_timeout{60};               // keep-alive connection idle limit
-  Duration shutdown_grace{30};             // drain limit on SIGTERM/SIGINT
+  Duration read_timeout{30};    // whole request must arrive within this (408)
+  Duration idle_timeout{60};    // keep-alive connection idle limit
+  Duration shutdown_grace{30};  // drain limit on SIGTERM/SIGINT
   std::string log_level = "info";
 };
 
 struct ProviderSettings {
-  std::string issuer;                      // exact, Auth0's ends with '/'
-  std::string discovery_url;               // default issuer + .well-known/openid-configuration
+  std::string type;           // informational: auth0, okta, custom-oidc, ...; "" = detect
+  std::string issuer;         // exact, Auth0's ends with '/'
+  std::string discovery_url;  // default issuer + .well-known/openid-configuration
   std::string client_id;
   core::Secret client_secret;
+  std::string client_secret_file;                          // read at load time into client_secret
   std::string client_auth_method = "client_secret_basic";  // or client_secret_post
   std::vector<std::string> scopes{"openid", "profile", "email", "offline_access"};
   std::string audience;
   std::string organization;
-  std::string callback_url;                // default public_url + path_prefix + /callback
-  std::string response_mode = "query";     // or form_post
+  std::string callback_url;             // default public_url + path_prefix + /callback
+  std::string response_mode = "query";  // or form_post
   std::string prompt;
-  std::int64_t max_age = -1;               // seconds; -1: not sent
+  std::int64_t max_age = -1;  // seconds; -1: not sent
   Duration clock_skew{60};
   std::vector<std::string> id_token_algs{"RS256"};
   std::map<std::string, std::string> extra_authorize_params;
-  std::vector<std::string> jwks_urls;      // extra JWKS URLs (OpenMetadata PUBLIC_KEYS)
+  std::vector<std::string> jwks_urls;  // extra JWKS URLs (OpenMetadata PUBLIC_KEYS)
+  std::string tenant;                  // informational (OpenMetadata OIDC_TENANT)
   bool use_pkce = true;
   bool fetch_userinfo = false;
-  std::string ca_file;                     // custom CA bundle for the provider's TLS
+  std::string ca_file;  // custom CA bundle for the provider's TLS
   Duration connect_timeout{3};
   Duration http_timeout{10};
 };
@@ -59,14 +62,14 @@ struct SessionSettings {
   std::string cookie_name = "authgate";
   Duration idle_timeout{24 * 3600};
   Duration absolute_timeout{7 * 24 * 3600};
-  int max_per_user = 0;                     // 0: unlimited
-  std::string encryption_key_file;          // one base64url 32-byte key per line, newest first
+  int max_per_user = 0;                       // 0: unlimited
+  std::string encryption_key_file;            // one base64url 32-byte key per line, newest first
   std::vector<core::Secret> encryption_keys;  // inline keys, newest first
   Duration refresh_before_expiry{60};
 };
 
 struct LogoutSettings {
-  std::string idp_logout = "auto";          // auto | auth0 | oidc | none
+  std::string idp_logout = "auto";  // auto | auth0 | oidc | none
   std::string post_logout_redirect_url = "/";
 };
 
@@ -75,6 +78,10 @@ struct AccessSettings {
   std::vector<std::string> allowed_emails;
   bool require_email_verified = false;
   std::vector<std::string> admin_emails;
+  // User names (OpenMetadata AUTHORIZER_ADMIN_PRINCIPALS) that are admins; a user's name
+  // is the first present jwt_principal_claims claim, the part before '@', lower-cased.
+  std::vector<std::string> admin_principals;
+  std::vector<std::string> jwt_principal_claims{"email", "preferred_username", "sub"};
   // claim name -> accepted values (any one must be present; arrays match by member)
   std::map<std::string, std::vector<std::string>> required_claims;
 };

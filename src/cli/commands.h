@@ -1,0 +1,68 @@
+// The `authgate` subcommands (CONTRACT.md "Command line"). Each returns the process
+// exit code; main() only parses arguments and catches what escapes.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "config/environment.h"
+#include "config/load.h"
+
+namespace authgate::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitProblems = 1;      // bad settings, invalid token, failed check
+inline constexpr int kExitNotAvailable = 2;  // command not built yet
+
+// Options every command takes.
+struct CommonOptions {
+  std::string config_file;  // -c FILE; "" = ./authgate.yaml when present, else defaults + env
+};
+
+// The settings an operator's command sees: the same file and environment as the server.
+config::LoadResult loadSettings(const CommonOptions& options, const config::Environment& env);
+
+// Each problem as one `key: reason` line.
+void printProblems(const std::vector<config::Problem>& problems, std::ostream& out);
+
+// authgate serve: run the gateway until SIGTERM/SIGINT. 1 when settings have problems.
+int runServe(const CommonOptions& options);
+
+// authgate check-config [--print]: offline checks for now (discovery and JWKS fetch
+// come with the provider client). --print shows the settings with secrets redacted.
+int runCheckConfig(const CommonOptions& options, bool print);
+
+// authgate version
+int runVersion();
+std::string versionText();
+
+// authgate discover ISSUER (not available yet).
+int runDiscover(const CommonOptions& options, const std::string& issuer);
+
+// authgate sessions list [--user U] [--json] (not available yet).
+struct SessionsListOptions {
+  std::string user;
+  bool json = false;
+};
+int runSessionsList(const CommonOptions& options, const SessionsListOptions& list);
+
+// authgate sessions revoke ID | --user U | --all (not available yet).
+struct SessionsRevokeOptions {
+  std::string id;
+  std::string user;
+  bool all = false;
+};
+int runSessionsRevoke(const CommonOptions& options, const SessionsRevokeOptions& revoke);
+
+// authgate token verify TOKEN [--audience A] (not available yet).
+struct TokenVerifyOptions {
+  std::string token;
+  std::string audience;
+};
+int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verify);
+
+// Stubs print "<command>: not available yet" and return kExitNotAvailable.
+int notAvailable(const std::string& command);
+
+}  // namespace authgate::cli

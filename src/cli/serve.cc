@@ -1,0 +1,18 @@
+#include <iostream>
+
+#include "cli/commands.h"
+#include "gateway/serve.h"
+
+namespace authgate::cli {
+
+int runServe(const CommonOptions& options) {
+  const auto settings = loadSettings(options, config::processEnvironment());
+  if (!settings.ok()) {
+    // Every problem at once, so one restart fixes them all.
+    printProblems(settings.problems, std::cerr);
+    return kExitProblems;
+  }
+  return gateway::serve(settings.config);
+}
+
+}  // namespace authgate::cli
