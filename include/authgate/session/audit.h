@@ -1,0 +1,55 @@
+// Audit events of the session lifecycle. Each is kept in the store (capped) and
+// written to an AuditSink as one structured (JSON) line. Events carry the session's
+// public id, never its cookie value, and never a token: the types below have no field
+// that could hold one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace authgate::session {
+
+enum class AuditType {
+  kLogin,
+  kLoginFailure,
+  kRefresh,
+  kRefreshFailure,
+  kLogout,
+  kRevoke,
+  kExpiry
+};
+
+std::string_view auditTypeName(AuditType t);
+
+struct AuditEvent {
+  AuditType type = AuditType::kLogin;
+  int64_t at = 0;        // unix seconds
+  std::string publicId;  // the session's public id; empty for login failures
+  std::string subject;
+  std::string reason;  // revoke reason or error name, see sanitizeReason()
+  std::string actor;   // who ended it: subject of a user/admin; empty for system
+  std::string clientIp;
+  std::string userAgent;
+};
+
+// One-line JSON object: {"event":"session.revoke","at":...,"session":"...",...}.
+std::string auditEventJson(const AuditEvent& e);
+
+// Reasons are machine names (`nonce_mismatch`, `invalid_grant`): lowercase letters,
+// digits and `_ . : -`, at most 64 characters. Anything else becomes "other", so a
+// caller that passes provider text by mistake cannot leak a token into the audit log.
+std::string sanitizeReason(std::string_view reason);
+
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  virtual void write(const AuditEvent& e) = 0;
+};
+
+class NullAuditSink final : public AuditSink {
+ public:
+  void write(const AuditEvent&) override {}
+};
+
+}  // namespace authgate::session

@@ -1,0 +1,183 @@
+// The session manager: everything above the store. It mints cookie values, hashes
+// them into store keys, encrypts tokens, applies the idle and absolute timeouts, caps
+// sessions per user, revokes, purges and writes the audit trail. No threads of its
+// own: the server calls purgeExpired() periodically.
+//
+// Every store failure comes back as kStoreUnavailable: callers fail closed (503),
+// never treat it as "signed out" (that is how redirect loops start).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authgate/core/clock.h"
+#include "authgate/core/errc.h"
+#include "authgate/core/random.h"
+#include "authgate/core/secret.h"
+#include "authgate/session/audit.h"
+#include "authgate/session/errc.h"
+#include "authgate/session/session.h"
+#include "authgate/session/session_store.h"
+#include "authgate/session/token_cipher.h"
+
+namespace authgate::session {
+
+using Seconds = std::chrono::seconds;
+
+// The session library's own settings (the binary maps config::SessionSettings here).
+struct SessionOptions {
+  Seconds idleTimeout{24 * 3600};
+  Seconds absoluteTimeout{7 * 24 * 3600};
+  int maxPerUser = 0;  // 0: unlimited
+  // Last-seen is written at most this often per session, and never more often than
+  // idleTimeout / 10, so the idle timeout is exact to within 10%.
+  Seconds lastSeenWriteInterval{60};
+  // Revoked sessions stay listable (state + reason) this long, then disappear.
+  Seconds endedRetention{3600};
+  // Longer than the provider's token request timeout, so a refresh in flight keeps
+  // the lock (oauth2-proxy's 2 s lock lets a slow refresh be redeemed twice).
+  Millis refreshLockTtl{30'000};
+  size_t purgeBatch = 1000;
+  size_t userAgentMax = 256;
+};
+
+// What the callback knows after every check passed.
+struct LoginInfo {
+  std::string subject;
+  std::string email;
+  std::string name;
+  std::string preferredUsername;
+  std::string providerSid;
+  int64_t authTime = 0;
+  std::string clientIp;
+  std::string userAgent;
+  TokenSet tokens;
+};
+
+struct CreatedSession {
+  core::Secret cookieValue;  // goes in Set-Cookie, nowhere else
+  Session session;
+};
+
+struct SessionPage {
+  std::vector<Session> sessions;  // tokens not loaded
+  std::string nextCursor;         // empty: last page
+};
+
+// Held while refreshing one session's tokens; see lockRefresh().
+struct RefreshLock {
+  std::string name;
+  std::string owner;
+};
+
+class SessionManager {
+ public:
+  SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& audit,
+                 const core::Clock& clock, core::Random& random, SessionOptions options = {});
+
+  // A fresh session for a completed login. The id is always new (never an incoming
+  // cookie: no session fixation). With maxPerUser, the user's oldest sessions are
+  // revoked (reason max_sessions). Audits `login`.
+  Result<CreatedSession> create(const LoginInfo& login);
+
+  // The active session for a cookie value, tokens decrypted. A malformed value is
+  // kNotFound without touching the store. kExpired / kRevoked for ended sessions;
+  // kStoreUnavailable, kCorruptRecord, kDecryptFailed fail closed. Slides the idle
+  // timeout (throttled write).
+  Result<Session> lookup(std::string_view cookieValue);
+
+  // Re-reads a session by key (after taking the refresh lock, another request may
+  // have refreshed first). Same checks as lookup, without the last-seen write.
+  Result<Session> reload(const Session& s);
+
+  // Refresh single-flight across instances:
+  //   lock = lockRefresh(s)      kLocked: someone else is refreshing; wait and reload
+  //   s = reload(s)              still needs a refresh?
+  //   ... token request ...
+  //   updateTokens(s, fresh)     compare-and-set on s.version
+  //   unlockRefresh(lock)
+  Result<RefreshLock> lockRefresh(const Session& s);
+  Result<bool> extendRefreshLock(const RefreshLock& lock);
+  Result<void> unlockRefresh(const RefreshLock& lock);
+
+  // Replaces the tokens if the record is still at `current.version` (kConflict
+  // otherwise). Empty refresh/ID tokens in `fresh` keep the current ones (RFC 6749 s6:
+  // the provider may not rotate). Increments refreshCount; audits `refresh`.
+  Result<Session> updateTokens(const Session& current, const TokenSet& fresh);
+
+  // Ends sessions. Revoked records stay listable for endedRetention; every instance
+  // sees the revocation on its next lookup (and a revocation event is published for
+  // caches). `actor`: subject (or email) of who asked; empty for the system.
+  // reason kLogout audits `logout`, the others `revoke`.
+  Result<void> revoke(const Session& s, RevokeReason reason, std::string_view actor = {});
+  // `ownerSubject`: when set, only a session of that subject may be revoked
+  // (kForbidden otherwise): the user revoking from their own list.
+  Result<Session> revokeByPublicId(std::string_view publicId, RevokeReason reason,
+                                   std::string_view actor,
+                                   std::optional<std::string_view> ownerSubject = std::nullopt);
+  Result<size_t> revokeBySubject(std::string_view subject, RevokeReason reason,
+                                 std::string_view actor = {});
+  // OpenID Connect Back-Channel Logout 1.0 s2.6: `sid` identifies the provider session.
+  Result<size_t> revokeBySid(std::string_view sid, RevokeReason reason,
+                             std::string_view actor = {});
+  Result<size_t> revokeAll(RevokeReason reason, std::string_view actor = {});
+
+  // Listings (tokens never decrypted). Include revoked sessions within retention.
+  Result<std::vector<Session>> listBySubject(std::string_view subject);
+  Result<SessionPage> listAll(std::string_view cursor = {}, size_t limit = 100);
+  Result<Session> findByPublicId(std::string_view publicId);
+
+  // Deletes sessions whose store TTL passed and audits `expiry` for those that were
+  // still active. Returns how many were removed. Call every minute or so.
+  Result<size_t> purgeExpired();
+
+  // Audit entries the callback and refresh paths report. `reason` is an error name.
+  void recordLoginFailure(std::string_view reason, std::string_view clientIp,
+                          std::string_view userAgent);
+  void recordRefreshFailure(const Session& s, std::string_view reason);
+  Result<std::vector<std::string>> recentAudit(size_t limit);
+
+  Result<void> ping() { return store_.ping(); }
+
+  // Shape of a cookie value this manager mints: base64url of 32 bytes (43 chars).
+  static bool isWellFormedCookie(std::string_view cookieValue);
+  // Store key of a cookie value: lowercase hex SHA-256.
+  static std::string keyOf(std::string_view cookieValue);
+
+  const SessionOptions& options() const { return options_; }
+
+ private:
+  // A decoded record with its token ciphertext, which state-only writes keep as is.
+  struct Loaded {
+    Session session;
+    std::string tokenCiphertext;
+  };
+  int64_t now() const { return clock_.unixSeconds(); }
+  Seconds writeInterval() const;
+  Millis ttlUntil(int64_t unixSeconds) const;
+  Result<Loaded> read(const std::string& key);
+  Result<Session> checkActive(Loaded& l);
+  Result<void> decryptInto(Session& s, const std::string& ciphertext) const;
+  Result<uint64_t> write(const Session& s, const std::string& tokenCiphertext,
+                         uint64_t expectedVersion, Millis ttl);
+  void markExpired(Loaded& l);
+  Result<bool> revokeKey(const std::string& key, RevokeReason reason, std::string_view actor);
+  Result<size_t> revokeRecords(const std::vector<StoreRecord>& recs, RevokeReason reason,
+                               std::string_view actor);
+  void emit(AuditType type, const Session* s, std::string_view reason, std::string_view actor);
+  Session summary(Session s) const;
+  std::vector<Session> summaries(const std::vector<StoreRecord>& recs) const;
+
+  SessionStore& store_;
+  TokenCipher cipher_;
+  AuditSink& audit_;
+  const core::Clock& clock_;
+  core::Random& random_;
+  SessionOptions options_;
+};
+
+}  // namespace authgate::session

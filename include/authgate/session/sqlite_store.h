@@ -1,0 +1,31 @@
+// SQLite store, the embedded default: one database file shared safely by several
+// processes on one host (WAL journal, busy timeout, every read-modify-write in a
+// BEGIN IMMEDIATE transaction). The schema is versioned; migrations run at open.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "authgate/core/clock.h"
+#include "authgate/session/session_store.h"
+
+namespace authgate::session {
+
+struct SqliteStoreOptions {
+  std::string path;                             // database file
+  std::chrono::milliseconds busyTimeout{2000};  // wait for another process's write lock
+  size_t auditCap = 10000;
+};
+
+// kStoreOpenFailed when the file cannot be opened, is not a database or cannot be
+// migrated; kSchemaTooNew when a newer authgate migrated it. `detail` (optional)
+// receives a one-line explanation naming the path, for the operator.
+Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& options,
+                                                      const core::Clock& clock,
+                                                      std::string* detail = nullptr);
+
+// The schema version this build migrates to.
+int sqliteSchemaVersion();
+
+}  // namespace authgate::session

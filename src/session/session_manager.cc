@@ -1,0 +1,403 @@
+#include "authgate/session/session_manager.h"
+
+#include <algorithm>
+
+#include "authgate/core/base64url.h"
+#include "authgate/core/crypto.h"
+#include "session/session_codec.h"
+
+namespace authgate::session {
+namespace {
+
+constexpr size_t kIdBytes = 32;       // 256-bit session id
+constexpr size_t kCookieChars = 43;   // base64url of 32 bytes, unpadded
+constexpr size_t kPublicIdBytes = 8;  // 16 hex characters
+constexpr int kRevokeAttempts = 3;
+
+bool isError(const error_code& ec, Errc e) { return ec == make_error_code(e); }
+
+// Result<bool> cannot be built from a bare error_code (bool converts too).
+Result<bool> failed(const error_code& ec) { return {boost::system::in_place_error, ec}; }
+
+}  // namespace
+
+SessionManager::SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& audit,
+                               const core::Clock& clock, core::Random& random,
+                               SessionOptions options)
+    : store_(store),
+      cipher_(std::move(cipher)),
+      audit_(audit),
+      clock_(clock),
+      random_(random),
+      options_(options) {}
+
+bool SessionManager::isWellFormedCookie(std::string_view v) {
+  if (v.size() != kCookieChars) return false;
+  for (char c : v) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  // Canonical encoding only (unused trailing bits zero), so one id has one cookie.
+  auto raw = core::base64urlDecode(v);
+  return raw && raw->size() == kIdBytes;
+}
+
+std::string SessionManager::keyOf(std::string_view cookieValue) {
+  return core::sha256Hex(cookieValue);
+}
+
+Seconds SessionManager::writeInterval() const {
+  Seconds tenth = options_.idleTimeout / 10;
+  Seconds w = std::min(options_.lastSeenWriteInterval, tenth);
+  return std::max(w, Seconds(1));
+}
+
+Millis SessionManager::ttlUntil(int64_t unixSeconds) const {
+  int64_t ms = (unixSeconds - now()) * 1000;
+  return Millis(std::max<int64_t>(ms, 1));
+}
+
+Result<SessionManager::Loaded> SessionManager::read(const std::string& key) {
+  auto rec = store_.get(key);
+  if (!rec) return rec.error();
+  Loaded l;
+  auto s = detail::decodeRecord(*rec, &l.tokenCiphertext);
+  if (!s) return s.error();
+  l.session = std::move(*s);
+  return l;
+}
+
+Result<uint64_t> SessionManager::write(const Session& s, const std::string& tokenCiphertext,
+                                       uint64_t expectedVersion, Millis ttl) {
+  return store_.put(detail::encodeRecord(s, tokenCiphertext), ttl, expectedVersion);
+}
+
+Result<void> SessionManager::decryptInto(Session& s, const std::string& ciphertext) const {
+  auto plain = cipher_.decrypt(ciphertext, s.key);
+  if (!plain) return Errc::kDecryptFailed;
+  auto tokens = detail::decodeTokens(*plain);
+  if (!tokens) return tokens.error();
+  s.tokens = std::move(*tokens);
+  return {};
+}
+
+void SessionManager::markExpired(Loaded& l) {
+  Session& s = l.session;
+  s.state = SessionState::kExpired;
+  s.endedAt = now();
+  // Best effort: the session is refused either way, and purge catches it later.
+  if (auto v = write(s, l.tokenCiphertext, s.version, Millis(options_.endedRetention))) {
+    s.version = *v;
+  }
+  emit(AuditType::kExpiry, &s, now() >= s.absoluteExpiresAt ? "absolute_timeout" : "idle_timeout",
+       {});
+}
+
+// Idle and absolute timeouts, checked on every read even though the store's TTL
+// normally hides expired records first: instances' clocks differ.
+Result<Session> SessionManager::checkActive(Loaded& l) {
+  Session& s = l.session;
+  if (s.state == SessionState::kRevoked) return Errc::kRevoked;
+  if (s.state == SessionState::kExpired) return Errc::kExpired;
+  int64_t t = now();
+  if (t >= s.absoluteExpiresAt || t >= s.idleExpiresAt) {
+    markExpired(l);
+    return Errc::kExpired;
+  }
+  return s;
+}
+
+Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
+  int64_t t = now();
+  std::string cookie = random_.token(kIdBytes);
+  Session s;
+  s.key = keyOf(cookie);
+  s.publicId = core::hexEncode(random_.bytes(kPublicIdBytes));
+  s.subject = login.subject;
+  s.email = login.email;
+  s.name = login.name;
+  s.preferredUsername = login.preferredUsername;
+  s.providerSid = login.providerSid;
+  s.createdAt = t;
+  s.lastSeenAt = t;
+  s.idleExpiresAt = t + options_.idleTimeout.count();
+  s.absoluteExpiresAt = t + options_.absoluteTimeout.count();
+  s.authTime = login.authTime;
+  s.clientIp = login.clientIp;
+  s.userAgent = login.userAgent.substr(0, options_.userAgentMax);
+
+  std::string ct = cipher_.encrypt(detail::encodeTokens(login.tokens), s.key, random_);
+  auto v = write(s, ct, kMustNotExist, ttlUntil(s.expiresAt()));
+  if (!v) return v.error();
+  s.version = *v;
+  s.tokens = login.tokens;
+  emit(AuditType::kLogin, &s, {}, {});
+
+  // Cap per user after the new session is safely stored, so a failed write never
+  // costs the user an existing session.
+  if (options_.maxPerUser > 0) {
+    auto mine = store_.listBySubject(s.subject);
+    if (!mine) return mine.error();
+    std::vector<StoreRecord> active;
+    for (auto& r : *mine) {
+      if (r.key == s.key) continue;
+      auto d = detail::decodeRecord(r, nullptr);
+      if (d && d->state == SessionState::kActive) active.push_back(r);
+    }
+    size_t keep = static_cast<size_t>(options_.maxPerUser) - 1;
+    if (active.size() > keep) {
+      active.resize(active.size() - keep);  // oldest first: drop the newest `keep`
+      auto r = revokeRecords(active, RevokeReason::kMaxSessions, {});
+      if (!r) return r.error();
+    }
+  }
+  return CreatedSession{core::Secret(std::move(cookie)), std::move(s)};
+}
+
+Result<Session> SessionManager::lookup(std::string_view cookieValue) {
+  if (!isWellFormedCookie(cookieValue)) return Errc::kNotFound;
+  auto l = read(keyOf(cookieValue));
+  if (!l) return l.error();
+  auto active = checkActive(*l);
+  if (!active) return active.error();
+  Session& s = l->session;
+  int64_t t = now();
+  // Sliding idle timeout, written at most once per writeInterval().
+  if (t - s.lastSeenAt >= writeInterval().count()) {
+    s.lastSeenAt = t;
+    s.idleExpiresAt = t + options_.idleTimeout.count();
+    auto v = write(s, l->tokenCiphertext, s.version, ttlUntil(s.expiresAt()));
+    if (v) {
+      s.version = *v;
+    } else if (!isError(v.error(), Errc::kConflict)) {
+      return v.error();  // cannot tell whether it is still valid everywhere: fail closed
+    }
+    // kConflict: another request wrote first (touch or refresh); the read is still valid.
+  }
+  if (auto d = decryptInto(s, l->tokenCiphertext); !d) return d.error();
+  return std::move(s);
+}
+
+Result<Session> SessionManager::reload(const Session& current) {
+  auto l = read(current.key);
+  if (!l) return l.error();
+  auto active = checkActive(*l);
+  if (!active) return active.error();
+  if (auto d = decryptInto(l->session, l->tokenCiphertext); !d) return d.error();
+  return std::move(l->session);
+}
+
+Result<RefreshLock> SessionManager::lockRefresh(const Session& s) {
+  RefreshLock lock{"refresh:" + s.key, random_.token(16)};
+  auto r = store_.tryLock(lock.name, lock.owner, options_.refreshLockTtl);
+  if (!r) return r.error();
+  if (!*r) return Errc::kLocked;
+  return lock;
+}
+
+Result<bool> SessionManager::extendRefreshLock(const RefreshLock& lock) {
+  return store_.extendLock(lock.name, lock.owner, options_.refreshLockTtl);
+}
+
+Result<void> SessionManager::unlockRefresh(const RefreshLock& lock) {
+  return store_.unlock(lock.name, lock.owner);
+}
+
+Result<Session> SessionManager::updateTokens(const Session& current, const TokenSet& fresh) {
+  if (current.state != SessionState::kActive) return Errc::kRevoked;
+  Session s = current;
+  s.tokens = fresh;
+  if (fresh.refreshToken.empty()) s.tokens.refreshToken = current.tokens.refreshToken;
+  if (fresh.idToken.empty()) {
+    s.tokens.idToken = current.tokens.idToken;
+    s.tokens.idTokenClaims = current.tokens.idTokenClaims;
+  }
+  s.refreshCount = current.refreshCount + 1;
+  std::string ct = cipher_.encrypt(detail::encodeTokens(s.tokens), s.key, random_);
+  auto v = write(s, ct, current.version, ttlUntil(s.expiresAt()));
+  if (!v) return v.error();
+  s.version = *v;
+  emit(AuditType::kRefresh, &s, {}, {});
+  return s;
+}
+
+// Returns true when this call ended the session, false when it had already ended.
+Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reason,
+                                       std::string_view actor) {
+  for (int attempt = 0; attempt < kRevokeAttempts; ++attempt) {
+    auto l = read(key);
+    if (!l) return failed(l.error());
+    Session& s = l->session;
+    if (s.state != SessionState::kActive) return false;
+    s.state = SessionState::kRevoked;
+    s.revokeReason = reason;
+    s.endedAt = now();
+    auto v = write(s, l->tokenCiphertext, s.version, Millis(options_.endedRetention));
+    if (!v && isError(v.error(), Errc::kConflict)) continue;  // touched meanwhile: redo
+    if (!v) return failed(v.error());
+    (void)store_.publishRevoked(key);  // no cache depends on it yet; see SESSIONS.md
+    emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &s,
+         reasonName(reason), actor);
+    return true;
+  }
+  // Still racing after several attempts: deleting ends it just as surely.
+  auto l = read(key);
+  if (auto e = store_.erase(key); !e) return failed(e.error());
+  (void)store_.publishRevoked(key);
+  if (l) {
+    emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &l->session,
+         reasonName(reason), actor);
+  }
+  return true;
+}
+
+Result<void> SessionManager::revoke(const Session& s, RevokeReason reason, std::string_view actor) {
+  auto r = revokeKey(s.key, reason, actor);
+  if (!r) return r.error();
+  return {};
+}
+
+Result<size_t> SessionManager::revokeRecords(const std::vector<StoreRecord>& recs,
+                                             RevokeReason reason, std::string_view actor) {
+  size_t n = 0;
+  for (auto& rec : recs) {
+    auto r = revokeKey(rec.key, reason, actor);
+    if (!r) {
+      if (isError(r.error(), Errc::kNotFound)) continue;  // expired meanwhile
+      return r.error();
+    }
+    if (*r) ++n;
+  }
+  return n;
+}
+
+Result<Session> SessionManager::revokeByPublicId(std::string_view publicId, RevokeReason reason,
+                                                 std::string_view actor,
+                                                 std::optional<std::string_view> ownerSubject) {
+  auto rec = store_.getByPublicId(publicId);
+  if (!rec) return rec.error();
+  if (ownerSubject && rec->subject != *ownerSubject) return Errc::kForbidden;
+  auto r = revokeKey(rec->key, reason, actor);
+  if (!r) return r.error();
+  return findByPublicId(publicId);
+}
+
+Result<size_t> SessionManager::revokeBySubject(std::string_view subject, RevokeReason reason,
+                                               std::string_view actor) {
+  auto recs = store_.listBySubject(subject);
+  if (!recs) return recs.error();
+  return revokeRecords(*recs, reason, actor);
+}
+
+Result<size_t> SessionManager::revokeBySid(std::string_view sid, RevokeReason reason,
+                                           std::string_view actor) {
+  if (sid.empty()) return size_t{0};
+  auto recs = store_.listBySid(sid);
+  if (!recs) return recs.error();
+  return revokeRecords(*recs, reason, actor);
+}
+
+Result<size_t> SessionManager::revokeAll(RevokeReason reason, std::string_view actor) {
+  std::vector<StoreRecord> all;
+  std::string cursor;
+  do {
+    auto page = store_.listAll(cursor, 500);
+    if (!page) return page.error();
+    for (auto& r : page->records) all.push_back(std::move(r));
+    cursor = page->nextCursor;
+  } while (!cursor.empty());
+  return revokeRecords(all, reason, actor);
+}
+
+Session SessionManager::summary(Session s) const {
+  // A session past its timeouts but not yet purged shows as expired.
+  if (s.state == SessionState::kActive && now() >= s.expiresAt()) {
+    s.state = SessionState::kExpired;
+  }
+  return s;
+}
+
+std::vector<Session> SessionManager::summaries(const std::vector<StoreRecord>& recs) const {
+  std::vector<Session> out;
+  for (auto& r : recs) {
+    auto s = detail::decodeRecord(r, nullptr);
+    if (s) out.push_back(summary(std::move(*s)));  // corrupt records are not listable
+  }
+  return out;
+}
+
+Result<std::vector<Session>> SessionManager::listBySubject(std::string_view subject) {
+  auto recs = store_.listBySubject(subject);
+  if (!recs) return recs.error();
+  return summaries(*recs);
+}
+
+Result<SessionPage> SessionManager::listAll(std::string_view cursor, size_t limit) {
+  auto page = store_.listAll(cursor, limit);
+  if (!page) return page.error();
+  return SessionPage{summaries(page->records), page->nextCursor};
+}
+
+Result<Session> SessionManager::findByPublicId(std::string_view publicId) {
+  auto rec = store_.getByPublicId(publicId);
+  if (!rec) return rec.error();
+  auto s = detail::decodeRecord(*rec, nullptr);
+  if (!s) return s.error();
+  return summary(std::move(*s));
+}
+
+Result<size_t> SessionManager::purgeExpired() {
+  size_t total = 0;
+  for (int batch = 0; batch < 10; ++batch) {
+    auto recs = store_.purgeExpired(options_.purgeBatch);
+    if (!recs) return recs.error();
+    for (auto& r : *recs) {
+      auto s = detail::decodeRecord(r, nullptr);
+      if (s && s->state == SessionState::kActive) {
+        emit(AuditType::kExpiry, &*s,
+             s->absoluteExpiresAt <= s->idleExpiresAt ? "absolute_timeout" : "idle_timeout", {});
+      }
+    }
+    total += recs->size();
+    if (recs->size() < options_.purgeBatch) break;
+  }
+  return total;
+}
+
+void SessionManager::recordLoginFailure(std::string_view reason, std::string_view clientIp,
+                                        std::string_view userAgent) {
+  Session s;
+  s.clientIp = std::string(clientIp);
+  s.userAgent = std::string(userAgent.substr(0, options_.userAgentMax));
+  emit(AuditType::kLoginFailure, &s, reason, {});
+}
+
+void SessionManager::recordRefreshFailure(const Session& s, std::string_view reason) {
+  emit(AuditType::kRefreshFailure, &s, reason, {});
+}
+
+Result<std::vector<std::string>> SessionManager::recentAudit(size_t limit) {
+  return store_.recentAudit(limit);
+}
+
+void SessionManager::emit(AuditType type, const Session* s, std::string_view reason,
+                          std::string_view actor) {
+  AuditEvent e;
+  e.type = type;
+  e.at = now();
+  if (s) {
+    e.publicId = s->publicId;
+    e.subject = s->subject;
+    e.clientIp = s->clientIp;
+    e.userAgent = s->userAgent;
+  }
+  e.reason = sanitizeReason(reason);
+  e.actor = std::string(actor);
+  // The audit trail is best effort in the store (a store outage already fails the
+  // request); the log line is always written.
+  (void)store_.appendAudit(auditEventJson(e));
+  audit_.write(e);
+}
+
+}  // namespace authgate::session

@@ -1,0 +1,467 @@
+#include "authgate/session/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <map>
+#include <mutex>
+
+#include "session/local_revocation_hub.h"
+
+namespace authgate::session {
+namespace {
+
+// Migrations, in order. Never edit one that has shipped: append a new one.
+constexpr const char* kMigrations[] = {
+    // 1: sessions keyed by the id hash, indexes for the manager's lookups, locks for
+    // the refresh single-flight, and the capped audit list.
+    R"sql(
+CREATE TABLE sessions (
+  key        TEXT PRIMARY KEY,
+  public_id  TEXT NOT NULL UNIQUE,
+  subject    TEXT NOT NULL,
+  sid        TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  version    INTEGER NOT NULL,
+  data       BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_subject ON sessions(subject, created_at);
+CREATE INDEX sessions_sid ON sessions(sid) WHERE sid <> '';
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE TABLE locks (
+  name       TEXT PRIMARY KEY,
+  owner      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit (
+  id   INTEGER PRIMARY KEY AUTOINCREMENT,
+  line TEXT NOT NULL
+);
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+constexpr const char* kColumns =
+    "key, public_id, subject, sid, created_at, expires_at, version, data";
+
+class SqliteStore final : public SessionStore {
+ public:
+  SqliteStore(sqlite3* db, const core::Clock& clock, size_t auditCap)
+      : db_(db), clock_(clock), auditCap_(auditCap) {}
+  ~SqliteStore() override {
+    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    sqlite3_close_v2(db_);
+  }
+
+  std::string_view backend() const override { return "sqlite"; }
+
+  Result<void> ping() override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "SELECT 1");
+    if (!st) return Errc::kStoreUnavailable;
+    return st.step() == SQLITE_ROW ? Result<void>{} : Result<void>{Errc::kStoreUnavailable};
+  }
+
+  Result<StoreRecord> get(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    return getWhere("key", key);
+  }
+
+  Result<StoreRecord> getByPublicId(std::string_view publicId) override {
+    std::lock_guard lock(mu_);
+    return getWhere("public_id", publicId);
+  }
+
+  Result<uint64_t> put(const StoreRecord& rec, Millis ttl, uint64_t expectedVersion) override {
+    std::lock_guard lock(mu_);
+    if (!exec("BEGIN IMMEDIATE")) return Errc::kStoreUnavailable;
+    auto r = putLocked(rec, ttl, expectedVersion);
+    if (!r) {
+      exec("ROLLBACK");
+      return r;
+    }
+    if (!exec("COMMIT")) {
+      exec("ROLLBACK");
+      return Errc::kStoreUnavailable;
+    }
+    return r;
+  }
+
+  Result<void> erase(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "DELETE FROM sessions WHERE key = ?1");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, key);
+    if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return {};
+  }
+
+  Result<std::vector<StoreRecord>> listBySubject(std::string_view subject) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, std::string("SELECT ") + kColumns +
+                      " FROM sessions WHERE subject = ?1 AND expires_at > ?2"
+                      " ORDER BY created_at, key");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, subject);
+    st.bind(2, nowMs());
+    return collect(st);
+  }
+
+  Result<std::vector<StoreRecord>> listBySid(std::string_view sid) override {
+    if (sid.empty()) return std::vector<StoreRecord>{};
+    std::lock_guard lock(mu_);
+    Stmt st(this, std::string("SELECT ") + kColumns +
+                      " FROM sessions WHERE sid = ?1 AND sid <> '' AND expires_at > ?2"
+                      " ORDER BY created_at, key");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, sid);
+    st.bind(2, nowMs());
+    return collect(st);
+  }
+
+  Result<RecordPage> listAll(std::string_view cursor, size_t limit) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, std::string("SELECT ") + kColumns +
+                      " FROM sessions WHERE key > ?1 AND expires_at > ?2 ORDER BY key LIMIT ?3");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, cursor);
+    st.bind(2, nowMs());
+    st.bind(3, static_cast<int64_t>(limit));
+    auto recs = collect(st);
+    if (!recs) return recs.error();
+    RecordPage page;
+    page.records = std::move(*recs);
+    if (page.records.size() == limit && limit > 0) page.nextCursor = page.records.back().key;
+    return page;
+  }
+
+  Result<std::vector<StoreRecord>> purgeExpired(size_t limit) override {
+    std::lock_guard lock(mu_);
+    // RETURNING (SQLite 3.35) hands back what was deleted, in one statement.
+    Stmt st(this, std::string("DELETE FROM sessions WHERE key IN (SELECT key FROM sessions"
+                              " WHERE expires_at <= ?1 LIMIT ?2) RETURNING ") +
+                      kColumns);
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, nowMs());
+    st.bind(2, static_cast<int64_t>(limit));
+    auto out = collect(st);
+    Stmt locks(this, "DELETE FROM locks WHERE expires_at <= ?1");
+    if (locks) {
+      locks.bind(1, nowMs());
+      locks.step();
+    }
+    return out;
+  }
+
+  Result<bool> tryLock(std::string_view name, std::string_view owner, Millis ttl) override {
+    std::lock_guard lock(mu_);
+    // One statement, so atomic across processes: insert, or take over a lock that is
+    // expired or already ours.
+    Stmt st(this,
+            "INSERT INTO locks(name, owner, expires_at) VALUES (?1, ?2, ?3)"
+            " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,"
+            " expires_at = excluded.expires_at"
+            " WHERE locks.expires_at <= ?4 OR locks.owner = excluded.owner");
+    if (!st) return Errc::kStoreUnavailable;
+    int64_t now = nowMs();
+    st.bind(1, name);
+    st.bind(2, owner);
+    st.bind(3, now + ttl.count());
+    st.bind(4, now);
+    if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return sqlite3_changes(db_) == 1;
+  }
+
+  Result<bool> extendLock(std::string_view name, std::string_view owner, Millis ttl) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this,
+            "UPDATE locks SET expires_at = ?3 WHERE name = ?1 AND owner = ?2 AND expires_at > ?4");
+    if (!st) return Errc::kStoreUnavailable;
+    int64_t now = nowMs();
+    st.bind(1, name);
+    st.bind(2, owner);
+    st.bind(3, now + ttl.count());
+    st.bind(4, now);
+    if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return sqlite3_changes(db_) == 1;
+  }
+
+  Result<void> unlock(std::string_view name, std::string_view owner) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "DELETE FROM locks WHERE name = ?1 AND owner = ?2");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, name);
+    st.bind(2, owner);
+    if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return {};
+  }
+
+  Result<void> appendAudit(std::string_view line) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "INSERT INTO audit(line) VALUES (?1)");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, line);
+    if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    // Trim occasionally rather than on every insert; the cap is approximate by at
+    // most 64 lines.
+    if (sqlite3_last_insert_rowid(db_) % 64 == 0) {
+      Stmt trim(this, "DELETE FROM audit WHERE id <= ?1");
+      if (trim) {
+        trim.bind(1, sqlite3_last_insert_rowid(db_) - static_cast<int64_t>(auditCap_));
+        trim.step();
+      }
+    }
+    return {};
+  }
+
+  Result<std::vector<std::string>> recentAudit(size_t limit) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "SELECT line FROM audit ORDER BY id DESC LIMIT ?1");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, static_cast<int64_t>(std::min(limit, auditCap_)));
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back(st.text(0));
+    if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return out;
+  }
+
+  // SQLite has no cross-process notification. Nothing is cached above this store:
+  // every lookup reads the file, so a revocation by another process is seen on the
+  // next request anyway. Subscribers of this object are still told.
+  Result<void> publishRevoked(std::string_view key) override {
+    hub_.publish(std::string(key));
+    return {};
+  }
+  std::unique_ptr<Subscription> subscribeRevoked(
+      std::function<void(const std::string&)> onRevoked) override {
+    return hub_.subscribe(std::move(onRevoked));
+  }
+
+ private:
+  // A cached prepared statement, reset and unbound when the wrapper goes away.
+  class Stmt {
+   public:
+    Stmt(SqliteStore* s, const std::string& sql) : st_(s->prepare(sql)) {}
+    ~Stmt() {
+      if (st_) {
+        sqlite3_reset(st_);
+        sqlite3_clear_bindings(st_);
+      }
+    }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    explicit operator bool() const { return st_ != nullptr; }
+    void bind(int i, std::string_view v) {
+      sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    void bind(int i, int64_t v) { sqlite3_bind_int64(st_, i, v); }
+    void bindBlob(int i, std::string_view v) {
+      sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+    int step() { return sqlite3_step(st_); }
+    int64_t i64(int c) { return sqlite3_column_int64(st_, c); }
+    std::string text(int c) {
+      const void* p = sqlite3_column_blob(st_, c);
+      int n = sqlite3_column_bytes(st_, c);
+      return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+    }
+
+   private:
+    sqlite3_stmt* st_;
+  };
+
+  sqlite3_stmt* prepare(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) return it->second;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK) {
+      return nullptr;
+    }
+    stmts_.emplace(sql, st);
+    return st;
+  }
+
+  bool exec(const char* sql) {
+    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+
+  int64_t nowMs() const {
+    return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
+  }
+
+  static StoreRecord row(Stmt& st) {
+    StoreRecord r;
+    r.key = st.text(0);
+    r.publicId = st.text(1);
+    r.subject = st.text(2);
+    r.sid = st.text(3);
+    r.createdAt = st.i64(4);
+    r.expiresAtMs = st.i64(5);
+    r.version = static_cast<uint64_t>(st.i64(6));
+    r.data = st.text(7);
+    return r;
+  }
+
+  static Result<std::vector<StoreRecord>> collect(Stmt& st) {
+    std::vector<StoreRecord> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back(row(st));
+    if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return out;
+  }
+
+  Result<StoreRecord> getWhere(const char* column, std::string_view value) {
+    Stmt st(this, std::string("SELECT ") + kColumns + " FROM sessions WHERE " + column +
+                      " = ?1 AND expires_at > ?2");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, value);
+    st.bind(2, nowMs());
+    int rc = st.step();
+    if (rc == SQLITE_ROW) return row(st);
+    if (rc == SQLITE_DONE) return Errc::kNotFound;
+    return Errc::kStoreUnavailable;
+  }
+
+  Result<uint64_t> putLocked(const StoreRecord& rec, Millis ttl, uint64_t expectedVersion) {
+    uint64_t current = 0;
+    {
+      Stmt st(this, "SELECT version FROM sessions WHERE key = ?1");
+      if (!st) return Errc::kStoreUnavailable;
+      st.bind(1, rec.key);
+      int rc = st.step();
+      if (rc == SQLITE_ROW) {
+        current = static_cast<uint64_t>(st.i64(0));
+      } else if (rc != SQLITE_DONE) {
+        return Errc::kStoreUnavailable;
+      }
+    }
+    if (expectedVersion != kAnyVersion && expectedVersion != current) return Errc::kConflict;
+    // An upsert on the key only: a clash on public_id must fail, not replace the
+    // other row as INSERT OR REPLACE would.
+    Stmt st(this, std::string("INSERT INTO sessions(") + kColumns +
+                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(key) DO UPDATE SET"
+                      " public_id = excluded.public_id, subject = excluded.subject,"
+                      " sid = excluded.sid, created_at = excluded.created_at,"
+                      " expires_at = excluded.expires_at, version = excluded.version,"
+                      " data = excluded.data");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, rec.key);
+    st.bind(2, rec.publicId);
+    st.bind(3, rec.subject);
+    st.bind(4, rec.sid);
+    st.bind(5, rec.createdAt);
+    st.bind(6, nowMs() + ttl.count());
+    st.bind(7, static_cast<int64_t>(current + 1));
+    st.bindBlob(8, rec.data);
+    int rc = st.step();
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return Errc::kConflict;  // public id taken
+    if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return current + 1;
+  }
+
+  sqlite3* db_;
+  const core::Clock& clock_;
+  size_t auditCap_;
+  std::mutex mu_;
+  std::map<std::string, sqlite3_stmt*> stmts_;
+  detail::LocalRevocationHub hub_;
+};
+
+std::string describe(sqlite3* db, const std::string& path, const char* what) {
+  return "session store: cannot " + std::string(what) + " sqlite database '" + path +
+         "': " + (db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+// Applies missing migrations inside one BEGIN IMMEDIATE transaction, so two processes
+// starting together migrate once.
+Result<void> migrate(sqlite3* db, std::string* detail, const std::string& path) {
+  auto fail = [&](Errc e, const char* what) -> Result<void> {
+    if (detail) *detail = describe(db, path, what);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  };
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail(Errc::kStoreOpenFailed, "lock");
+  }
+  if (sqlite3_exec(db,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                   nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail(Errc::kStoreOpenFailed, "initialise");
+  }
+  int current = 0;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &st,
+                         nullptr) != SQLITE_OK) {
+    return fail(Errc::kStoreOpenFailed, "read the schema version of");
+  }
+  if (sqlite3_step(st) == SQLITE_ROW) current = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (current > kSchemaVersion) {
+    if (detail) {
+      *detail = "session store: sqlite database '" + path + "' has schema version " +
+                std::to_string(current) + ", newer than this authgate (" +
+                std::to_string(kSchemaVersion) + ")";
+    }
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return Errc::kSchemaTooNew;
+  }
+  for (int v = current + 1; v <= kSchemaVersion; ++v) {
+    std::string sql = std::string(kMigrations[v - 1]) +
+                      "INSERT INTO schema_migrations(version, applied_at) VALUES (" +
+                      std::to_string(v) + ", strftime('%s','now'));";
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return fail(Errc::kStoreOpenFailed, "migrate");
+    }
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail(Errc::kStoreOpenFailed, "migrate");
+  }
+  return {};
+}
+
+}  // namespace
+
+int sqliteSchemaVersion() { return kSchemaVersion; }
+
+Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& options,
+                                                      const core::Clock& clock,
+                                                      std::string* detail) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(options.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  auto fail = [&](const char* what, Errc e = Errc::kStoreOpenFailed) {
+    if (detail && (e == Errc::kStoreOpenFailed)) *detail = describe(db, options.path, what);
+    sqlite3_close_v2(db);
+    return e;
+  };
+  if (rc != SQLITE_OK) return fail("open");
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, static_cast<int>(options.busyTimeout.count()));
+  // WAL: readers never block the writer, and several processes may share the file
+  // (https://sqlite.org/wal.html). It needs a local filesystem (no NFS).
+  sqlite3_stmt* st = nullptr;
+  std::string mode;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(st, 0);
+    mode = t ? reinterpret_cast<const char*>(t) : "";
+  }
+  sqlite3_finalize(st);
+  if (mode != "wal") return fail("enable WAL on");
+  if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("configure");
+  }
+  if (auto m = migrate(db, detail, options.path); !m) {
+    Errc e = m.error() == make_error_code(Errc::kSchemaTooNew) ? Errc::kSchemaTooNew
+                                                               : Errc::kStoreOpenFailed;
+    sqlite3_close_v2(db);
+    return e;
+  }
+  return std::unique_ptr<SessionStore>(std::make_unique<SqliteStore>(db, clock, options.auditCap));
+}
+
+}  // namespace authgate::session

@@ -1,0 +1,50 @@
+#include "authgate/session/store_factory.h"
+
+#include "authgate/session/memory_store.h"
+#include "authgate/session/redis_store.h"
+#include "authgate/session/sqlite_store.h"
+
+namespace authgate::session {
+
+Result<StoreLocation> parseStoreUri(std::string_view uri) {
+  StoreLocation loc;
+  if (uri == "memory") return loc;
+  if (uri.substr(0, 7) == "sqlite:") {
+    loc.kind = StoreKind::kSqlite;
+    loc.sqlitePath = std::string(uri.substr(7));
+    if (loc.sqlitePath.empty()) return Errc::kBadStoreUri;
+    return loc;
+  }
+  if (uri.substr(0, 8) == "redis://") {
+    if (!parseRedisUri(uri)) return Errc::kBadStoreUri;
+    loc.kind = StoreKind::kRedis;
+    loc.redisUri = std::string(uri);
+    return loc;
+  }
+  return Errc::kBadStoreUri;
+}
+
+Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core::Clock& clock,
+                                                std::string* detail) {
+  auto loc = parseStoreUri(uri);
+  if (!loc) {
+    if (detail)
+      *detail =
+          "session store: unsupported store setting (want sqlite:PATH, redis://... or memory)";
+    return loc.error();
+  }
+  switch (loc->kind) {
+    case StoreKind::kMemory:
+      return makeMemoryStore(clock);
+    case StoreKind::kSqlite:
+      return openSqliteStore(SqliteStoreOptions{loc->sqlitePath}, clock, detail);
+    case StoreKind::kRedis: {
+      auto o = parseRedisUri(loc->redisUri);
+      if (!o) return o.error();
+      return makeRedisStore(std::move(*o), clock);
+    }
+  }
+  return Errc::kBadStoreUri;
+}
+
+}  // namespace authgate::session
