@@ -77,12 +77,10 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "issuer_changed";
     case E::kAudienceChanged:
       return "audience_changed";
-    case E::kIdTokenInvalid:
-      return "id_token_invalid";
-    case E::kMissingAuthTime:
-      return "missing_auth_time";
-    case E::kAuthTimeTooOld:
-      return "auth_time_too_old";
+    case E::kAuthorizedPartyChanged:
+      return "authorized_party_changed";
+    case E::kBadIdTokenClaims:
+      return "bad_id_token_claims";
     case E::kBadUserinfo:
       return "bad_userinfo";
     case E::kUserinfoSubjectMismatch:
@@ -123,8 +121,8 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "missing_iat";
     case E::kLogoutTokenTooOld:
       return "logout_token_too_old";
-    case E::kLogoutTokenInvalid:
-      return "logout_token_invalid";
+    case E::kLogoutTokenFromFuture:
+      return "logout_token_from_future";
   }
   return "unknown";
 }
@@ -204,12 +202,10 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
       return "the refreshed ID token has a different issuer";
     case E::kAudienceChanged:
       return "the refreshed ID token has a different audience";
-    case E::kIdTokenInvalid:
-      return "the ID token failed JOSE validation";
-    case E::kMissingAuthTime:
-      return "max_age was requested but the ID token has no auth_time";
-    case E::kAuthTimeTooOld:
-      return "the authentication is older than the requested max_age";
+    case E::kAuthorizedPartyChanged:
+      return "the refreshed ID token has a different azp";
+    case E::kBadIdTokenClaims:
+      return "the ID token has no string sub";
     case E::kBadUserinfo:
       return "the userinfo response is not a JSON object with a sub";
     case E::kUserinfoSubjectMismatch:
@@ -250,8 +246,8 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
       return "the logout token has no iat";
     case E::kLogoutTokenTooOld:
       return "the logout token was issued too long ago";
-    case E::kLogoutTokenInvalid:
-      return "the logout token failed JOSE validation";
+    case E::kLogoutTokenFromFuture:
+      return "the logout token was issued in the future";
   }
   return "unknown error";
 }

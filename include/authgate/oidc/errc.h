@@ -49,9 +49,8 @@ enum class Errc {
   kSubjectChanged,  // refreshed ID token names another user
   kIssuerChanged,
   kAudienceChanged,
-  kIdTokenInvalid,   // the JOSE layer rejected it (signature, iss, aud, exp ...)
-  kMissingAuthTime,  // max_age was sent but auth_time is absent (s3.1.2.1)
-  kAuthTimeTooOld,   // auth_time + max_age is in the past
+  kAuthorizedPartyChanged,
+  kBadIdTokenClaims,  // sub missing or not a string after JOSE verification
   // userinfo (OIDC Core s5.3.2)
   kBadUserinfo,
   kUserinfoSubjectMismatch,
@@ -65,6 +64,8 @@ enum class Errc {
   kMissingScope,
   kMissingPermission,
   // return_to / post-logout redirect
+  // (signature, iss, aud, exp, iat, nonce, auth_time failures keep their jose::Errc codes)
+  // (signature, iss, aud, exp, iat, nonce, auth_time failures keep their jose::Errc codes)
   kUnsafeReturnTo,
   kReturnToOriginNotAllowed,
   // logout (RP-Initiated Logout 1.0, Back-Channel Logout 1.0 s2.4, s2.6)
@@ -76,7 +77,7 @@ enum class Errc {
   kBadLogoutTokenType,
   kMissingIat,
   kLogoutTokenTooOld,
-  kLogoutTokenInvalid,  // the JOSE layer rejected it
+  kLogoutTokenFromFuture,  // iat later than now + clock skew
 };
 
 }  // namespace authgate::oidc
