@@ -565,6 +565,19 @@ TEST_F(CurlHttpClientTest, NoProxyBypassesTheProxy) {
   EXPECT_FALSE(direct->header("x-proxied"));
 }
 
+TEST_F(CurlHttpClientTest, UpperCaseHttpProxyIsIgnoredForHttpUrls) {
+  // Documented libcurl behaviour (docs/HTTP_CLIENT.md): only http_proxy applies to http://.
+  TestServer server;
+  DeadPort deadProxy;
+  setenv("HTTP_PROXY", ("http://127.0.0.1:" + std::to_string(deadProxy.port())).c_str(), 1);
+  auto o = fast();
+  o.max_retries = 0;
+  CurlHttpClient client(o);
+  auto r = client.send(HttpRequest::get(server.http("/ok")));
+  ASSERT_TRUE(r) << core::errorName(r.error());
+  EXPECT_EQ(r->status, 200);
+}
+
 TEST_F(CurlHttpClientTest, HttpsProxyTunnelsTlsWithVerification) {
   TempCert cert;
   TestServer origin({"--cert", cert.cert(), "--key", cert.key()});
