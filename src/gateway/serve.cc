@@ -1,13 +1,78 @@
 #include "gateway/serve.h"
 
-#include <cstdio>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "authgate/core/metrics.h"
+#include "gateway/health.h"
+#include "gateway/metrics_route.h"
+#include "gateway/router.h"
+#include "net/server.h"
 
 namespace authgate::gateway {
+namespace {
 
-// Placeholder until the HTTP server lands.
-int serve(const config::Config&) {
-  std::fputs("authgate: serve is not built yet\n", stderr);
-  return 1;
+spdlog::level::level_enum parseLevel(std::string_view name) {
+  if (name == "warning") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  if (name == "fatal") return spdlog::level::critical;
+  return spdlog::level::from_str(std::string(name));
+}
+
+// Access-log lines are whole JSON objects, one per line on stdout, so log shippers can
+// parse them without knowing spdlog's pattern.
+std::shared_ptr<spdlog::logger> accessLogger(spdlog::level::level_enum level) {
+  auto logger = spdlog::get("access");
+  if (!logger) {
+    logger = spdlog::stdout_logger_mt("access");
+    logger->set_pattern("%v");
+  }
+  logger->set_level(level);
+  return logger;
+}
+
+net::ServerOptions serverOptions(const config::ServerSettings& s) {
+  net::ServerOptions o;
+  o.listen = s.listen;
+  o.threads = s.threads;
+  o.max_header_bytes = s.max_header_bytes;
+  o.max_body_bytes = s.max_body_bytes;
+  o.read_timeout = s.read_timeout;
+  o.idle_timeout = s.idle_timeout;
+  o.shutdown_grace = s.shutdown_grace;
+  o.handle_signals = true;
+  return o;
+}
+
+}  // namespace
+
+int serve(const config::Config& config) {
+  const auto level = parseLevel(config.server.log_level);
+  spdlog::set_level(level);
+
+  core::MetricsRegistry metrics;
+  auto readiness = std::make_shared<Readiness>();
+
+  // The route table. Each module adds its endpoints here with its own
+  // addXRoutes(router, ...) function; readiness checks go to `readiness`.
+  Router router;
+  addHealthRoutes(router, readiness);
+  addMetricsRoute(router, metrics);
+
+  auto options = serverOptions(config.server);
+  options.access_log = accessLogger(level);
+  net::Server server(std::move(options), router, metrics);
+  if (auto started = server.start(); !started) {
+    spdlog::error("server.listen: cannot listen on {}: {}", config.server.listen,
+                  started.error().message());
+    return 1;
+  }
+  spdlog::info("authgate listening on http://{}", server.boundAddress());
+  const int rc = server.run();
+  spdlog::info("authgate stopped");
+  return rc;
 }
 
 }  // namespace authgate::gateway

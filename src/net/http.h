@@ -1,0 +1,106 @@
+// The request/response vocabulary shared by the HTTP server (net::Server) and the
+// routes (gateway/). A route is a function from a parsed request to a response: it never
+// sees a socket, so it can be unit-tested with plain values (the Beast examples'
+// handle_request shape).
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace authgate::net {
+
+namespace http = boost::beast::http;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// What the server knows about a request beyond the message itself.
+struct RequestContext {
+  std::string_view request_id;      // 16 hex chars, echoed as X-Request-Id
+  std::string_view path;            // target without the query string
+  std::string_view query;           // raw query (after '?'), never to be logged
+  boost::asio::ip::address remote;  // the TCP peer (a proxy when behind one)
+  // Values of `{name}` segments and of a trailing `*` (named "*") in the route pattern.
+  std::vector<std::pair<std::string, std::string>> params;
+
+  std::string_view param(std::string_view name) const {
+    for (const auto& [k, v] : params) {
+      if (k == name) return v;
+    }
+    return {};
+  }
+};
+
+using Handler = std::function<Response(const Request&, RequestContext&)>;
+
+// Extension point for routes that need the connection itself once the header is read
+// (reverse proxy, WebSocket upgrade). The server hands over the stream, the bytes it
+// has already buffered (possibly the start of the body) and a parser holding the header
+// whose body is not yet read (buffer_body, so it can be streamed), then forgets the
+// connection: from then on the handler owns it, including timeouts, limits, draining
+// and the access-log line.
+struct StreamHandoff {
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;
+  std::unique_ptr<http::request_parser<http::buffer_body>> parser;
+  std::string request_id;
+  boost::asio::ip::address remote;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+using StreamHandler = std::function<void(std::unique_ptr<StreamHandoff>)>;
+
+struct Route {
+  std::string pattern;              // metrics label "route"; e.g. /auth/sessions/{id}
+  std::vector<http::verb> methods;  // empty: any method; GET also answers HEAD
+  Handler handler;
+  // Runs on the server's worker pool instead of the I/O thread: for handlers that
+  // block (outbound HTTP, SQLite). The response is posted back to the connection.
+  bool blocking = false;
+  StreamHandler stream;  // when set, `handler` is not used
+  std::size_t id = 0;    // index in the table, set by the table
+
+  bool allows(http::verb v) const {
+    if (methods.empty()) return true;
+    for (auto m : methods) {
+      if (m == v || (m == http::verb::get && v == http::verb::head)) return true;
+    }
+    return false;
+  }
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // nullptr: no pattern matches the path (404)
+  bool method_allowed = false;   // false with a route: 405
+};
+
+// The server's view of the route table. Implemented by gateway::Router; must be complete
+// before the server is constructed (the server sizes its per-route metrics from it) and
+// is only read afterwards, from several threads.
+class RouteTable {
+ public:
+  virtual ~RouteTable() = default;
+  virtual std::size_t size() const = 0;
+  virtual const Route& at(std::size_t id) const = 0;
+  // Fills ctx.params for patterned routes.
+  virtual RouteMatch match(http::verb method, std::string_view path, RequestContext& ctx) const = 0;
+};
+
+// Small helpers for handlers.
+Response makeResponse(const Request& req, http::status status, std::string body,
+                      std::string_view content_type = "text/plain; charset=utf-8");
+
+}  // namespace authgate::net
