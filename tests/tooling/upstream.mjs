@@ -112,7 +112,10 @@ function frame(opcode, payload) {
   return Buffer.concat([head, payload]); // server frames are not masked (s5.1)
 }
 
+const wsSockets = new Set();
 server.on('upgrade', (req, socket, head) => {
+  wsSockets.add(socket);
+  socket.once('close', () => wsSockets.delete(socket));
   const key = req.headers['sec-websocket-key'];
   if (new URL(req.url, 'http://u.invalid').pathname !== '/ws' || !key
     || String(req.headers.upgrade).toLowerCase() !== 'websocket') {
@@ -165,6 +168,10 @@ server.listen(Number(values.port), values.host, () => {
   const { port } = server.address();
   process.stdout.write(`${JSON.stringify({ url: `http://${values.host}:${port}`, port, pid: process.pid })}\n`);
 });
-const stop = () => { server.closeAllConnections?.(); server.close(() => process.exit(0)); };
+const stop = () => {
+  for (const s of wsSockets) s.destroy(); // upgraded sockets are not "connections" any more
+  server.closeAllConnections?.();
+  server.close(() => process.exit(0));
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

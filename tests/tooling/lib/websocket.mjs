@@ -50,8 +50,7 @@ export function wsConnect(url, { headers = {}, timeoutMs = 5000 } = {}) {
       let buf = Buffer.from(head);
       let closed = false;
       const push = (m) => (waiters.length ? waiters.shift().resolve(m) : queue.push(m));
-      socket.on('data', (chunk) => {
-        buf = Buffer.concat([buf, chunk]);
+      const consume = () => {
         while (buf.length >= 2) {
           const opcode = buf[0] & 0x0f;
           let len = buf[1] & 0x7f;
@@ -65,7 +64,13 @@ export function wsConnect(url, { headers = {}, timeoutMs = 5000 } = {}) {
           if (opcode === 0x1) push(payload.toString('utf8'));
           else if (opcode === 0x2) push(Buffer.from(payload));
         }
+      };
+      socket.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        consume();
       });
+      consume(); // frames that arrived with the handshake
+      socket.on('error', () => {}); // surfaces as 'close'
       socket.on('close', () => {
         closed = true;
         while (waiters.length) waiters.shift().reject(new Error('websocket closed'));
@@ -83,7 +88,10 @@ export function wsConnect(url, { headers = {}, timeoutMs = 5000 } = {}) {
               reject: (e) => { clearTimeout(timer); rej2(e); },
             });
           })),
-        close: () => { if (!closed) socket.end(encode(0x8, Buffer.from([0x03, 0xe8]))); closed = true; },
+        close: () => {
+          if (!closed && socket.writable) socket.end(encode(0x8, Buffer.from([0x03, 0xe8])));
+          closed = true;
+        },
       });
     });
     req.end();
