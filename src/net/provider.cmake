@@ -1,0 +1,1 @@
+list(APPEND NET_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/provider_client.cc)

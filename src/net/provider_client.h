@@ -1,0 +1,89 @@
+// Everything authgate fetches from or sends to the OpenID provider, over one HttpClient:
+// discovery (cached, refreshed, last good kept), the JWKS cache, and the token, userinfo
+// and revocation endpoints. Protocol decisions stay in oidc/ and jose/; this class only
+// moves bytes and caches.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "authgate/core/clock.h"
+#include "authgate/jose/jwks_cache.h"
+#include "authgate/oidc/discovery.h"
+#include "authgate/oidc/token.h"
+#include "net/http_client.h"
+
+namespace authgate::net {
+
+struct ProviderClientOptions {
+  std::string issuer;                        // exact
+  std::string discovery_url;                 // "" -> issuer + .well-known/openid-configuration
+  std::chrono::seconds discovery_ttl{3600};  // refetch after this; last good kept on failure
+  std::chrono::seconds discovery_retry{30};  // after a failed fetch, no refetch before this
+};
+
+class ProviderClient {
+ public:
+  ProviderClient(HttpClient& http, const core::Clock& clock, ProviderClientOptions options);
+  ProviderClient(const ProviderClient&) = delete;
+  ProviderClient& operator=(const ProviderClient&) = delete;
+
+  // The validated metadata: fetched on first use, refreshed after discovery_ttl. A failed
+  // refresh keeps the last good document. Fails only when none was ever loaded.
+  Result<std::shared_ptr<const oidc::ProviderMetadata>> metadata();
+  bool hasMetadata() const;
+
+  // The JWKS cache for the metadata's jwks_uri (created on first use).
+  Result<jose::JwksCache*> jwks();
+
+  // Runs `check(keys)` with the cached keys. When it fails because no cached key fits
+  // the token (a rotation the cache has not seen yet), refetches once (rate-limited by
+  // the cache) and runs it again: keys rotate without a failed request.
+  template <class T>
+  Result<T> withKeys(const std::function<Result<T>(const jose::KeyStore&)>& check);
+
+  // POSTs a token-endpoint request (code exchange, refresh, revocation). Never retried.
+  Result<HttpResponse> post(const oidc::TokenEndpointRequest& request);
+  // GET with a bearer token (userinfo).
+  Result<HttpResponse> getWithBearer(const std::string& url, const core::Secret& token);
+
+  const std::string& discoveryUrl() const { return discoveryUrl_; }
+  HttpClient& http() { return http_; }
+
+ private:
+  static bool isKeyMiss(const error_code& ec);
+  Result<std::shared_ptr<const jose::KeyStore>> keysFor(bool refresh);
+
+  HttpClient& http_;
+  const core::Clock& clock_;
+  const ProviderClientOptions options_;
+  const std::string discoveryUrl_;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const oidc::ProviderMetadata> metadata_;
+  core::TimePoint metadataExpires_{};
+  core::TimePoint nextAttempt_{};
+  error_code lastError_;
+  std::unique_ptr<jose::JwksCache> jwks_;
+};
+
+// Reads max-age from a Cache-Control header value ("public, max-age=600").
+std::optional<std::chrono::seconds> cacheControlMaxAge(std::string_view value);
+
+template <class T>
+Result<T> ProviderClient::withKeys(const std::function<Result<T>(const jose::KeyStore&)>& check) {
+  auto keys = keysFor(false);
+  if (!keys) return keys.error();
+  auto result = check(**keys);
+  if (result || !isKeyMiss(result.error())) return result;
+  auto fresh = keysFor(true);
+  if (!fresh) return result;  // keep the original reason: the token's key is unknown
+  return check(**fresh);
+}
+
+}  // namespace authgate::net
