@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import * as jose from 'jose';
 
 import {
-  Browser, USERS, isProviderLoginPage, startProvider, startRecorder,
+  Browser, USERS, isProviderLoginPage, login, startProvider, startRecorder,
 } from '../tooling/lib/index.mjs';
 
 const API = 'https://api.authgate.test';
@@ -367,5 +367,68 @@ describe('test controls', () => {
     assert.equal(s.authorize, 1);
     assert.equal(s.authorizeRequests[0].ui_locales, 'fr');
     assert.equal(s.authorizeRequests[0].login_hint, 'alice@example.com');
+  });
+});
+
+describe('harness login() through a stand-in gateway', () => {
+  test('follows /auth/login -> provider form -> callback -> return_to, in both response modes', async (t) => {
+    // Redirect URIs left empty: the provider then accepts any loopback URI.
+    const idp = await startProvider({ t });
+    let mode = 'query';
+    const gw = await startRecorder({
+      t,
+      respond: async (req, rec, res) => {
+        if (rec.path === '/auth/login') {
+          const q = new URLSearchParams({
+            client_id: idp.clientId, response_type: 'code', scope: 'openid email', state: 'st',
+            redirect_uri: `${gw.url}/auth/callback`, response_mode: mode,
+          });
+          res.writeHead(302, { location: idp.url(`/authorize?${q}`), 'set-cookie': 'txn=1; Path=/auth; HttpOnly' });
+          res.end();
+          return true;
+        }
+        if (rec.path === '/auth/callback') {
+          const params = rec.method === 'POST' ? rec.form : rec.query;
+          const ok = params.code && params.state === 'st' && params.iss === idp.issuer
+            && /txn=1/.test(req.headers.cookie ?? '');
+          res.writeHead(ok ? 302 : 400, { location: '/done', 'set-cookie': 'sess=abc; Path=/; HttpOnly' });
+          res.end();
+          return true;
+        }
+        return false;
+      },
+    });
+    for (mode of ['query', 'form_post']) {
+      const browser = new Browser();
+      const { response, chain, loginPage } = await login(browser, gw.url, { returnTo: '/done' });
+      assert.ok(loginPage, 'the provider login form was shown');
+      assert.equal(response.status, 200);
+      assert.equal(response.json().path, '/done');
+      assert.equal(browser.jar.get('sess').value, 'abc');
+      assert.ok(chain.some((c) => c.url.startsWith(`${gw.url}/auth/callback`)
+        && c.method === (mode === 'form_post' ? 'POST' : 'GET')), JSON.stringify(chain));
+      // Signed in at the provider: the second login is silent.
+      const again = await login(browser, gw.url);
+      assert.equal(again.loginPage, undefined);
+      assert.equal(again.response.json().path, '/done');
+      // After /__test/end-session the form is back.
+      await idp.endSession({ sub: USERS.alice.sub });
+      assert.ok((await login(browser, gw.url)).loginPage);
+    }
+    await assert.rejects(login(new Browser(), gw.url, { password: 'wrong' }), /refused the login/);
+  });
+
+  test('organization: members get org_id, others access_denied', async () => {
+    const a = await authorize(new Browser(), { scope: 'openid', extra: { organization: 'org_acme' } });
+    const tok = await exchange(a);
+    const { payload } = await jose.jwtVerify(tok.body.id_token, jwks, { issuer: op.issuer, audience: op.clientId });
+    assert.equal(payload.org_id, 'org_acme');
+    const browser = new Browser();
+    const q = new URLSearchParams({
+      client_id: op.clientId, response_type: 'code', redirect_uri: `${rp.url}/cb`, scope: 'openid', organization: 'org_acme',
+    });
+    const form = await browser.get(op.url(`/authorize?${q}`));
+    const res = await browser.submit(form, 'login-form', { username: USERS.bob.user, password: USERS.bob.password });
+    assert.equal(res.json().query.error, 'access_denied');
   });
 });
