@@ -309,7 +309,7 @@ class Loader {
 
   void endLayer() {
     for (const auto& [a, b] : kExclusive) {
-      const bool hasA = layer_.contains(a), hasB = layer_.contains(b);
+      const bool hasA = setInLayer(a), hasB = setInLayer(b);
       if (hasA && hasB) {
         problem(std::string(a), "set together with " + std::string(b) + "; use only one");
       } else if (hasA) {
@@ -318,6 +318,20 @@ class Loader {
         reset(a);
       }
     }
+  }
+
+  // Set by this layer to something: an empty value claims nothing.
+  bool setInLayer(std::string_view key) {
+    if (!layer_.contains(key)) return false;
+    return std::visit(
+        [](auto* p) {
+          if constexpr (requires { p->empty(); }) {
+            return !p->empty();
+          } else {
+            return true;
+          }
+        },
+        findField(key)->ref(config_));
   }
 
   void reset(std::string_view key) {
@@ -359,12 +373,14 @@ class Loader {
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::ParserException& e) {
+      fileBroken_ = true;
       problem(where, "YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
                          std::to_string(e.mark.column + 1) + ": " + e.msg);
       return;
     }
     if (root.IsNull()) return;
     if (!root.IsMap()) {
+      fileBroken_ = true;
       problem(where, "expected a mapping of sections (server, provider, session, ...)");
       return;
     }
@@ -640,6 +656,9 @@ class Loader {
       s.idle_timeout = s.absolute_timeout;
     }
     deriveDefaults(config_);
+    // A file that could not be read as settings would only add noise: every required
+    // key would be "missing". Fix the file first.
+    if (fileBroken_) return;
     for (auto& p : validate(config_)) {
       // Point at the variable that set the value, since that is what must change.
       if (auto it = origin_.find(p.key); it != origin_.end() && !it->second.empty()) {
@@ -654,6 +673,7 @@ class Loader {
   std::vector<Problem> problems_;
   std::map<std::string, std::string, std::less<>> origin_;
   std::set<std::string, std::less<>> layer_;
+  bool fileBroken_ = false;
 };
 
 }  // namespace

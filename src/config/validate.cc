@@ -474,7 +474,8 @@ void deriveDefaults(Config& config) {
     }
   }
   // OpenID Discovery s4: issuer without its trailing '/' + "/.well-known/openid-configuration".
-  if (p.discovery_url.empty() && !p.issuer.empty()) {
+  if (p.discovery_url.empty() && !p.issuer.empty() &&
+      urlProblem(p.issuer, {.httpsUnlessLoopback = true, .allowQuery = false}).empty()) {
     std::string base = p.issuer;
     while (!base.empty() && base.back() == '/') base.pop_back();
     p.discovery_url = base + "/.well-known/openid-configuration";

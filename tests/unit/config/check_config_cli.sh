@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the built authgate binary with an empty environment (so the machine's AUTH0_* or
+# OIDC_* variables cannot leak in) and checks exit codes and messages.
+set -u
+bin=$1
+data=$2
+fail=0
+check() { # description, condition result
+  if [ "$2" -ne 0 ]; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi
+}
+contains() { grep -qF -- "$2" <<<"$1"; echo $?; }
+
+out=$(env -i PATH="$PATH" "$bin" check-config -c "$data/bad.yaml" 2>&1); rc=$?
+echo "$out"
+check "bad file exits 1" $([ $rc -eq 1 ]; echo $?)
+check "unknown key" $(contains "$out" 'server.lisen: unknown key (did you mean server.listen?)')
+check "duration" $(contains "$out" 'session.idle_timeout: invalid duration "15x" (use 90s, 15m, 24h, 7d)')
+check "issuer https" $(contains "$out" 'provider.issuer: "http://tenant.auth0.com/" must use https')
+check "alg none" $(contains "$out" 'provider.id_token_algs: "none" is never accepted')
+check "no configuration ok" $([ "$(contains "$out" 'configuration ok')" -ne 0 ]; echo $?)
+
+out=$(env -i PATH="$PATH" "$bin" check-config --print -c "$data/bad.yaml" 2>&1)
+check "print redacts client secret" $([ "$(contains "$out" 'sup3r-s3cret-value')" -ne 0 ]; echo $?)
+check "print redacts redis password" $([ "$(contains "$out" 'redis-pa55')" -ne 0 ]; echo $?)
+check "print shows [redacted]" $(contains "$out" 'client_secret: "[redacted]"')
+
+out=$(env -i PATH="$PATH" "$bin" check-config -c "$data/good.yaml" 2>&1); rc=$?
+check "good file exits 0" $([ $rc -eq 0 ]; echo $?)
+check "good file says ok" $(contains "$out" 'configuration ok')
+
+out=$(env -i PATH="$PATH" AUTHGATE_SESSION_STORE=bogus "$bin" check-config -c "$data/good.yaml" 2>&1); rc=$?
+check "environment override is checked" $([ $rc -eq 1 ]; echo $?)
+check "override named" $(contains "$out" 'session.store: unknown store (use sqlite:PATH, redis://host:port/db or memory) (from AUTHGATE_SESSION_STORE)')
+
+out=$(env -i PATH="$PATH" "$bin" check-config -c "$data/missing.yaml" 2>&1); rc=$?
+check "missing file exits 1" $([ $rc -eq 1 ]; echo $?)
+check "missing file named" $(contains "$out" "$data/missing.yaml: cannot read")
+
+out=$(env -i PATH="$PATH" "$bin" serve -c "$data/bad.yaml" 2>&1); rc=$?
+check "serve refuses bad settings with 1" $([ $rc -eq 1 ]; echo $?)
+check "serve prints every problem" $(contains "$out" 'session.idle_timeout: invalid duration')
+
+out=$(env -i PATH="$PATH" "$bin" version 2>&1); rc=$?
+check "version exits 0" $([ $rc -eq 0 ]; echo $?)
+check "version names OpenSSL" $(contains "$out" 'OpenSSL')
+
+env -i PATH="$PATH" "$bin" token verify abc >/dev/null 2>&1; rc=$?
+check "stub exits 2" $([ $rc -eq 2 ]; echo $?)
+
+exit $fail

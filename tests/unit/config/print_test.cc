@@ -1,0 +1,57 @@
+#include "config/print.h"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "config/load.h"
+#include "config_test_util.h"
+
+namespace authgate::config {
+namespace {
+
+TEST(PrintConfig, RedactsEverySecret) {
+  auto r = loadYaml(
+      testing::kValidYaml,
+      {{"AUTHGATE_SESSION_STORE", "redis://user:redis-pa55@localhost:6379/0"},
+       {"AUTHGATE_SESSION_ENCRYPTION_KEYS", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}});
+  ASSERT_TRUE(r.ok()) << testing::problemsText(r);
+  const auto text = printConfig(r.config);
+  EXPECT_EQ(text.find("sup3r-s3cret-value"), std::string::npos) << text;
+  EXPECT_EQ(text.find("redis-pa55"), std::string::npos) << text;
+  EXPECT_EQ(text.find("AAAAAAAAAAAAAAAAAAAA"), std::string::npos) << text;
+  EXPECT_NE(text.find("client_secret: \"[redacted]\""), std::string::npos) << text;
+  EXPECT_NE(text.find("redis://user:[redacted]@localhost:6379/0"), std::string::npos) << text;
+}
+
+TEST(PrintConfig, IsYamlWithEverySectionAndReadableValues) {
+  auto r = loadYaml(testing::kValidYaml, {});
+  const auto text = printConfig(r.config);
+  YAML::Node root = YAML::Load(text);
+  for (auto section : {"server", "provider", "session", "logout", "access", "upstream", "api"}) {
+    EXPECT_TRUE(root[section].IsMap()) << section;
+  }
+  EXPECT_EQ(root["session"]["absolute_timeout"].as<std::string>(), "7d");
+  EXPECT_EQ(root["provider"]["issuer"].as<std::string>(), "https://tenant.auth0.com/");
+}
+
+TEST(PrintConfig, EmptySecretPrintsEmpty) {
+  Config c;
+  const auto text = printConfig(c);
+  EXPECT_NE(text.find("client_secret: \"\""), std::string::npos) << text;
+}
+
+TEST(RedactUrlPassword, ReplacesOnlyThePassword) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"redis://user:pw@host:6379/0", "redis://user:[redacted]@host:6379/0"},
+      {"redis://:pw@host", "redis://:[redacted]@host"},
+      {"redis://user@host", "redis://user@host"},
+      {"redis://host:6379/0", "redis://host:6379/0"},
+      {"https://app.example.com/a@b:c", "https://app.example.com/a@b:c"},
+      {"sqlite:authgate.db", "sqlite:authgate.db"},
+      {"memory", "memory"},
+  };
+  for (const auto& [in, out] : cases) EXPECT_EQ(redactUrlPassword(in), out) << in;
+}
+
+}  // namespace
+}  // namespace authgate::config

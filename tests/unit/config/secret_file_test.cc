@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include "config/load.h"
+#include "config_test_util.h"
+
+namespace authgate::config {
+namespace {
+
+using testing::hasProblem;
+using testing::problemsText;
+using testing::TempDir;
+
+// The valid file with the inline secret replaced by `client_secret_file: PATH`.
+std::string yamlWithSecretFile(const std::string& path) {
+  return "provider: {issuer: 'https://tenant.auth0.com/', client_id: cid, client_secret_file: '" +
+         path + "'}\nsession: {store: memory}\n";
+}
+
+TEST(SecretFile, ContentBecomesTheSecretWithoutOneTrailingNewline) {
+  TempDir dir;
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"s3cret\n", "s3cret"},     {"s3cret", "s3cret"},       {"s3cret\r\n", "s3cret"},
+      {"s3cret\n\n", "s3cret\n"}, {" spaced \n", " spaced "},
+  };
+  for (const auto& [content, secret] : cases) {
+    const auto file = dir.write("secret", content);
+    auto r = loadYaml(yamlWithSecretFile(file), {});
+    ASSERT_TRUE(r.ok()) << problemsText(r);
+    EXPECT_EQ(r.config.provider.client_secret.reveal(), secret);
+  }
+}
+
+TEST(SecretFile, FromEnvironmentVariable) {
+  TempDir dir;
+  const auto file = dir.write("secret", "from-env-file\n");
+  auto r = loadYaml(testing::kValidYaml, {{"AUTHGATE_PROVIDER_CLIENT_SECRET_FILE", file}});
+  ASSERT_TRUE(r.ok()) << problemsText(r);
+  EXPECT_EQ(r.config.provider.client_secret.reveal(), "from-env-file")
+      << "a higher layer's file replaces the file's inline secret";
+}
+
+TEST(SecretFile, MissingFileIsAProblemNamingTheKey) {
+  auto r = loadYaml(yamlWithSecretFile("/nonexistent/secret"), {});
+  ASSERT_EQ(r.problems.size(), 1u) << problemsText(r);
+  EXPECT_EQ(r.problems[0].str(),
+            "provider.client_secret_file: cannot read \"/nonexistent/secret\": No such file or "
+            "directory");
+}
+
+TEST(SecretFile, DirectoryIsAProblem) {
+  TempDir dir;
+  auto r = loadYaml(yamlWithSecretFile(dir.path()), {});
+  EXPECT_TRUE(hasProblem(
+      r, "provider.client_secret_file: cannot read \"" + dir.path() + "\": is a directory"))
+      << problemsText(r);
+}
+
+TEST(SecretFile, EmptyFileIsAProblem) {
+  TempDir dir;
+  const auto file = dir.write("secret", "\n");
+  auto r = loadYaml(yamlWithSecretFile(file), {});
+  EXPECT_TRUE(hasProblem(r, "provider.client_secret_file: \"" + file + "\" is empty"));
+}
+
+TEST(SecretFile, HugeFileIsRejectedWithoutEchoingIt) {
+  TempDir dir;
+  const auto file = dir.write("secret", std::string(70000, 'z'));
+  auto r = loadYaml(yamlWithSecretFile(file), {});
+  EXPECT_TRUE(hasProblem(r, "is larger than 64 KiB")) << problemsText(r);
+  EXPECT_EQ(problemsText(r).find("zzzz"), std::string::npos);
+}
+
+TEST(SecretFile, ProblemFromEnvironmentNamesTheVariable) {
+  auto r = loadYaml(testing::kValidYaml,
+                    {{"AUTHGATE_PROVIDER_CLIENT_SECRET_FILE", "/nonexistent/secret"}});
+  EXPECT_TRUE(hasProblem(r, "provider.client_secret_file: cannot read \"/nonexistent/secret\""))
+      << problemsText(r);
+}
+
+TEST(SecretFile, BothInlineAndFileInTheEnvironmentIsAProblem) {
+  TempDir dir;
+  const auto file = dir.write("secret", "x");
+  auto r = loadYaml(testing::kValidYaml, {{"AUTHGATE_PROVIDER_CLIENT_SECRET", "y"},
+                                          {"AUTHGATE_PROVIDER_CLIENT_SECRET_FILE", file}});
+  EXPECT_TRUE(hasProblem(r,
+                         "provider.client_secret: set together with "
+                         "provider.client_secret_file; use only one"))
+      << problemsText(r);
+}
+
+TEST(EncryptionKeyFile, ValidatesEachKeyWithoutPrintingIt) {
+  TempDir dir;
+  const std::string good = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";  // 32 zero bytes
+  const auto ok = dir.write("keys", "# newest first\n" + good + "\n\n" + good + "\n");
+  auto r = loadYaml(testing::kValidYaml, {{"AUTHGATE_SESSION_ENCRYPTION_KEY_FILE", ok}});
+  EXPECT_TRUE(r.ok()) << problemsText(r);
+  const auto bad = dir.write("bad", good + "\nnot-a-key-at-all\n");
+  auto b = loadYaml(testing::kValidYaml, {{"AUTHGATE_SESSION_ENCRYPTION_KEY_FILE", bad}});
+  EXPECT_TRUE(hasProblem(b, "session.encryption_key_file: line 2 is not 32 bytes in base64url"))
+      << problemsText(b);
+  EXPECT_EQ(problemsText(b).find("not-a-key-at-all"), std::string::npos);
+  const auto empty = dir.write("empty", "\n");
+  auto e = loadYaml(testing::kValidYaml, {{"AUTHGATE_SESSION_ENCRYPTION_KEY_FILE", empty}});
+  EXPECT_TRUE(hasProblem(e, "session.encryption_key_file: has no keys"));
+}
+
+}  // namespace
+}  // namespace authgate::config
