@@ -36,11 +36,29 @@ bool hasDotSegment(std::string_view path) {
   return false;
 }
 
-// One decoded form of a relative target must still be a single-slash path.
-bool isUnsafeRelativeForm(std::string_view s) {
+bool hasControlByte(std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// The raw target must be a single-slash path of visible ASCII with no '\'. Its decoded
+// forms may hold spaces or other text ("/search?q=a%20b"), but must still not start with
+// "//" or "/\", hide a control byte (CR/LF header injection) or a dot segment
+// (browsers treat "%2e%2e" as "..").
+bool startsUnsafely(std::string_view s) {
   if (s.empty() || s.front() != '/') return true;
-  if (s.size() >= 2 && (s[1] == '/' || s[1] == '\\')) return true;
-  return hasUnsafeByte(s) || hasDotSegment(s);
+  return s.size() >= 2 && (s[1] == '/' || s[1] == '\\');
+}
+
+bool isUnsafeRelativeForm(std::string_view s) {
+  return startsUnsafely(s) || hasUnsafeByte(s) || hasDotSegment(s);
+}
+
+bool isUnsafeDecodedForm(std::string_view s) {
+  return startsUnsafely(s) || hasControlByte(s) || hasDotSegment(s);
 }
 
 Result<std::string> checkRelative(std::string_view value) {
@@ -53,7 +71,7 @@ Result<std::string> checkRelative(std::string_view value) {
     if (current.find('%') == std::string::npos) return std::string(value);
     auto decoded = core::percentDecode(current);
     if (!decoded) return Errc::kUnsafeReturnTo;
-    if (isUnsafeRelativeForm(*decoded)) return Errc::kUnsafeReturnTo;
+    if (isUnsafeDecodedForm(*decoded)) return Errc::kUnsafeReturnTo;
     if (*decoded == current) return std::string(value);
     current = std::move(*decoded);
   }

@@ -1,0 +1,224 @@
+#include "authgate/oidc/token.h"
+
+#include <gtest/gtest.h>
+
+#include "authgate/core/clock.h"
+#include "authgate/core/codec.h"
+#include "test_support.h"
+
+namespace authgate::oidc {
+namespace {
+
+using testing::FixedRandom;
+
+RelyingPartyOptions rpOptions(ClientAuthMethod m) {
+  RelyingPartyOptions rp;
+  rp.issuer = "https://tenant.auth0.com/";
+  rp.client_id = "client-1";
+  rp.client_secret = core::Secret("very-secret-value");
+  rp.client_auth_method = m;
+  rp.redirect_uri = "https://app.example.com/auth/callback";
+  return rp;
+}
+
+core::Params bodyOf(const TokenEndpointRequest& r) {
+  auto p = core::formDecode(r.body.reveal());
+  EXPECT_TRUE(p);
+  return p ? *p : core::Params{};
+}
+
+TEST(ClientSecretBasic, FormEncodesIdAndSecretBeforeBase64) {
+  // RFC 6749 s2.3.1; expected value computed independently.
+  auto h = basicAuthorization("my client:1", core::Secret("p@ss:w/rd+%&\xC3\xA9"));
+  EXPECT_EQ(h.reveal(), "Basic bXklMjBjbGllbnQlM0ExOnAlNDBzcyUzQXclMkZyZCUyQiUyNSUyNiVDMyVBOQ==");
+}
+
+TEST(CodeExchange, BasicAuthSendsVerifierAndRedirectUri) {
+  core::ManualClock clock;
+  FixedRandom random;
+  auto rp = rpOptions(ClientAuthMethod::kClientSecretBasic);
+  auto txn = createLoginTransaction(rp, "/", "b", clock, random);
+  AuthorizationCode code;
+  code.code = core::Secret("the-code");
+  auto req = buildCodeExchangeRequest("https://tenant.auth0.com/oauth/token", rp, code, txn);
+  EXPECT_EQ(req.url, "https://tenant.auth0.com/oauth/token");
+  EXPECT_EQ(req.content_type, "application/x-www-form-urlencoded");
+  EXPECT_EQ(req.authorization.reveal(), basicAuthorization("client-1", rp.client_secret).reveal());
+  core::Params expected{{"grant_type", "authorization_code"},
+                        {"code", "the-code"},
+                        {"redirect_uri", "https://app.example.com/auth/callback"},
+                        {"code_verifier", txn.code_verifier.reveal()}};
+  EXPECT_EQ(bodyOf(req), expected);
+}
+
+TEST(CodeExchange, PostAuthPutsCredentialsInTheBody) {
+  core::ManualClock clock;
+  FixedRandom random;
+  auto rp = rpOptions(ClientAuthMethod::kClientSecretPost);
+  auto txn = createLoginTransaction(rp, "/", "b", clock, random);
+  AuthorizationCode code;
+  code.code = core::Secret("c");
+  auto req = buildCodeExchangeRequest("https://t/oauth/token", rp, code, txn);
+  EXPECT_TRUE(req.authorization.empty());
+  auto body = bodyOf(req);
+  EXPECT_EQ(core::findParam(body, "client_id"), "client-1");
+  EXPECT_EQ(core::findParam(body, "client_secret"), "very-secret-value");
+  EXPECT_EQ(core::findParam(body, "code_verifier"), txn.code_verifier.reveal());
+}
+
+TEST(RefreshAndRevocation, Bodies) {
+  auto rp = rpOptions(ClientAuthMethod::kClientSecretBasic);
+  core::Secret rt("refresh-1");
+  auto refresh = buildRefreshRequest("https://t/oauth/token", rp, rt);
+  EXPECT_EQ(bodyOf(refresh),
+            (core::Params{{"grant_type", "refresh_token"}, {"refresh_token", "refresh-1"}}));
+  EXPECT_FALSE(refresh.authorization.empty());
+  auto revoke = buildRevocationRequest("https://t/oauth/revoke", rp, rt);
+  EXPECT_EQ(revoke.url, "https://t/oauth/revoke");
+  EXPECT_EQ(bodyOf(revoke),
+            (core::Params{{"token", "refresh-1"}, {"token_type_hint", "refresh_token"}}));
+  EXPECT_FALSE(revoke.authorization.empty());
+  EXPECT_TRUE(checkRevocationResponse(200, ""));
+  EXPECT_EQ(checkRevocationResponse(503, "").error(),
+            make_error_code(Errc::kTokenEndpointUnavailable));
+  EXPECT_EQ(checkRevocationResponse(401, "{}").error(),
+            make_error_code(Errc::kTokenEndpointRejected));
+}
+
+constexpr std::string_view kGood =
+    R"({"access_token":"at","id_token":"a.b.c","refresh_token":"rt","token_type":"Bearer","expires_in":86400,"scope":"openid profile"})";
+
+TEST(TokenResponse, ParsesAGoodResponse) {
+  core::ManualClock clock(1'700'000'000);
+  auto t = parseTokenResponse(200, kGood, Grant::kAuthorizationCode, clock);
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_EQ(t->access_token.reveal(), "at");
+  EXPECT_EQ(t->id_token.reveal(), "a.b.c");
+  ASSERT_TRUE(t->refresh_token);
+  EXPECT_EQ(t->refresh_token->reveal(), "rt");
+  EXPECT_EQ(t->expires_in, 86400);
+  EXPECT_EQ(t->expires_at, 1'700'086'400);
+  EXPECT_EQ(t->scope, "openid profile");
+  // token_type is case-insensitive (RFC 6749 s5.1); refresh_token optional.
+  auto lower = parseTokenResponse(
+      200, R"({"access_token":"at","id_token":"x","token_type":"bearer","expires_in":60})",
+      Grant::kAuthorizationCode, clock);
+  ASSERT_TRUE(lower);
+  EXPECT_FALSE(lower->refresh_token);
+  // A refresh may come without a new ID token (OIDC Core s12.2).
+  EXPECT_TRUE(parseTokenResponse(200,
+                                 R"({"access_token":"at","token_type":"Bearer","expires_in":60})",
+                                 Grant::kRefreshToken, clock));
+}
+
+struct BadResponse {
+  const char* name;
+  int status;
+  const char* body;
+  Grant grant;
+  Errc code;
+};
+
+class TokenResponseRejects : public ::testing::TestWithParam<BadResponse> {};
+
+TEST_P(TokenResponseRejects, WithItsOwnCode) {
+  core::ManualClock clock;
+  const auto& c = GetParam();
+  auto r = parseTokenResponse(c.status, c.body, c.grant, clock);
+  ASSERT_FALSE(r) << c.name;
+  EXPECT_EQ(r.error(), make_error_code(c.code)) << c.name << ": " << r.error().message();
+  // Never a token, code or secret in the message.
+  EXPECT_EQ(r.error().message().find("tok1"), std::string::npos);
+}
+
+constexpr auto kCode = Grant::kAuthorizationCode;
+constexpr auto kRefresh = Grant::kRefreshToken;
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, TokenResponseRejects,
+    ::testing::Values(
+        BadResponse{"missing_id_token", 200,
+                    R"({"access_token":"tok1","token_type":"Bearer","expires_in":60})", kCode,
+                    Errc::kMissingIdToken},
+        BadResponse{
+            "empty_id_token", 200,
+            R"({"access_token":"tok1","id_token":"","token_type":"Bearer","expires_in":60})", kCode,
+            Errc::kMissingIdToken},
+        BadResponse{"missing_access_token", 200,
+                    R"({"id_token":"tok1","token_type":"Bearer","expires_in":60})", kCode,
+                    Errc::kMissingAccessToken},
+        BadResponse{"token_type_mac", 200,
+                    R"({"access_token":"tok1","id_token":"x","token_type":"mac","expires_in":60})",
+                    kCode, Errc::kBadTokenType},
+        BadResponse{"token_type_missing", 200,
+                    R"({"access_token":"tok1","id_token":"x","expires_in":60})", kCode,
+                    Errc::kBadTokenType},
+        BadResponse{"token_type_dpop", 200,
+                    R"({"access_token":"tok1","id_token":"x","token_type":"DPoP","expires_in":60})",
+                    kRefresh, Errc::kBadTokenType},
+        BadResponse{"expires_in_missing", 200,
+                    R"({"access_token":"tok1","id_token":"x","token_type":"Bearer"})", kCode,
+                    Errc::kBadExpiresIn},
+        BadResponse{
+            "expires_in_negative", 200,
+            R"({"access_token":"tok1","id_token":"x","token_type":"Bearer","expires_in":-5})",
+            kCode, Errc::kBadExpiresIn},
+        BadResponse{
+            "expires_in_zero", 200,
+            R"({"access_token":"tok1","id_token":"x","token_type":"Bearer","expires_in":0})", kCode,
+            Errc::kBadExpiresIn},
+        BadResponse{
+            "expires_in_fraction", 200,
+            R"({"access_token":"tok1","id_token":"x","token_type":"Bearer","expires_in":60.5})",
+            kCode, Errc::kBadExpiresIn},
+        BadResponse{
+            "expires_in_string", 200,
+            R"({"access_token":"tok1","id_token":"x","token_type":"Bearer","expires_in":"60"})",
+            kCode, Errc::kBadExpiresIn},
+        BadResponse{
+            "expires_in_huge", 200,
+            R"({"access_token":"tok1","id_token":"x","token_type":"Bearer","expires_in":9223372036854775807})",
+            kCode, Errc::kBadExpiresIn},
+        BadResponse{"access_token_number", 200,
+                    R"({"access_token":5,"id_token":"x","token_type":"Bearer","expires_in":60})",
+                    kCode, Errc::kBadTokenResponse},
+        BadResponse{
+            "refresh_token_object", 200,
+            R"({"access_token":"a","id_token":"x","refresh_token":{},"token_type":"Bearer","expires_in":60})",
+            kCode, Errc::kBadTokenResponse},
+        BadResponse{"not_json", 200, "<html>oops</html>", kCode, Errc::kBadTokenResponse},
+        BadResponse{"json_array", 200, "[]", kCode, Errc::kBadTokenResponse},
+        BadResponse{"error_with_200", 200, R"({"error":"invalid_request"})", kCode,
+                    Errc::kTokenEndpointRejected},
+        BadResponse{"invalid_grant_400", 400,
+                    R"({"error":"invalid_grant","error_description":"Invalid authorization code"})",
+                    kCode, Errc::kInvalidGrant},
+        BadResponse{
+            "auth0_refresh_403", 403,
+            R"({"error":"invalid_grant","error_description":"Unknown or invalid refresh token."})",
+            kRefresh, Errc::kInvalidGrant},
+        BadResponse{"invalid_client_401", 401, R"({"error":"invalid_client"})", kCode,
+                    Errc::kTokenEndpointRejected},
+        BadResponse{"rate_limited", 429, R"({"error":"too_many_requests"})", kRefresh,
+                    Errc::kTokenEndpointUnavailable},
+        BadResponse{"bad_gateway_html", 502, "<html>", kRefresh, Errc::kTokenEndpointUnavailable},
+        BadResponse{"forbidden_not_json", 403, "nope", kRefresh, Errc::kTokenEndpointRejected}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST(TokenResponse, ErrorDetailsAreCleanData) {
+  auto e = parseOAuthError(
+      403,
+      R"({"error":"invalid_grant","error_description":"Unknown or invalid refresh token.\r\nX: y"})");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->error, "invalid_grant");
+  EXPECT_EQ(e->error_description, "Unknown or invalid refresh token.  X: y");
+  EXPECT_EQ(e->http_status, 403);
+  EXPECT_FALSE(parseOAuthError(500, "<html>"));
+  auto longText = parseOAuthError(
+      400, R"({"error":"x","error_description":")" + std::string(5000, 'a') + "\"}");
+  ASSERT_TRUE(longText);
+  EXPECT_LE(longText->error_description.size(), 256u);
+}
+
+}  // namespace
+}  // namespace authgate::oidc
