@@ -37,6 +37,9 @@ class MemoryStore final : public SessionStore {
     auto it = records_.find(rec.key);
     uint64_t current = it == records_.end() ? 0 : it->second.version;
     if (expectedVersion != kAnyVersion && expectedVersion != current) return Errc::kConflict;
+    for (auto& [k, r] : records_) {
+      if (r.publicId == rec.publicId && k != rec.key) return Errc::kConflict;
+    }
     StoreRecord copy = rec;
     copy.version = current + 1;
     copy.expiresAtMs = nowMs() + ttl.count();

@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "authgate/core/clock.h"
+#include "authgate/session/sqlite_store.h"
+#include "authgate/session/store_factory.h"
+#include "test_support.h"
+
+namespace authgate::session {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+
+bool isErr(const error_code& ec, Errc e) { return ec == make_error_code(e); }
+
+int scalar(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  int v = -1;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    v = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+TEST(SqliteStore, OpenInMissingDirectoryIsAClearError) {
+  core::ManualClock clock;
+  std::string detail;
+  auto s = openSqliteStore({"/nonexistent-authgate-dir/sub/sessions.db"}, clock, &detail);
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(isErr(s.error(), Errc::kStoreOpenFailed));
+  EXPECT_NE(detail.find("/nonexistent-authgate-dir/sub/sessions.db"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("unable to open"), std::string::npos) << detail;
+}
+
+TEST(SqliteStore, OpenOfADirectoryIsAClearError) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string detail;
+  auto s = openSqliteStore({dir.path().string()}, clock, &detail);
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(isErr(s.error(), Errc::kStoreOpenFailed));
+  EXPECT_FALSE(detail.empty());
+}
+
+TEST(SqliteStore, OpenOfAFileThatIsNotADatabaseFails) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::ofstream(dir.file("junk.db")) << std::string(4096, 'x');
+  std::string detail;
+  auto s = openSqliteStore({dir.file("junk.db")}, clock, &detail);
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(isErr(s.error(), Errc::kStoreOpenFailed));
+  EXPECT_NE(detail.find("junk.db"), std::string::npos) << detail;
+}
+
+TEST(SqliteStore, FactoryReportsTheSameOpenFailure) {
+  core::ManualClock clock;
+  std::string detail;
+  auto s = openStore("sqlite:/nonexistent-authgate-dir/a.db", clock, &detail);
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(isErr(s.error(), Errc::kStoreOpenFailed));
+  EXPECT_FALSE(detail.empty());
+}
+
+TEST(SqliteStore, CreatesWalDatabaseWithVersionedSchema) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  { ASSERT_TRUE(openSqliteStore({path}, clock)); }
+  { ASSERT_TRUE(openSqliteStore({path}, clock)) << "reopening migrates nothing twice"; }
+  EXPECT_EQ(scalar(path, "SELECT MAX(version) FROM schema_migrations"), sqliteSchemaVersion());
+  EXPECT_EQ(scalar(path, "SELECT COUNT(*) FROM schema_migrations"), sqliteSchemaVersion());
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, RefusesASchemaFromANewerVersion) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  { ASSERT_TRUE(openSqliteStore({path}, clock)); }
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 0)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  std::string detail;
+  auto s = openSqliteStore({path}, clock, &detail);
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(isErr(s.error(), Errc::kSchemaTooNew));
+  EXPECT_NE(detail.find("999"), std::string::npos) << detail;
+}
+
+TEST(SqliteStore, DataSurvivesReopen) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  StoreRecord r;
+  r.key = "k";
+  r.publicId = "p";
+  r.subject = "alice";
+  r.data = "d";
+  {
+    auto s = openSqliteStore({path}, clock);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->put(r, 60s, kMustNotExist));
+  }
+  auto s = openSqliteStore({path}, clock);
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*s)->get("k")->data, "d");
+}
+
+TEST(SqliteStore, ConcurrentWritersFromTwoConnectionsAllLand) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  auto a = openSqliteStore({path}, clock);
+  auto b = openSqliteStore({path}, clock);
+  ASSERT_TRUE(a && b);
+  auto writer = [&](SessionStore& s, const std::string& prefix) {
+    for (int i = 0; i < 200; ++i) {
+      StoreRecord r;
+      r.key = prefix + std::to_string(i);
+      r.publicId = r.key;
+      r.subject = "u";
+      r.data = "x";
+      ASSERT_TRUE(s.put(r, 60s, kMustNotExist));
+    }
+  };
+  std::thread ta([&] { writer(**a, "a"); });
+  std::thread tb([&] { writer(**b, "b"); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ((*a)->listBySubject("u")->size(), 400u);
+}
+
+TEST(StoreFactory, ParsesTheThreeStoreSettings) {
+  EXPECT_EQ(parseStoreUri("memory")->kind, StoreKind::kMemory);
+  auto s = parseStoreUri("sqlite:/var/lib/authgate/a.db");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->kind, StoreKind::kSqlite);
+  EXPECT_EQ(s->sqlitePath, "/var/lib/authgate/a.db");
+  EXPECT_EQ(parseStoreUri("redis://h:6380/2")->kind, StoreKind::kRedis);
+  for (const char* bad : {"", "sqlite:", "postgres://x", "redis://", "redis://h:0", "Memory"}) {
+    auto r = parseStoreUri(bad);
+    EXPECT_FALSE(r) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace authgate::session

@@ -1,0 +1,353 @@
+// One suite, every backend: memory, SQLite on real files, Redis on a real
+// redis-server started by the test. A backend is correct when it passes all of it.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "authgate/core/clock.h"
+#include "authgate/session/memory_store.h"
+#include "authgate/session/redis_store.h"
+#include "authgate/session/sqlite_store.h"
+#include "test_support.h"
+
+namespace authgate::session {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RedisServer;
+using testing::TempDir;
+
+enum class Backend { kMemory, kSqlite, kRedis };
+
+std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
+  switch (info.param) {
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kSqlite:
+      return "Sqlite";
+    case Backend::kRedis:
+      return "Redis";
+  }
+  return "Unknown";
+}
+
+bool isErr(const error_code& ec, Errc e) { return ec == make_error_code(e); }
+
+StoreRecord record(std::string key, std::string subject, std::string sid, int64_t created,
+                   std::string data = "payload") {
+  StoreRecord r;
+  r.key = key;
+  r.publicId = "pub-" + key;
+  r.subject = std::move(subject);
+  r.sid = std::move(sid);
+  r.createdAt = created;
+  r.data = std::move(data);
+  return r;
+}
+
+std::vector<std::string> keysOf(const std::vector<StoreRecord>& recs) {
+  std::vector<std::string> out;
+  for (auto& r : recs) out.push_back(r.key);
+  return out;
+}
+
+class StoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  static constexpr size_t kAuditCap = 5;
+
+  void SetUp() override {
+    if (GetParam() == Backend::kRedis) redis_.emplace();
+    store_ = open();
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    redis_.reset();  // kills redis-server by PID, whatever the test outcome
+  }
+
+  // Another store object on the same data: another process, as far as the backend
+  // can tell (SQLite: its own connection to the file; Redis: its own connections).
+  std::unique_ptr<SessionStore> open() {
+    switch (GetParam()) {
+      case Backend::kMemory:
+        return makeMemoryStore(clock_, kAuditCap);
+      case Backend::kSqlite: {
+        auto s = openSqliteStore({dir_.file("sessions.db"), 2000ms, kAuditCap}, clock_);
+        EXPECT_TRUE(s) << (s ? "" : s.error().message());
+        return s ? std::move(*s) : nullptr;
+      }
+      case Backend::kRedis: {
+        RedisStoreOptions o;
+        o.port = redis_->port();
+        o.auditCap = kAuditCap;
+        return makeRedisStore(o, clock_);
+      }
+    }
+    return nullptr;
+  }
+
+  // Record expiry follows the store's (injected) clock on every backend.
+  void advance(std::chrono::milliseconds d) { clock_.advance(d); }
+  // Redis lock TTLs are Redis's own (SET PX), so real time must pass as well.
+  void advanceLockTime(std::chrono::milliseconds d) {
+    clock_.advance(d);
+    if (GetParam() == Backend::kRedis) std::this_thread::sleep_for(d);
+  }
+
+  core::ManualClock clock_;
+  TempDir dir_;
+  std::optional<RedisServer> redis_;
+  std::unique_ptr<SessionStore> store_;
+};
+
+TEST_P(StoreConformance, PingsWhenReachable) { EXPECT_TRUE(store_->ping()); }
+
+TEST_P(StoreConformance, PutThenGetReturnsTheRecord) {
+  auto v = store_->put(record("k1", "alice", "sid1", 100, std::string("bin\0ary", 7)), 60s,
+                       kMustNotExist);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, 1u);
+  auto r = store_->get("k1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->key, "k1");
+  EXPECT_EQ(r->publicId, "pub-k1");
+  EXPECT_EQ(r->subject, "alice");
+  EXPECT_EQ(r->sid, "sid1");
+  EXPECT_EQ(r->createdAt, 100);
+  EXPECT_EQ(r->version, 1u);
+  EXPECT_EQ(r->data, std::string("bin\0ary", 7));
+}
+
+TEST_P(StoreConformance, GetOfUnknownKeyIsNotFound) {
+  auto r = store_->get("missing");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(isErr(r.error(), Errc::kNotFound));
+}
+
+TEST_P(StoreConformance, EraseRemovesRecordAndIndexEntries) {
+  ASSERT_TRUE(store_->put(record("k1", "alice", "sid1", 1), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->erase("k1"));
+  EXPECT_FALSE(store_->get("k1"));
+  EXPECT_FALSE(store_->getByPublicId("pub-k1"));
+  EXPECT_TRUE(store_->listBySubject("alice")->empty());
+  EXPECT_TRUE(store_->listBySid("sid1")->empty());
+  EXPECT_TRUE(store_->erase("k1")) << "erasing an absent key is not an error";
+}
+
+TEST_P(StoreConformance, RecordExpiresAfterItsTtl) {
+  ASSERT_TRUE(store_->put(record("k1", "alice", "sid1", 1), 10s, kMustNotExist));
+  advance(9s);
+  EXPECT_TRUE(store_->get("k1"));
+  advance(2s);
+  EXPECT_FALSE(store_->get("k1"));
+  EXPECT_FALSE(store_->getByPublicId("pub-k1"));
+  EXPECT_TRUE(store_->listBySubject("alice")->empty());
+  EXPECT_TRUE(store_->listAll("", 10)->records.empty());
+}
+
+TEST_P(StoreConformance, PurgeRemovesAndReturnsOnlyExpiredRecords) {
+  ASSERT_TRUE(store_->put(record("old", "alice", "", 1), 10s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("new", "alice", "", 2), 100s, kMustNotExist));
+  advance(11s);
+  auto purged = store_->purgeExpired(100);
+  ASSERT_TRUE(purged);
+  ASSERT_EQ(keysOf(*purged), std::vector<std::string>{"old"});
+  EXPECT_EQ((*purged)[0].subject, "alice");
+  EXPECT_EQ((*purged)[0].data, "payload");
+  EXPECT_TRUE(store_->purgeExpired(100)->empty());
+  EXPECT_TRUE(store_->get("new"));
+}
+
+TEST_P(StoreConformance, PutExtendsTheTtl) {
+  ASSERT_TRUE(store_->put(record("k1", "alice", "", 1), 10s, kMustNotExist));
+  advance(8s);
+  ASSERT_TRUE(store_->put(record("k1", "alice", "", 1), 10s, 1));
+  advance(8s);
+  EXPECT_TRUE(store_->get("k1"));
+  EXPECT_TRUE(store_->purgeExpired(100)->empty());
+}
+
+TEST_P(StoreConformance, ListsBySubjectOldestFirst) {
+  ASSERT_TRUE(store_->put(record("b", "alice", "s1", 20), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("a", "alice", "s2", 30), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("c", "alice", "s1", 10), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("d", "bob", "s3", 5), 60s, kMustNotExist));
+  auto alice = store_->listBySubject("alice");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(keysOf(*alice), (std::vector<std::string>{"c", "b", "a"}));
+  EXPECT_EQ(keysOf(*store_->listBySubject("bob")), std::vector<std::string>{"d"});
+  EXPECT_TRUE(store_->listBySubject("carol")->empty());
+}
+
+TEST_P(StoreConformance, ListsByProviderSid) {
+  ASSERT_TRUE(store_->put(record("a", "alice", "s1", 1), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("b", "alice", "s2", 2), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("c", "bob", "s1", 3), 60s, kMustNotExist));
+  ASSERT_TRUE(store_->put(record("d", "bob", "", 4), 60s, kMustNotExist));
+  EXPECT_EQ(keysOf(*store_->listBySid("s1")), (std::vector<std::string>{"a", "c"}));
+  EXPECT_TRUE(store_->listBySid("")->empty()) << "an empty sid matches nothing";
+}
+
+TEST_P(StoreConformance, FindsByPublicId) {
+  ASSERT_TRUE(store_->put(record("k1", "alice", "", 1), 60s, kMustNotExist));
+  auto r = store_->getByPublicId("pub-k1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->key, "k1");
+  EXPECT_TRUE(isErr(store_->getByPublicId("pub-nope").error(), Errc::kNotFound));
+}
+
+TEST_P(StoreConformance, PublicIdIsUnique) {
+  ASSERT_TRUE(store_->put(record("k1", "alice", "", 1), 60s, kMustNotExist));
+  auto clash = record("k2", "bob", "", 2);
+  clash.publicId = "pub-k1";
+  auto v = store_->put(clash, 60s, kMustNotExist);
+  ASSERT_FALSE(v);
+  EXPECT_TRUE(isErr(v.error(), Errc::kConflict));
+  EXPECT_EQ(store_->getByPublicId("pub-k1")->key, "k1");
+}
+
+TEST_P(StoreConformance, CompareAndSetDetectsConcurrentWrites) {
+  ASSERT_EQ(*store_->put(record("k1", "alice", "", 1, "v1"), 60s, kMustNotExist), 1u);
+  auto again = store_->put(record("k1", "alice", "", 1), 60s, kMustNotExist);
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(isErr(again.error(), Errc::kConflict));
+
+  ASSERT_EQ(*store_->put(record("k1", "alice", "", 1, "v2"), 60s, 1), 2u);
+  auto stale = store_->put(record("k1", "alice", "", 1, "lost"), 60s, 1);
+  ASSERT_FALSE(stale);
+  EXPECT_TRUE(isErr(stale.error(), Errc::kConflict));
+  EXPECT_EQ(store_->get("k1")->data, "v2");
+
+  EXPECT_EQ(*store_->put(record("k1", "alice", "", 1, "v3"), 60s, kAnyVersion), 3u);
+  auto missing = store_->put(record("k9", "alice", "", 1), 60s, 4);
+  EXPECT_TRUE(isErr(missing.error(), Errc::kConflict)) << "expected version of an absent record";
+}
+
+TEST_P(StoreConformance, LockIsExclusiveUntilReleased) {
+  EXPECT_TRUE(*store_->tryLock("refresh:k1", "owner-a", 10s));
+  EXPECT_FALSE(*store_->tryLock("refresh:k1", "owner-b", 10s));
+  EXPECT_TRUE(*store_->tryLock("refresh:k1", "owner-a", 10s)) << "re-entrant for its owner";
+  EXPECT_TRUE(*store_->tryLock("refresh:k2", "owner-b", 10s)) << "locks are per name";
+  ASSERT_TRUE(store_->unlock("refresh:k1", "owner-b"));
+  EXPECT_FALSE(*store_->tryLock("refresh:k1", "owner-b", 10s)) << "only the owner releases";
+  ASSERT_TRUE(store_->unlock("refresh:k1", "owner-a"));
+  EXPECT_TRUE(*store_->tryLock("refresh:k1", "owner-b", 10s));
+}
+
+TEST_P(StoreConformance, LockExpiresAfterItsTtl) {
+  EXPECT_TRUE(*store_->tryLock("l", "owner-a", 300ms));
+  EXPECT_FALSE(*store_->extendLock("l", "owner-b", 300ms));
+  advanceLockTime(400ms);
+  EXPECT_FALSE(*store_->extendLock("l", "owner-a", 300ms)) << "an expired lock is not extended";
+  EXPECT_TRUE(*store_->tryLock("l", "owner-b", 10s));
+  ASSERT_TRUE(store_->unlock("l", "owner-a"));
+  EXPECT_FALSE(*store_->tryLock("l", "owner-a", 10s)) << "a stale owner cannot release it";
+}
+
+TEST_P(StoreConformance, ExtendKeepsTheLock) {
+  EXPECT_TRUE(*store_->tryLock("l", "owner-a", 300ms));
+  advanceLockTime(200ms);
+  EXPECT_TRUE(*store_->extendLock("l", "owner-a", 300ms));
+  advanceLockTime(200ms);
+  EXPECT_FALSE(*store_->tryLock("l", "owner-b", 300ms));
+}
+
+TEST_P(StoreConformance, ListAllPagesThroughEveryRecord) {
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(
+        store_->put(record("key" + std::to_string(100 + i), "u" + std::to_string(i % 3), "", i),
+                    60s, kMustNotExist));
+  }
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = store_->listAll(cursor, 10);
+    ASSERT_TRUE(page);
+    for (auto& r : page->records) EXPECT_TRUE(seen.insert(r.key).second) << "duplicate " << r.key;
+    cursor = page->nextCursor;
+    ASSERT_LT(++pages, 10);
+  } while (!cursor.empty());
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_GE(pages, 3);
+}
+
+TEST_P(StoreConformance, AuditKeepsNewestLinesUpToTheCap) {
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(store_->appendAudit("line" + std::to_string(i)));
+  auto lines = store_->recentAudit(100);
+  ASSERT_TRUE(lines);
+  EXPECT_EQ(*lines, (std::vector<std::string>{"line9", "line8", "line7", "line6", "line5"}));
+  EXPECT_EQ(store_->recentAudit(2)->size(), 2u);
+}
+
+// Waits for revocation events delivered on another thread.
+class Inbox {
+ public:
+  std::function<void(const std::string&)> sink() {
+    return [this](const std::string& k) {
+      std::lock_guard lock(mu_);
+      keys_.push_back(k);
+      cv_.notify_all();
+    };
+  }
+  bool waitFor(const std::string& key, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout,
+                        [&] { return std::find(keys_.begin(), keys_.end(), key) != keys_.end(); });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> keys_;
+};
+
+TEST_P(StoreConformance, RevocationEventReachesSubscribers) {
+  Inbox inbox;
+  auto sub = store_->subscribeRevoked(inbox.sink());
+  ASSERT_TRUE(store_->publishRevoked("k1"));
+  EXPECT_TRUE(inbox.waitFor("k1", 2s));
+}
+
+TEST_P(StoreConformance, SecondStoreObjectSeesWritesLocksAndVersions) {
+  if (GetParam() == Backend::kMemory) GTEST_SKIP() << "memory is per object by design";
+  auto other = open();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(store_->put(record("k1", "alice", "sid1", 1, "from-a"), 60s, kMustNotExist));
+  auto seen = other->get("k1");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->data, "from-a");
+  EXPECT_EQ(keysOf(*other->listBySubject("alice")), std::vector<std::string>{"k1"});
+
+  ASSERT_TRUE(other->put(record("k1", "alice", "sid1", 1, "from-b"), 60s, 1));
+  auto stale = store_->put(record("k1", "alice", "sid1", 1, "lost"), 60s, 1);
+  EXPECT_TRUE(isErr(stale.error(), Errc::kConflict));
+  EXPECT_EQ(store_->get("k1")->data, "from-b");
+
+  EXPECT_TRUE(*store_->tryLock("refresh:k1", "a", 10s));
+  EXPECT_FALSE(*other->tryLock("refresh:k1", "b", 10s));
+
+  ASSERT_TRUE(other->erase("k1"));
+  EXPECT_FALSE(store_->get("k1"));
+}
+
+TEST_P(StoreConformance, RevocationEventReachesAnotherInstance) {
+  if (GetParam() != Backend::kRedis) {
+    GTEST_SKIP() << "no cross-process channel; these keep no cache (docs/SESSIONS.md)";
+  }
+  auto other = open();
+  Inbox inbox;
+  auto sub = other->subscribeRevoked(inbox.sink());
+  ASSERT_TRUE(store_->publishRevoked("k1"));
+  EXPECT_TRUE(inbox.waitFor("k1", 2s));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StoreConformance,
+                         ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kRedis),
+                         backendName);
+
+}  // namespace
+}  // namespace authgate::session
