@@ -449,11 +449,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers a request that could not be read and closes the connection: its remaining
   // bytes cannot be trusted to frame the next request.
   void fail(http::status status, std::string body) {
+    // The start line may be parsed even when the header block is not (e.g. 413 on the
+    // Content-Length field): log what is known.
     const bool have_header = parser_ && parser_->is_header_done();
-    if (!have_header) log_path_.clear();
     std::string_view method;
-    if (have_header) method = parser_->get().method_string();
+    std::string_view target;
+    if (parser_) {
+      method = parser_->get().method_string();
+      target = parser_->get().target();
+    }
     method_copy_.assign(method.substr(0, 16));
+    log_path_.assign(pathOf(target).substr(0, 2048));
     newRequestId(id_);
     srv_.in_flight->inc();
     route_ = nullptr;  // limits are counted as "unmatched": the route is not trusted yet

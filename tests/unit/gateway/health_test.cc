@@ -1,0 +1,77 @@
+#include "gateway/health.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "authgate/core/errc.h"
+#include "gateway/metrics_route.h"
+
+namespace authgate::gateway {
+namespace {
+
+namespace http = net::http;
+
+net::Response call(const Router& r, std::string_view path) {
+  net::RequestContext ctx;
+  auto m = r.match(http::verb::get, path, ctx);
+  EXPECT_NE(m.route, nullptr) << path;
+  net::Request req{http::verb::get, path, 11};
+  return m.route->handler(req, ctx);
+}
+
+TEST(Health, HealthzIsAlwaysOk) {
+  Router r;
+  auto readiness = std::make_shared<Readiness>();
+  readiness->add("store", [] { return Result<void>(core::Errc::kCryptoFailure); });
+  addHealthRoutes(r, readiness);
+  auto res = call(r, "/healthz");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), "ok");
+}
+
+TEST(Health, ReadyzIsOkWhenAllChecksPass) {
+  Router r;
+  auto readiness = std::make_shared<Readiness>();
+  readiness->add("store", [] { return Result<void>(); });
+  readiness->add("provider", [] { return Result<void>(); });
+  addHealthRoutes(r, readiness);
+  auto res = call(r, "/readyz");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "ready");
+}
+
+TEST(Health, ReadyzNamesTheFailingCheckWith503) {
+  Router r;
+  auto readiness = std::make_shared<Readiness>();
+  readiness->add("store", [] { return Result<void>(); });
+  readiness->add("provider", [] { return Result<void>(core::Errc::kCryptoFailure); });
+  addHealthRoutes(r, readiness);
+  auto res = call(r, "/readyz");
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  auto body = boost::json::parse(res.body());
+  EXPECT_EQ(body.at("failing").as_string(), "provider");
+  EXPECT_EQ(body.at("reason").as_string(), "crypto_failure");
+}
+
+TEST(Health, ReadyzRouteIsBlocking) {
+  Router r;
+  addHealthRoutes(r, std::make_shared<Readiness>());
+  net::RequestContext ctx;
+  EXPECT_TRUE(r.match(http::verb::get, "/readyz", ctx).route->blocking);
+  EXPECT_FALSE(r.match(http::verb::get, "/healthz", ctx).route->blocking);
+}
+
+TEST(MetricsRoute, ServesRegistryAsPrometheusText) {
+  Router r;
+  core::MetricsRegistry metrics;
+  metrics.counter("authgate_test_total", "t").inc(7);
+  addMetricsRoute(r, metrics);
+  auto res = call(r, "/metrics");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(res.body().find("authgate_test_total 7\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace authgate::gateway
