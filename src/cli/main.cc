@@ -79,7 +79,8 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help exits 0; usage errors exit 1 like bad settings, not with CLI11's 100+ codes.
+    return app.exit(e) == 0 ? kExitOk : kExitProblems;
   }
   return command ? command() : kExitProblems;
 }
