@@ -16,6 +16,9 @@ struct SqliteStoreOptions {
   std::string path;                             // database file
   std::chrono::milliseconds busyTimeout{2000};  // wait for another process's write lock
   size_t auditCap = 10000;
+  // false: PRAGMA synchronous=OFF, no fsync at all. Only for benchmarks filling
+  // millions of rows; a crash of the machine may then corrupt the file.
+  bool fsync = true;
 };
 
 // kStoreOpenFailed when the file cannot be opened, is not a database or cannot be

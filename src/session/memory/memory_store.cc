@@ -26,10 +26,11 @@ class MemoryStore final : public SessionStore {
 
   Result<StoreRecord> getByPublicId(std::string_view publicId) override {
     std::lock_guard lock(mu_);
-    for (auto& [k, r] : records_) {
-      if (r.publicId == publicId && !expired(r)) return r;
-    }
-    return Errc::kNotFound;
+    auto p = byPublicId_.find(std::string(publicId));
+    if (p == byPublicId_.end()) return Errc::kNotFound;
+    auto it = records_.find(p->second);
+    if (it == records_.end() || expired(it->second)) return Errc::kNotFound;
+    return it->second;
   }
 
   Result<uint64_t> put(const StoreRecord& rec, Millis ttl, uint64_t expectedVersion) override {
@@ -37,9 +38,11 @@ class MemoryStore final : public SessionStore {
     auto it = records_.find(rec.key);
     uint64_t current = it == records_.end() ? 0 : it->second.version;
     if (expectedVersion != kAnyVersion && expectedVersion != current) return Errc::kConflict;
-    for (auto& [k, r] : records_) {
-      if (r.publicId == rec.publicId && k != rec.key) return Errc::kConflict;
+    if (auto p = byPublicId_.find(rec.publicId); p != byPublicId_.end() && p->second != rec.key) {
+      return Errc::kConflict;
     }
+    if (it != records_.end()) byPublicId_.erase(it->second.publicId);
+    byPublicId_[rec.publicId] = rec.key;
     StoreRecord copy = rec;
     copy.version = current + 1;
     copy.expiresAtMs = nowMs() + ttl.count();
@@ -49,7 +52,10 @@ class MemoryStore final : public SessionStore {
 
   Result<void> erase(std::string_view key) override {
     std::lock_guard lock(mu_);
-    records_.erase(std::string(key));
+    if (auto it = records_.find(std::string(key)); it != records_.end()) {
+      byPublicId_.erase(it->second.publicId);
+      records_.erase(it);
+    }
     return {};
   }
 
@@ -77,6 +83,7 @@ class MemoryStore final : public SessionStore {
     std::vector<StoreRecord> out;
     for (auto it = records_.begin(); it != records_.end() && out.size() < limit;) {
       if (expired(it->second)) {
+        byPublicId_.erase(it->second.publicId);
         out.push_back(std::move(it->second));
         it = records_.erase(it);
       } else {
@@ -162,6 +169,7 @@ class MemoryStore final : public SessionStore {
   size_t auditCap_;
   std::mutex mu_;
   std::map<std::string, StoreRecord> records_;
+  std::map<std::string, std::string> byPublicId_;  // public id -> key
   std::map<std::string, Lock> locks_;
   std::deque<std::string> audit_;
   detail::LocalRevocationHub hub_;

@@ -1,12 +1,14 @@
 #include "authgate/session/redis_store.h"
 
 #include <hiredis/hiredis.h>
+#include <openssl/evp.h>
 #include <poll.h>
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -225,7 +227,11 @@ class RedisStore final : public SessionStore {
   }
 
   Result<RecordPage> listAll(std::string_view cursor, size_t limit) override {
-    std::string from = cursor.empty() ? "-" : "(" + std::string(cursor);
+    std::string from = "-";  // ZRANGEBYLEX: "-" is the start, "(x" is "after x"
+    if (!cursor.empty()) {
+      from = "(";
+      from.append(cursor);
+    }
     auto r =
         run({"ZRANGEBYLEX", o_.keyPrefix + "all", from, "+", "LIMIT", "0", std::to_string(limit)});
     if (!r) return r.error();
@@ -355,7 +361,7 @@ class RedisStore final : public SessionStore {
   // Runs a batch of commands in one round trip. A pooled connection that fails (Redis
   // restarted since it was opened) is retried once on a fresh one; otherwise the
   // failure is kStoreUnavailable.
-  Result<std::vector<Reply>> pipeline(const std::vector<Args>& cmds) {
+  Result<std::vector<Reply>> pipeline(const std::vector<Args>& cmds, bool errorsFail = true) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       Lease l = acquire();
       if (!l.ctx) return Errc::kStoreUnavailable;
@@ -385,7 +391,7 @@ class RedisStore final : public SessionStore {
       }
       release(std::move(l.ctx));
       for (auto& r : out) {
-        if (r->type == REDIS_REPLY_ERROR) return Errc::kStoreUnavailable;
+        if (errorsFail && r->type == REDIS_REPLY_ERROR) return Errc::kStoreUnavailable;
       }
       return out;
     }
@@ -393,9 +399,48 @@ class RedisStore final : public SessionStore {
   }
 
   Result<Reply> run(const Args& args) {
+    if (args.front() == "EVAL") return runScript(args);
     auto r = pipeline({args});
     if (!r) return r.error();
     return std::move(r->front());
+  }
+
+  // Scripts go by digest (EVALSHA) so each call does not resend and rehash the
+  // source; after a Redis restart the cache is empty (NOSCRIPT) and EVAL reloads it.
+  Result<Reply> runScript(const Args& eval) {
+    Args bySha = eval;
+    bySha[0] = "EVALSHA";
+    bySha[1] = scriptSha(eval[1]);
+    auto r = pipeline({bySha}, false);
+    if (!r) return r.error();
+    Reply& reply = r->front();
+    if (reply->type == REDIS_REPLY_ERROR) {
+      if (std::string_view(reply->str, reply->len).substr(0, 8) != "NOSCRIPT") {
+        return Errc::kStoreUnavailable;
+      }
+      auto again = pipeline({eval});
+      if (!again) return again.error();
+      return std::move(again->front());
+    }
+    return std::move(reply);
+  }
+
+  static std::string scriptSha(const std::string& script) {
+    static std::mutex mu;
+    static std::map<std::string, std::string> cache;
+    std::lock_guard lock(mu);
+    auto it = cache.find(script);
+    if (it != cache.end()) return it->second;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(script.data(), script.size(), md, &len, EVP_sha1(), nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) {
+      hex.push_back(kHex[md[i] >> 4]);
+      hex.push_back(kHex[md[i] & 15]);
+    }
+    return cache.emplace(script, hex).first->second;
   }
 
   Args hmget(const std::string& key) const {

@@ -1,0 +1,270 @@
+// Session lookup cost as the store grows: 1k, 100k and 1M sessions, SQLite (real
+// file) and Redis (a redis-server this program starts), plus the memory store.
+//
+//   session_bench [--sizes 1000,100000,1000000] [--backends memory,sqlite,redis]
+//                 [--lookups 20000] [--dir /tmp]
+//
+// For each size it times `lookups` SessionManager::lookup() calls (store read, record
+// decode, AES-GCM decrypt; the clock is frozen so no last-seen write happens) and
+// the same number of raw SessionStore::get() calls, on cookies picked at random from
+// every session created so far. It also reports bytes per stored session.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include "authgate/core/clock.h"
+#include "authgate/session/memory_store.h"
+#include "authgate/session/redis_store.h"
+#include "authgate/session/session_manager.h"
+#include "authgate/session/sqlite_store.h"
+#include "test_support.h"
+
+using namespace authgate;
+using namespace authgate::session;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// Forwards everything but the audit trail, so filling the store measures sessions.
+class NoAuditStore final : public SessionStore {
+ public:
+  explicit NoAuditStore(SessionStore& s) : s_(s) {}
+  std::string_view backend() const override { return s_.backend(); }
+  Result<void> ping() override { return s_.ping(); }
+  Result<StoreRecord> get(std::string_view k) override { return s_.get(k); }
+  Result<StoreRecord> getByPublicId(std::string_view p) override { return s_.getByPublicId(p); }
+  Result<uint64_t> put(const StoreRecord& r, Millis t, uint64_t v) override {
+    return s_.put(r, t, v);
+  }
+  Result<void> erase(std::string_view k) override { return s_.erase(k); }
+  Result<std::vector<StoreRecord>> listBySubject(std::string_view s) override {
+    return s_.listBySubject(s);
+  }
+  Result<std::vector<StoreRecord>> listBySid(std::string_view s) override {
+    return s_.listBySid(s);
+  }
+  Result<RecordPage> listAll(std::string_view c, size_t n) override { return s_.listAll(c, n); }
+  Result<std::vector<StoreRecord>> purgeExpired(size_t n) override { return s_.purgeExpired(n); }
+  Result<bool> tryLock(std::string_view n, std::string_view o, Millis t) override {
+    return s_.tryLock(n, o, t);
+  }
+  Result<bool> extendLock(std::string_view n, std::string_view o, Millis t) override {
+    return s_.extendLock(n, o, t);
+  }
+  Result<void> unlock(std::string_view n, std::string_view o) override { return s_.unlock(n, o); }
+  Result<void> appendAudit(std::string_view) override { return {}; }
+  Result<std::vector<std::string>> recentAudit(size_t n) override { return s_.recentAudit(n); }
+  Result<void> publishRevoked(std::string_view k) override { return s_.publishRevoked(k); }
+  std::unique_ptr<Subscription> subscribeRevoked(
+      std::function<void(const std::string&)> f) override {
+    return s_.subscribeRevoked(std::move(f));
+  }
+
+ private:
+  SessionStore& s_;
+};
+
+// Token sizes of a typical Auth0 login: RS256 access token with an API audience and
+// a few claims, ID token with profile claims, opaque refresh token.
+TokenSet realisticTokens(size_t i) {
+  TokenSet t;
+  t.accessToken = core::Secret(std::string(850, 'a') + std::to_string(i));
+  t.accessTokenExpiresAt = 1'700'086'400;
+  t.refreshToken = core::Secret(std::string(64, 'r') + std::to_string(i));
+  t.idToken = core::Secret(std::string(950, 'i') + std::to_string(i));
+  t.idTokenClaims = R"({"email_verified":true,"groups":["engineering","admins"]})";
+  return t;
+}
+
+LoginInfo loginFor(size_t i) {
+  LoginInfo l;
+  l.subject = "auth0|" + std::to_string(100000000 + i);
+  l.email = "user" + std::to_string(i) + "@example.com";
+  l.name = "User " + std::to_string(i);
+  l.preferredUsername = "user" + std::to_string(i);
+  l.providerSid = "sid-" + std::to_string(i);
+  l.authTime = 1'700'000'000;
+  l.clientIp = "203.0.113.42";
+  l.userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36";
+  l.tokens = realisticTokens(i);
+  return l;
+}
+
+struct Stats {
+  double mean = 0, p50 = 0, p99 = 0;  // microseconds
+};
+
+Stats summarize(std::vector<double> us) {
+  std::sort(us.begin(), us.end());
+  Stats s;
+  for (double v : us) s.mean += v;
+  s.mean /= static_cast<double>(us.size());
+  s.p50 = us[us.size() / 2];
+  s.p99 = us[us.size() * 99 / 100];
+  return s;
+}
+
+long rssKb() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * 4;
+}
+
+long redisUsedMemory(int port) {
+  redisContext* c = redisConnect("127.0.0.1", port);
+  long used = 0;
+  if (c && !c->err) {
+    auto* r = static_cast<redisReply*>(redisCommand(c, "INFO memory"));
+    if (r && r->str) {
+      std::string s(r->str, r->len);
+      auto p = s.find("used_memory:");
+      if (p != std::string::npos) used = std::stol(s.substr(p + 12));
+    }
+    if (r) freeReplyObject(r);
+  }
+  if (c) redisFree(c);
+  return used;
+}
+
+std::vector<size_t> parseList(const std::string& s) {
+  std::vector<size_t> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::stoul(item));
+  return out;
+}
+
+std::vector<std::string> parseNames(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<size_t> sizes{1000, 100000, 1000000};
+  std::vector<std::string> backends{"memory", "sqlite", "redis"};
+  size_t lookups = 20000;
+  std::string dir = std::filesystem::temp_directory_path().string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--sizes")
+      sizes = parseList(argv[i + 1]);
+    else if (a == "--backends")
+      backends = parseNames(argv[i + 1]);
+    else if (a == "--lookups")
+      lookups = std::stoul(argv[i + 1]);
+    else if (a == "--dir")
+      dir = argv[i + 1];
+  }
+
+  core::ManualClock clock;  // frozen: lookups never write last-seen
+  core::Random& random = core::OpenSslRandom::instance();
+  NullAuditSink sink;
+  std::mt19937_64 pick(42);
+
+  std::printf(
+      "| backend | sessions | fill s | lookup mean us | p50 | p99 | store get mean us | "
+      "p99 | bytes/session |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& backend : backends) {
+    std::unique_ptr<SessionStore> inner;
+    std::optional<session::testing::RedisServer> redis;
+    std::string dbPath = dir + "/authgate-session-bench.db";
+    if (backend == "memory") {
+      inner = makeMemoryStore(clock);
+    } else if (backend == "sqlite") {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dbPath + suffix);
+      // No fsync while filling a million rows (see docs/BENCHMARKS.md); lookups are
+      // reads and do not depend on it.
+      SqliteStoreOptions o{dbPath};
+      o.fsync = false;
+      auto s = openSqliteStore(o, clock);
+      if (!s) {
+        std::fprintf(stderr, "cannot open %s\n", dbPath.c_str());
+        return 1;
+      }
+      inner = std::move(*s);
+    } else if (backend == "redis") {
+      redis.emplace();
+      RedisStoreOptions o;
+      o.port = redis->port();
+      inner = makeRedisStore(o, clock);
+    } else {
+      std::fprintf(stderr, "unknown backend %s\n", backend.c_str());
+      return 1;
+    }
+    NoAuditStore store(*inner);
+    SessionManager manager(store, *TokenCipher::fromKeys({generateKey(random)}), sink, clock,
+                           random);
+    std::vector<std::string> cookies;
+    long baseRss = rssKb();
+    long baseRedis = redis ? redisUsedMemory(redis->port()) : 0;
+    size_t created = 0;
+    for (size_t target : sizes) {
+      auto fillStart = SteadyClock::now();
+      for (; created < target; ++created) {
+        auto c = manager.create(loginFor(created));
+        if (!c) {
+          std::fprintf(stderr, "create failed: %s\n", c.error().message().c_str());
+          return 1;
+        }
+        cookies.push_back(c->cookieValue.reveal());
+      }
+      double fillSeconds = std::chrono::duration<double>(SteadyClock::now() - fillStart).count();
+
+      std::vector<double> lookupUs, getUs;
+      std::uniform_int_distribution<size_t> any(0, cookies.size() - 1);
+      for (size_t i = 0; i < lookups; ++i) {
+        const std::string& cookie = cookies[any(pick)];
+        auto t0 = SteadyClock::now();
+        auto s = manager.lookup(cookie);
+        auto t1 = SteadyClock::now();
+        if (!s) {
+          std::fprintf(stderr, "lookup failed: %s\n", s.error().message().c_str());
+          return 1;
+        }
+        std::string key = SessionManager::keyOf(cookies[any(pick)]);
+        auto t2 = SteadyClock::now();
+        auto r = inner->get(key);
+        auto t3 = SteadyClock::now();
+        if (!r) return 1;
+        lookupUs.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        getUs.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
+      }
+      Stats l = summarize(lookupUs), g = summarize(getUs);
+      double bytes = 0;
+      if (backend == "memory") {
+        bytes = static_cast<double>(rssKb() - baseRss) * 1024.0 / static_cast<double>(created);
+      } else if (backend == "sqlite") {
+        std::error_code ec;
+        auto size = std::filesystem::file_size(dbPath, ec) +
+                    std::filesystem::file_size(dbPath + "-wal", ec);
+        bytes = static_cast<double>(size) / static_cast<double>(created);
+      } else {
+        bytes = static_cast<double>(redisUsedMemory(redis->port()) - baseRedis) /
+                static_cast<double>(created);
+      }
+      std::printf("| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
+                  backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, g.mean, g.p99,
+                  bytes);
+      std::fflush(stdout);
+    }
+    if (backend == "sqlite") {
+      inner.reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dbPath + suffix);
+    }
+  }
+  return 0;
+}
