@@ -60,6 +60,26 @@ Result<void> validateRelyingPartyOptions(const RelyingPartyOptions& rp) {
   return {};
 }
 
+std::string transactionCookieName(bool https) {
+  return https ? "__Host-" + std::string(kTransactionCookieName)
+               : std::string(kTransactionCookieName);
+}
+
+core::SetCookie transactionCookie(std::string_view bindingValue, ResponseMode mode, bool https,
+                                  std::chrono::seconds ttl) {
+  core::SetCookie c;
+  c.name = transactionCookieName(https);
+  c.value = std::string(bindingValue);
+  c.path = "/";  // both /auth/callback and OpenMetadata's /callback must receive it
+  c.maxAgeSeconds = ttl.count();
+  c.secure = https;
+  c.httpOnly = true;
+  // Browsers drop SameSite=None without Secure, so on plain http stay Lax (loopback tests:
+  // provider and gateway on 127.0.0.1 are same-site, ports do not count).
+  c.sameSite = (mode == ResponseMode::kFormPost && https) ? "None" : "Lax";
+  return c;
+}
+
 std::string newBrowserBinding(core::Random& random) { return random.token(32); }
 
 std::string browserBindingHash(std::string_view bindingCookieValue) {

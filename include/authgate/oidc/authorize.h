@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "authgate/core/clock.h"
+#include "authgate/core/codec.h"
 #include "authgate/core/random.h"
 #include "authgate/core/secret.h"
 #include "authgate/oidc/errc.h"
@@ -57,6 +58,16 @@ bool isReservedAuthorizeParam(std::string_view name);
 // fragment: RFC 6749 s3.1.2), "openid" in scopes, max_age >= 0, and no reserved name in
 // extra_authorize_params (kReservedExtraParam).
 Result<void> validateRelyingPartyOptions(const RelyingPartyOptions& rp);
+
+// The browser-binding cookie. On https it is "__Host-authgate_txn" (Secure, Path=/, no
+// Domain: RFC 6265bis s4.1.3.2), else "authgate_txn". HttpOnly always. SameSite=None only
+// for form_post on https (the provider's cross-site POST must carry it), else Lax.
+// Max-Age = ttl, renewed by every login so all open tabs stay covered; the callback does
+// not delete it (another tab may still need it).
+inline constexpr std::string_view kTransactionCookieName = "authgate_txn";
+std::string transactionCookieName(bool https);
+core::SetCookie transactionCookie(std::string_view bindingValue, ResponseMode mode, bool https,
+                                  std::chrono::seconds ttl = std::chrono::seconds(600));
 
 // A new random browser-binding id for the transaction cookie (256-bit, base64url).
 std::string newBrowserBinding(core::Random& random);

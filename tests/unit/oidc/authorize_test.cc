@@ -142,6 +142,24 @@ TEST(AuthorizationRequest, ExtraParamsCannotOverrideProtocolParams) {
             (std::vector<std::string>{"Nonce", "audience", "redirect_uri", "state"}));
 }
 
+TEST(AuthorizationRequest, ReservedExtraParamsAreDroppedEvenWhenNotOtherwiseSent) {
+  core::ManualClock clock;
+  FixedRandom random;
+  auto rp = rpOptions();  // query mode, no max_age, no organization: none of these is sent
+  rp.extra_authorize_params = {{"max_age", "0"},
+                               {"response_mode", "fragment"},
+                               {"organization", "org_evil"},
+                               {"request_uri", "urn:x"}};
+  auto t = createLoginTransaction(rp, "/", "b", clock, random);
+  auto req = buildAuthorizationRequest("https://tenant.auth0.com/authorize", rp, t);
+  auto q = queryOf(req.url);
+  EXPECT_EQ(q.count("max_age"), 0u);
+  EXPECT_EQ(q.count("response_mode"), 0u);
+  EXPECT_EQ(q.count("organization"), 0u);
+  EXPECT_EQ(q.count("request_uri"), 0u);
+  EXPECT_EQ(req.ignored_params.size(), 4u);
+}
+
 TEST(AuthorizationRequest, KeepsTheEndpointsOwnQuery) {
   core::ManualClock clock;
   FixedRandom random;
@@ -214,6 +232,20 @@ TEST(LoginTransaction, ExpiresAfterTenMinutes) {
   EXPECT_TRUE(isTransactionExpired(t, clock));
   clock.set(1'700'000'000 - 120);  // created far in the future relative to this instance
   EXPECT_TRUE(isTransactionExpired(t, clock));
+}
+
+TEST(TransactionCookie, OneSmallHttpOnlyCookieWithTheRightSameSite) {
+  auto https = transactionCookie("v", ResponseMode::kFormPost, true);
+  EXPECT_EQ(core::formatSetCookie(https),
+            "__Host-authgate_txn=v; Path=/; Max-Age=600; Secure; HttpOnly; SameSite=None");
+  auto query = transactionCookie("v", ResponseMode::kQuery, true);
+  EXPECT_EQ(query.sameSite, "Lax");
+  EXPECT_TRUE(query.secure);
+  auto http = transactionCookie("v", ResponseMode::kFormPost, false);
+  EXPECT_EQ(core::formatSetCookie(http),
+            "authgate_txn=v; Path=/; Max-Age=600; HttpOnly; SameSite=Lax");
+  FixedRandom random;
+  EXPECT_EQ(newBrowserBinding(random).size(), 43u);
 }
 
 TEST(LoginTransaction, StoreKeyDoesNotRevealState) {
