@@ -47,7 +47,7 @@ Result<void> checkEndpointUrl(std::string_view url) {
   if (!u->has_authority() || u->encoded_host().empty()) return Errc::kMalformedEndpoint;
   // Credentials in an endpoint URL would be sent to whoever the host is; a fragment is
   // meaningless for a server endpoint (RFC 6749 s3.1).
-  if (u->has_userinfo()) return Errc::kMalformedEndpoint;
+  if (u->has_userinfo() || u->has_fragment()) return Errc::kMalformedEndpoint;
   if (u->encoded_host().find('%') != std::string_view::npos) return Errc::kMalformedEndpoint;
   if (u->host_type() == boost::urls::host_type::ipvfuture) return Errc::kMalformedEndpoint;
   if (u->has_port() && u->port().empty()) return Errc::kMalformedEndpoint;
@@ -68,6 +68,8 @@ Result<ProviderMetadata> parseProviderMetadata(std::string_view json,
   // discovery URL; no normalisation (Auth0's ends in '/', the ID token's iss will too).
   if (*issuer != expectedIssuer) return Errc::kIssuerMismatch;
   if (auto r = checkEndpointUrl(*issuer); !r) return r.error();
+  // Discovery s3: the issuer is a URL "with no query or fragment components".
+  if (boost::urls::parse_absolute_uri(*issuer)->has_query()) return Errc::kMalformedEndpoint;
   m.issuer = *issuer;
 
   struct Field {
