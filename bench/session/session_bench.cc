@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
 
   std::printf(
       "| backend | sessions | fill s | lookup mean us | p50 | p99 | store get mean us | "
-      "p99 | bytes/session |\n|---|---|---|---|---|---|---|---|---|\n");
+      "p99 | bytes/session | errors |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& backend : backends) {
     std::unique_ptr<SessionStore> inner;
     std::optional<session::testing::RedisServer> redis;
@@ -212,10 +212,16 @@ int main(int argc, char** argv) {
     long baseRss = rssKb();
     long baseRedis = redis ? redisUsedMemory(redis->port()) : 0;
     size_t created = 0;
+    size_t failures = 0;  // operations that returned an error (reported, retried)
     for (size_t target : sizes) {
       auto fillStart = SteadyClock::now();
       for (; created < target; ++created) {
         auto c = manager.create(loginFor(created));
+        for (int retry = 0; !c && retry < 3; ++retry) {
+          // A loaded machine can stall a store past its timeout; count it and retry.
+          ++failures;
+          c = manager.create(loginFor(created));
+        }
         if (!c) {
           std::fprintf(stderr, "create failed: %s\n", c.error().message().c_str());
           return 1;
@@ -232,14 +238,17 @@ int main(int argc, char** argv) {
         auto s = manager.lookup(cookie);
         auto t1 = SteadyClock::now();
         if (!s) {
-          std::fprintf(stderr, "lookup failed: %s\n", s.error().message().c_str());
-          return 1;
+          ++failures;
+          continue;
         }
         std::string key = SessionManager::keyOf(cookies[any(pick)]);
         auto t2 = SteadyClock::now();
         auto r = inner->get(key);
         auto t3 = SteadyClock::now();
-        if (!r) return 1;
+        if (!r) {
+          ++failures;
+          continue;
+        }
         lookupUs.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
         getUs.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
       }
@@ -256,9 +265,9 @@ int main(int argc, char** argv) {
         bytes = static_cast<double>(redisUsedMemory(redis->port()) - baseRedis) /
                 static_cast<double>(created);
       }
-      std::printf("| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f |\n",
-                  backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, g.mean, g.p99,
-                  bytes);
+      std::printf("| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %zu |\n",
+                  backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, g.mean, g.p99, bytes,
+                  failures);
       std::fflush(stdout);
     }
     if (backend == "sqlite") {

@@ -3,6 +3,7 @@
 #include "authgate/session/memory_store.h"
 #include "authgate/session/redis_store.h"
 #include "authgate/session/sqlite_store.h"
+#include "authgate/session/token_cipher.h"
 
 namespace authgate::session {
 
@@ -45,6 +46,39 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
     }
   }
   return Errc::kBadStoreUri;
+}
+
+Result<ResolvedKeys> resolveKeys(const std::vector<core::Secret>& inlineKeys,
+                                 const std::string& keyFile, const StoreLocation& store,
+                                 core::Random& random) {
+  ResolvedKeys out;
+  out.keys = inlineKeys;
+  if (!keyFile.empty()) {
+    auto fromFile = readKeyFile(keyFile);
+    if (!fromFile) return fromFile.error();
+    out.keys.insert(out.keys.end(), fromFile->begin(), fromFile->end());
+  }
+  if (out.keys.empty()) {
+    switch (store.kind) {
+      case StoreKind::kSqlite: {
+        std::string path = defaultKeyFilePath(store.sqlitePath);
+        auto r = readOrCreateKeyFile(path, random);
+        if (!r) return r.error();
+        out.keys = std::move(r->keys);
+        if (r->created) out.createdFile = path;
+        break;
+      }
+      case StoreKind::kMemory:
+        out.keys.push_back(generateKey(random));
+        out.ephemeral = true;
+        break;
+      case StoreKind::kRedis:
+        return Errc::kNoKey;
+    }
+  }
+  // Validate here so a bad key is a start-up error, not a failure at first login.
+  if (auto c = TokenCipher::fromKeys(out.keys); !c) return c.error();
+  return out;
 }
 
 }  // namespace authgate::session

@@ -5,8 +5,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "authgate/core/clock.h"
+#include "authgate/core/random.h"
+#include "authgate/core/secret.h"
 #include "authgate/session/session_store.h"
 
 namespace authgate::session {
@@ -27,5 +30,20 @@ Result<StoreLocation> parseStoreUri(std::string_view uri);
 // here; readiness and requests report it when down.
 Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core::Clock& clock,
                                                 std::string* detail = nullptr);
+
+struct ResolvedKeys {
+  std::vector<core::Secret> keys;  // newest first
+  std::string createdFile;         // non-empty: a key file was just generated; log it
+  bool ephemeral = false;          // memory store without keys: a per-process key
+};
+
+// Encryption keys for the configured store: inline keys (newest first), then the
+// keys of `keyFile`. With neither:
+//   sqlite:PATH  reads, or creates with one fresh key (mode 0600), PATH + ".key";
+//   memory       a random per-process key (sessions die with the process anyway);
+//   redis://     kNoKey: every instance must share the key, so it must be configured.
+Result<ResolvedKeys> resolveKeys(const std::vector<core::Secret>& inlineKeys,
+                                 const std::string& keyFile, const StoreLocation& store,
+                                 core::Random& random);
 
 }  // namespace authgate::session

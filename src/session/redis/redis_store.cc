@@ -340,14 +340,25 @@ class RedisStore final : public SessionStore {
     bool reused = false;
   };
 
+  // An idle pooled connection has nothing to read; if its socket is readable, Redis
+  // closed it (restart, timeout) and it is dropped before any command is sent, so the
+  // first request after a Redis restart does not fail.
+  static bool stillOpen(redisContext* c) {
+    pollfd pfd{c->fd, POLLIN, 0};
+    return ::poll(&pfd, 1, 0) == 0;
+  }
+
   Lease acquire() {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        Lease l{Context(idle_.back()), true};
+    for (;;) {
+      redisContext* c = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        if (idle_.empty()) break;
+        c = idle_.back();
         idle_.pop_back();
-        return l;
       }
+      if (stillOpen(c)) return Lease{Context(c), true};
+      redisFree(c);
     }
     return Lease{connect(), false};
   }
@@ -358,44 +369,34 @@ class RedisStore final : public SessionStore {
     if (idle_.size() < o_.maxIdleConnections) idle_.push_back(c.release());
   }
 
-  // Runs a batch of commands in one round trip. A pooled connection that fails (Redis
-  // restarted since it was opened) is retried once on a fresh one; otherwise the
-  // failure is kStoreUnavailable.
+  // Runs a batch of commands in one round trip; any failure is kStoreUnavailable.
   Result<std::vector<Reply>> pipeline(const std::vector<Args>& cmds, bool errorsFail = true) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      Lease l = acquire();
-      if (!l.ctx) return Errc::kStoreUnavailable;
-      for (auto& args : cmds) {
-        std::vector<const char*> argv;
-        std::vector<size_t> lens;
-        for (auto& a : args) {
-          argv.push_back(a.data());
-          lens.push_back(a.size());
-        }
-        redisAppendCommandArgv(l.ctx.get(), static_cast<int>(args.size()), argv.data(),
-                               lens.data());
+    Lease l = acquire();
+    if (!l.ctx) return Errc::kStoreUnavailable;
+    for (auto& args : cmds) {
+      std::vector<const char*> argv;
+      std::vector<size_t> lens;
+      for (auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
       }
-      std::vector<Reply> out;
-      bool ioError = false;
-      for (size_t i = 0; i < cmds.size(); ++i) {
-        void* raw = nullptr;
-        if (redisGetReply(l.ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
-          ioError = true;
-          break;
-        }
-        out.emplace_back(static_cast<redisReply*>(raw));
-      }
-      if (ioError) {
-        if (l.reused) continue;
+      redisAppendCommandArgv(l.ctx.get(), static_cast<int>(args.size()), argv.data(), lens.data());
+    }
+    std::vector<Reply> out;
+    for (size_t i = 0; i < cmds.size(); ++i) {
+      void* raw = nullptr;
+      // No retry after a failure here: the command may have run (a timed-out put
+      // retried would report a conflict with itself). The caller fails closed.
+      if (redisGetReply(l.ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
         return Errc::kStoreUnavailable;
       }
-      release(std::move(l.ctx));
-      for (auto& r : out) {
-        if (errorsFail && r->type == REDIS_REPLY_ERROR) return Errc::kStoreUnavailable;
-      }
-      return out;
+      out.emplace_back(static_cast<redisReply*>(raw));
     }
-    return Errc::kStoreUnavailable;
+    release(std::move(l.ctx));
+    for (auto& r : out) {
+      if (errorsFail && r->type == REDIS_REPLY_ERROR) return Errc::kStoreUnavailable;
+    }
+    return out;
   }
 
   Result<Reply> run(const Args& args) {

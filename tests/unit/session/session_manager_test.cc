@@ -1,13 +1,21 @@
 #include "authgate/session/session_manager.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "authgate/core/base64url.h"
 #include "authgate/core/crypto.h"
 #include "authgate/session/memory_store.h"
+#include "authgate/session/session_purger.h"
+#include "authgate/session/spdlog_audit_sink.h"
 #include "authgate/session/sqlite_store.h"
 #include "test_support.h"
 
@@ -550,6 +558,53 @@ TEST_F(SessionManagerTest, StoreOutageFailsClosed) {
   EXPECT_TRUE(unavailable(broken.revokeBySubject("alice", RevokeReason::kAdmin)));
   EXPECT_TRUE(unavailable(broken.lockRefresh(c->session)));
   EXPECT_TRUE(unavailable(broken.listAll()));
+}
+
+TEST_F(SessionManagerTest, PurgerRunsInTheBackgroundUntilStopped) {
+  SessionOptions o;
+  o.idleTimeout = 600s;
+  auto m = manager(o);
+  ASSERT_TRUE(m.create(login("alice")));
+  clock_.advance(601s);
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t purged = 0;
+  int runs = 0;
+  {
+    SessionPurger purger(m, 10ms, [&](const Result<size_t>& r) {
+      std::lock_guard lock(mu);
+      ++runs;
+      if (r) purged += *r;
+      cv.notify_all();
+    });
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return runs >= 2; }));
+  }
+  int after = runs;
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(runs, after) << "no run after destruction";
+  EXPECT_EQ(purged, 1u);
+}
+
+TEST(SpdlogAuditSink, WritesOneJsonLinePerEvent) {
+  std::ostringstream out;
+  auto logger = std::make_shared<spdlog::logger>(
+      "audit-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  logger->set_pattern("%v");
+  spdlog::register_logger(logger);
+  auto sink = makeSpdlogAuditSink("audit-test");
+  AuditEvent e;
+  e.type = AuditType::kRevoke;
+  e.at = 1'700'000'000;
+  e.publicId = "0123456789abcdef";
+  e.subject = "auth0|alice";
+  e.reason = "admin";
+  e.actor = "root@example.com";
+  sink->write(e);
+  spdlog::drop("audit-test");
+  EXPECT_EQ(out.str(), R"({"event":"session.revoke","at":1700000000,"session":"0123456789abcdef",)"
+                       R"("sub":"auth0|alice","reason":"admin","actor":"root@example.com"})"
+                       "\n");
 }
 
 TEST(SessionManagerSqlite, AnotherProcessSeesLoginAndRevocation) {

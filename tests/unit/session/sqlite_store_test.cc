@@ -6,6 +6,7 @@
 #include "authgate/core/clock.h"
 #include "authgate/session/sqlite_store.h"
 #include "authgate/session/store_factory.h"
+#include "authgate/session/token_cipher.h"
 #include "test_support.h"
 
 namespace authgate::session {
@@ -158,6 +159,48 @@ TEST(StoreFactory, ParsesTheThreeStoreSettings) {
     auto r = parseStoreUri(bad);
     EXPECT_FALSE(r) << bad;
   }
+}
+
+}  // namespace
+}  // namespace authgate::session
+
+namespace authgate::session {
+namespace {
+
+core::Random& rng() { return core::OpenSslRandom::instance(); }
+
+TEST(ResolveKeys, SqliteWithoutKeysCreatesAKeyFileBesideTheDatabase) {
+  testing::TempDir dir;
+  auto loc = parseStoreUri("sqlite:" + dir.file("authgate.db"));
+  auto first = resolveKeys({}, "", *loc, rng());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->createdFile, dir.file("authgate.db.key"));
+  ASSERT_EQ(first->keys.size(), 1u);
+  auto second = resolveKeys({}, "", *loc, rng());
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->createdFile.empty()) << "created once, then reused";
+  EXPECT_EQ(second->keys, first->keys);
+}
+
+TEST(ResolveKeys, ConfiguredKeysComeFirstThenTheKeyFile) {
+  testing::TempDir dir;
+  core::Secret a = generateKey(rng()), b = generateKey(rng());
+  std::ofstream(dir.file("keys")) << b.reveal() << "\n";
+  auto r = resolveKeys({a}, dir.file("keys"), *parseStoreUri("redis://h:1"), rng());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->keys, (std::vector<core::Secret>{a, b}));
+  EXPECT_TRUE(r->createdFile.empty());
+}
+
+TEST(ResolveKeys, RedisNeedsAConfiguredKeyAndBadKeysFailAtStart) {
+  EXPECT_TRUE(
+      isErr(resolveKeys({}, "", *parseStoreUri("redis://h:1"), rng()).error(), Errc::kNoKey));
+  EXPECT_TRUE(
+      isErr(resolveKeys({core::Secret("short")}, "", *parseStoreUri("memory"), rng()).error(),
+            Errc::kBadKey));
+  auto mem = resolveKeys({}, "", *parseStoreUri("memory"), rng());
+  ASSERT_TRUE(mem);
+  EXPECT_TRUE(mem->ephemeral);
 }
 
 }  // namespace
