@@ -1,6 +1,5 @@
 #include "authgate/jose/json.h"
 
-#include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 #include <string>
@@ -14,8 +13,11 @@ namespace {
 namespace bj = boost::json;
 
 // A basic_parser handler that builds the value exactly like boost::json::parser and
-// additionally remembers the member names of every open object, so a duplicate fails
-// the parse instead of silently overwriting the first value.
+// records the member count each object had in the text, in completion order.
+// Boost.JSON 1.81 collapses duplicate names while building an object (the last one
+// wins), so a built object smaller than its recorded count, or fewer objects in the
+// tree than were recorded, means the text had a duplicate. Comparing counts instead of
+// remembering every name keeps the hot path free of per-key copies.
 class StrictHandler {
  public:
   static constexpr std::size_t max_object_size = bj::object::max_size();
@@ -23,25 +25,18 @@ class StrictHandler {
   static constexpr std::size_t max_key_size = bj::string::max_size();
   static constexpr std::size_t max_string_size = bj::string::max_size();
 
+  StrictHandler(unsigned char* buf, size_t size) : st(bj::storage_ptr(), buf, size) {
+    objectSizes.reserve(8);
+  }
+
   bj::value_stack st;
-  bool duplicate = false;
+  std::vector<size_t> objectSizes;
 
   bool on_document_begin(bj::error_code&) { return true; }
   bool on_document_end(bj::error_code&) { return true; }
-  bool on_object_begin(bj::error_code&) {
-    starts_.push_back(keys_.size());
-    return true;
-  }
-  bool on_object_end(std::size_t n, bj::error_code& ec) {
-    size_t start = starts_.back();
-    starts_.pop_back();
-    bool dup = hasDuplicate(start);
-    keys_.resize(start);
-    if (dup) {
-      duplicate = true;
-      ec = bj::error::syntax;  // any error stops the parser; `duplicate` says why
-      return false;
-    }
+  bool on_object_begin(bj::error_code&) { return true; }
+  bool on_object_end(std::size_t n, bj::error_code&) {
+    objectSizes.push_back(n);
     st.push_object(n);
     return true;
   }
@@ -51,14 +46,10 @@ class StrictHandler {
     return true;
   }
   bool on_key_part(bj::string_view s, std::size_t, bj::error_code&) {
-    keyPart_.append(s.data(), s.size());
     st.push_chars(s);
     return true;
   }
   bool on_key(bj::string_view s, std::size_t, bj::error_code&) {
-    keyPart_.append(s.data(), s.size());
-    keys_.push_back(std::move(keyPart_));
-    keyPart_.clear();
     st.push_key(s);
     return true;
   }
@@ -93,31 +84,25 @@ class StrictHandler {
   }
   bool on_comment_part(bj::string_view, bj::error_code&) { return false; }
   bool on_comment(bj::string_view, bj::error_code&) { return false; }
-
- private:
-  bool hasDuplicate(size_t start) const {
-    size_t n = keys_.size() - start;
-    if (n < 2) return false;
-    if (n <= 8) {
-      for (size_t i = start; i < keys_.size(); ++i) {
-        for (size_t j = i + 1; j < keys_.size(); ++j) {
-          if (keys_[i] == keys_[j]) return true;
-        }
-      }
-      return false;
-    }
-    // Large objects (a JWKS member list, a fuzzer's input): sort a copy of views so
-    // the check stays O(n log n).
-    std::vector<std::string_view> v(keys_.begin() + static_cast<std::ptrdiff_t>(start),
-                                    keys_.end());
-    std::sort(v.begin(), v.end());
-    return std::adjacent_find(v.begin(), v.end()) != v.end();
-  }
-
-  std::vector<std::string> keys_;
-  std::vector<size_t> starts_;
-  std::string keyPart_;
 };
+
+// Walks the built tree in the order objects were completed (children before their
+// parent, in document order) and compares each object's size with the recorded count.
+bool sizesMatch(const bj::value& v, const std::vector<size_t>& recorded, size_t& next) {
+  if (v.is_array()) {
+    for (const auto& e : v.get_array()) {
+      if (!sizesMatch(e, recorded, next)) return false;
+    }
+    return true;
+  }
+  if (!v.is_object()) return true;
+  for (const auto& kv : v.get_object()) {
+    if (!sizesMatch(kv.value(), recorded, next)) return false;
+  }
+  if (next >= recorded.size() || recorded[next] != v.get_object().size()) return false;
+  ++next;
+  return true;
+}
 
 }  // namespace
 
@@ -128,13 +113,19 @@ Result<bj::value> parseStrictJson(std::string_view text, const JsonLimits& limit
   opt.allow_comments = false;
   opt.allow_trailing_commas = false;
   opt.allow_invalid_utf8 = false;
-  bj::basic_parser<StrictHandler> p(opt);
+  // The parse stack lives on our stack (no heap allocation for a JWT-sized input).
+  unsigned char temp[2048];
+  bj::basic_parser<StrictHandler> p(opt, temp, sizeof temp);
   p.handler().st.reset();
   bj::error_code ec;
   size_t used = p.write_some(false, text.data(), text.size(), ec);
-  if (p.handler().duplicate) return Errc::kDuplicateJsonMember;
   if (ec || used != text.size() || !p.done()) return Errc::kBadJson;
-  return p.handler().st.release();
+  bj::value v = p.handler().st.release();
+  size_t next = 0;
+  if (!sizesMatch(v, p.handler().objectSizes, next) || next != p.handler().objectSizes.size()) {
+    return Errc::kDuplicateJsonMember;
+  }
+  return v;
 }
 
 Result<bj::object> parseStrictJsonObject(std::string_view text, const JsonLimits& limits) {

@@ -230,6 +230,11 @@ KeyStore::KeyStore(std::vector<Jwk> keys, std::vector<SkippedKey> skipped)
 
 bool KeyStore::containsKid(std::string_view kid) const { return byKid_.find(kid) != byKid_.end(); }
 
+std::span<const size_t> KeyStore::indicesWithKid(std::string_view kid) const {
+  if (auto it = byKid_.find(kid); it != byKid_.end()) return it->second;
+  return {};
+}
+
 std::vector<const Jwk*> KeyStore::withKid(std::string_view kid) const {
   std::vector<const Jwk*> out;
   if (auto it = byKid_.find(kid); it != byKid_.end()) {

@@ -10,10 +10,12 @@
 #include <array>
 #include <cctype>
 #include <memory>
+#include <span>
 
 #include "authgate/core/base64url.h"
 #include "authgate/jose/errc.h"
 #include "authgate/jose/json.h"
+#include "strict_base64url.h"
 
 namespace authgate::jose {
 namespace {
@@ -160,18 +162,18 @@ Result<CompactJws> parseCompactJws(std::string_view token, const JwsLimits& limi
   if (encHeader.empty()) return Errc::kMalformedToken;
   if (encHeader.size() > (limits.maxHeaderBytes * 4 + 2) / 3) return Errc::kHeaderTooLarge;
 
-  auto headerJson = core::base64urlDecode(encHeader);
-  if (!headerJson) return Errc::kBadBase64url;
-  // Validate the other two segments' alphabet now so "invalid base64url" is reported
-  // as such whatever the signature check would say.
-  if (!core::base64urlDecode(encPayload)) return Errc::kBadBase64url;
-  auto sig = core::base64urlDecode(encSig);
-  if (!sig) return Errc::kBadBase64url;
+  std::string headerJson;
+  if (!detail::strictBase64urlDecode(encHeader, headerJson)) return Errc::kBadBase64url;
+  // Decode the other two segments now so "invalid base64url" is reported as such
+  // whatever the signature check would say.
+  if (encPayload.size() > (limits.maxPayloadBytes * 4 + 2) / 3) return Errc::kClaimsTooLarge;
+  CompactJws jws;
+  if (!detail::strictBase64urlDecode(encPayload, jws.payload)) return Errc::kBadBase64url;
+  if (!detail::strictBase64urlDecode(encSig, jws.signature)) return Errc::kBadBase64url;
 
-  auto header = parseStrictJsonObject(*headerJson, JsonLimits{limits.maxHeaderBytes, 8});
+  auto header = parseStrictJsonObject(headerJson, JsonLimits{limits.maxHeaderBytes, 8});
   if (!header) return header.error();
 
-  CompactJws jws;
   jws.header = std::move(*header);
   auto algIt = jws.header.find("alg");
   if (algIt == jws.header.end() || !algIt->value().is_string()) return Errc::kMissingAlg;
@@ -183,22 +185,20 @@ Result<CompactJws> parseCompactJws(std::string_view token, const JwsLimits& limi
   }
   jws.signingInput = token.substr(0, d2);
   jws.encodedPayload = encPayload;
-  jws.signature = std::move(*sig);
   return jws;
 }
 
 Result<std::string> decodePayload(const CompactJws& jws, const JwsLimits& limits) {
-  if (jws.encodedPayload.size() > (limits.maxPayloadBytes * 4 + 2) / 3)
-    return Errc::kClaimsTooLarge;
-  auto p = core::base64urlDecode(jws.encodedPayload);
-  if (!p) return Errc::kBadBase64url;
-  return std::move(*p);
+  if (jws.payload.size() > limits.maxPayloadBytes) return Errc::kClaimsTooLarge;
+  return jws.payload;
 }
 
 Result<Alg> checkAlg(const CompactJws& jws, const std::vector<Alg>& allowed) {
-  // RFC 8725 s3.1 / RFC 7518 s3.6: unsecured JWSs are never acceptable here.
-  if (lower(jws.algName) == "none") return Errc::kAlgNone;
-  if (!jws.alg) return Errc::kUnsupportedAlg;
+  if (!jws.alg) {
+    // RFC 8725 s3.1 / RFC 7518 s3.6: unsecured JWSs are never acceptable here.
+    if (lower(jws.algName) == "none") return Errc::kAlgNone;
+    return Errc::kUnsupportedAlg;
+  }
   for (Alg a : allowed) {
     if (a == *jws.alg) return a;
   }

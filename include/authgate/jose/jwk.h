@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,8 @@ class KeyStore {
   size_t size() const { return keys_.size(); }
   bool empty() const { return keys_.empty(); }
   bool containsKid(std::string_view kid) const;
+  // Indices into keys() of the keys whose kid equals `kid`; no allocation.
+  std::span<const size_t> indicesWithKid(std::string_view kid) const;
   // Keys whose kid equals `kid` (in set order).
   std::vector<const Jwk*> withKid(std::string_view kid) const;
   // Keys that have no kid.

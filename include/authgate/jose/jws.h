@@ -51,16 +51,17 @@ struct CompactJws {
   std::string kid;                // empty when absent
   std::string_view signingInput;  // ASCII(BASE64URL(header) '.' BASE64URL(payload))
   std::string_view encodedPayload;
+  std::string payload;    // decoded
   std::string signature;  // decoded
 };
 
 // Structure, size, strict base64url and strict JSON. Does not judge the alg beyond
 // requiring a string (see checkAlg). Errors: kTokenTooLarge, kMalformedToken,
-// kHeaderTooLarge, kBadBase64url, kBadJson, kDuplicateJsonMember, kNotJsonObject,
+// kHeaderTooLarge, kClaimsTooLarge, kBadBase64url, kBadJson, kDuplicateJsonMember, kNotJsonObject,
 // kMissingAlg.
 Result<CompactJws> parseCompactJws(std::string_view token, const JwsLimits& limits = {});
 
-// Decodes the payload (strict base64url, size-capped: kClaimsTooLarge).
+// The decoded payload (already checked against limits.maxPayloadBytes when parsed).
 Result<std::string> decodePayload(const CompactJws& jws, const JwsLimits& limits = {});
 
 // "none" (any case) -> kAlgNone; unknown -> kUnsupportedAlg; not in `allowed` ->
