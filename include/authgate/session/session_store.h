@@ -95,6 +95,7 @@ class SessionStore {
   // this object's own subscribers only.
   virtual Result<void> publishRevoked(std::string_view key) = 0;
   // `onRevoked(key)` runs on a store-owned thread (Redis) or on the publisher's thread.
+  // Destroy the Subscription before the store.
   virtual std::unique_ptr<Subscription> subscribeRevoked(
       std::function<void(const std::string&)> onRevoked) = 0;
 };

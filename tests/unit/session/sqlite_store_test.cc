@@ -148,6 +148,41 @@ TEST(SqliteStore, ConcurrentWritersFromTwoConnectionsAllLand) {
   EXPECT_EQ((*a)->listBySubject("u")->size(), 400u);
 }
 
+TEST(SqliteStore, SeparateProcessesShareTheFile) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  { ASSERT_TRUE(openSqliteStore({path}, clock)); }  // migrate once up front
+  auto fill = [&](SessionStore& s, const std::string& prefix) {
+    for (int i = 0; i < 100; ++i) {
+      StoreRecord r;
+      r.key = prefix + std::to_string(i);
+      r.publicId = r.key;
+      r.subject = "u";
+      r.data = "x";
+      if (!s.put(r, 60s, kMustNotExist)) return false;
+    }
+    return true;
+  };
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Another process: its own connection, concurrent writes, then it takes a lock
+    // and exits holding it.
+    auto s = openSqliteStore({path}, clock);
+    bool ok = s && fill(**s, "child") && *(*s)->tryLock("refresh:k", "child", 60s);
+    ::_exit(ok ? 0 : 1);
+  }
+  auto s = openSqliteStore({path}, clock);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(fill(**s, "parent"));
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ((*s)->listBySubject("u")->size(), 200u);
+  EXPECT_FALSE(*(*s)->tryLock("refresh:k", "parent", 60s)) << "the other process holds it";
+}
+
 TEST(StoreFactory, ParsesTheThreeStoreSettings) {
   EXPECT_EQ(parseStoreUri("memory")->kind, StoreKind::kMemory);
   auto s = parseStoreUri("sqlite:/var/lib/authgate/a.db");

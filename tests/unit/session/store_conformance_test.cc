@@ -248,10 +248,11 @@ TEST_P(StoreConformance, LockExpiresAfterItsTtl) {
 }
 
 TEST_P(StoreConformance, ExtendKeepsTheLock) {
-  EXPECT_TRUE(*store_->tryLock("l", "owner-a", 300ms));
-  advanceLockTime(200ms);
-  EXPECT_TRUE(*store_->extendLock("l", "owner-a", 300ms));
-  advanceLockTime(200ms);
+  // Wide margins: on Redis these are real milliseconds on a shared machine.
+  EXPECT_TRUE(*store_->tryLock("l", "owner-a", 1000ms));
+  advanceLockTime(300ms);
+  EXPECT_TRUE(*store_->extendLock("l", "owner-a", 5000ms));
+  advanceLockTime(900ms);  // past the original TTL, well within the extended one
   EXPECT_FALSE(*store_->tryLock("l", "owner-b", 300ms));
 }
 
@@ -305,11 +306,20 @@ class Inbox {
   std::vector<std::string> keys_;
 };
 
+// Publishes until delivered (a Redis subscriber may still be connecting on a loaded
+// machine); fails after about 5 s.
+bool publishUntilReceived(SessionStore& publisher, Inbox& inbox, const std::string& key) {
+  for (int i = 0; i < 50; ++i) {
+    if (!publisher.publishRevoked(key)) return false;
+    if (inbox.waitFor(key, 100ms)) return true;
+  }
+  return false;
+}
+
 TEST_P(StoreConformance, RevocationEventReachesSubscribers) {
   Inbox inbox;
   auto sub = store_->subscribeRevoked(inbox.sink());
-  ASSERT_TRUE(store_->publishRevoked("k1"));
-  EXPECT_TRUE(inbox.waitFor("k1", 2s));
+  EXPECT_TRUE(publishUntilReceived(*store_, inbox, "k1"));
 }
 
 TEST_P(StoreConformance, SecondStoreObjectSeesWritesLocksAndVersions) {
@@ -341,8 +351,7 @@ TEST_P(StoreConformance, RevocationEventReachesAnotherInstance) {
   auto other = open();
   Inbox inbox;
   auto sub = other->subscribeRevoked(inbox.sink());
-  ASSERT_TRUE(store_->publishRevoked("k1"));
-  EXPECT_TRUE(inbox.waitFor("k1", 2s));
+  EXPECT_TRUE(publishUntilReceived(*store_, inbox, "k1"));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreConformance,
