@@ -162,6 +162,9 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue) {
   auto active = checkActive(*l);
   if (!active) return active.error();
   Session& s = l->session;
+  // Decrypt before anything is written: a record no configured key opens is refused
+  // as it is.
+  if (auto d = decryptInto(s, l->tokenCiphertext); !d) return d.error();
   int64_t t = now();
   // Sliding idle timeout, written at most once per writeInterval().
   if (t - s.lastSeenAt >= writeInterval().count()) {
@@ -175,7 +178,6 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue) {
     }
     // kConflict: another request wrote first (touch or refresh); the read is still valid.
   }
-  if (auto d = decryptInto(s, l->tokenCiphertext); !d) return d.error();
   return std::move(s);
 }
 
@@ -299,15 +301,19 @@ Result<size_t> SessionManager::revokeBySid(std::string_view sid, RevokeReason re
 }
 
 Result<size_t> SessionManager::revokeAll(RevokeReason reason, std::string_view actor) {
-  std::vector<StoreRecord> all;
+  // Page by page, so memory stays bounded with a million sessions. Revoking rewrites
+  // records but never changes keys, so the key-ordered cursor stays valid.
+  size_t n = 0;
   std::string cursor;
   do {
     auto page = store_.listAll(cursor, 500);
     if (!page) return page.error();
-    for (auto& r : page->records) all.push_back(std::move(r));
+    auto r = revokeRecords(page->records, reason, actor);
+    if (!r) return r.error();
+    n += *r;
     cursor = page->nextCursor;
   } while (!cursor.empty());
-  return revokeRecords(all, reason, actor);
+  return n;
 }
 
 Session SessionManager::summary(Session s) const {

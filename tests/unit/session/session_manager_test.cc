@@ -406,6 +406,18 @@ TEST_F(SessionManagerTest, RevokesByUserBySidAndAll) {
   EXPECT_TRUE(m.listBySubject("alice")->empty());
 }
 
+TEST_F(SessionManagerTest, RevokeAllPagesThroughEverySession) {
+  auto m = manager();
+  std::vector<std::string> cookies;
+  for (int i = 0; i < 1203; ++i) {
+    cookies.push_back(m.create(login("user" + std::to_string(i % 7)))->cookieValue.reveal());
+  }
+  auto n = m.revokeAll(RevokeReason::kAdmin, "root");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1203u);
+  for (auto& c : cookies) ASSERT_TRUE(isErr(m.lookup(c).error(), Errc::kRevoked));
+}
+
 TEST_F(SessionManagerTest, RevocationIsPublished) {
   auto m = manager();
   auto c = m.create(login("alice"));
