@@ -1,9 +1,10 @@
 #include "authgate/jose/json.h"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
+#include <span>
 #include <string>
-#include <vector>
 
 #include "authgate/jose/errc.h"
 
@@ -25,12 +26,11 @@ class StrictHandler {
   static constexpr std::size_t max_key_size = bj::string::max_size();
   static constexpr std::size_t max_string_size = bj::string::max_size();
 
-  StrictHandler(unsigned char* buf, size_t size) : st(bj::storage_ptr(), buf, size) {
-    objectSizes.reserve(8);
-  }
+  StrictHandler(unsigned char* buf, size_t size) : st(bj::storage_ptr(), buf, size) {}
 
   bj::value_stack st;
-  std::vector<size_t> objectSizes;
+  // JWT headers and claims have a handful of objects: no heap allocation for those.
+  boost::container::small_vector<size_t, 16> objectSizes;
 
   bool on_document_begin(bj::error_code&) { return true; }
   bool on_document_end(bj::error_code&) { return true; }
@@ -88,7 +88,7 @@ class StrictHandler {
 
 // Walks the built tree in the order objects were completed (children before their
 // parent, in document order) and compares each object's size with the recorded count.
-bool sizesMatch(const bj::value& v, const std::vector<size_t>& recorded, size_t& next) {
+bool sizesMatch(const bj::value& v, std::span<const size_t> recorded, size_t& next) {
   if (v.is_array()) {
     for (const auto& e : v.get_array()) {
       if (!sizesMatch(e, recorded, next)) return false;

@@ -162,8 +162,17 @@ Result<CompactJws> parseCompactJws(std::string_view token, const JwsLimits& limi
   if (encHeader.empty()) return Errc::kMalformedToken;
   if (encHeader.size() > (limits.maxHeaderBytes * 4 + 2) / 3) return Errc::kHeaderTooLarge;
 
-  std::string headerJson;
-  if (!detail::strictBase64urlDecode(encHeader, headerJson)) return Errc::kBadBase64url;
+  // The header is small: decode it on the stack (the size check above bounds it).
+  std::array<char, 4096> headerBuf;
+  std::string headerSpill;
+  const size_t headerLen = detail::decodedSize(encHeader.size());
+  char* headerOut = headerBuf.data();
+  if (headerLen > headerBuf.size()) {
+    headerSpill.resize(headerLen);
+    headerOut = headerSpill.data();
+  }
+  if (!detail::strictBase64urlDecodeInto(encHeader, headerOut)) return Errc::kBadBase64url;
+  const std::string_view headerJson(headerOut, headerLen);
   // Decode the other two segments now so "invalid base64url" is reported as such
   // whatever the signature check would say.
   if (encPayload.size() > (limits.maxPayloadBytes * 4 + 2) / 3) return Errc::kClaimsTooLarge;
@@ -301,27 +310,40 @@ error_code verifyHmac(const CompactJws& jws, Alg alg, std::string_view secret) {
 error_code verifyWithKeyStore(const CompactJws& jws, Alg alg, const KeyStore& keys,
                               std::string* usedKid) {
   if (isHmacAlg(alg)) return Errc::kKeyAlgMismatch;  // HMAC never uses a JWKS key
-  std::vector<const Jwk*> candidates;
-  bool kidMatched = false;
+  // Candidates: the keys with the token's kid; else the keys without a kid (sets that
+  // publish none still work); a token without a kid may use any key that fits.
+  enum class Pick { kByKid, kKidless, kAll };
+  std::span<const size_t> byKid;
+  Pick pick = Pick::kAll;
   if (!jws.kid.empty()) {
-    candidates = keys.withKid(jws.kid);
-    kidMatched = !candidates.empty();
-    if (candidates.empty()) candidates = keys.withoutKid();
-    if (candidates.empty()) return Errc::kUnknownKid;
-  } else {
-    for (const auto& k : keys.keys()) candidates.push_back(&k);
+    byKid = keys.indicesWithKid(jws.kid);
+    pick = byKid.empty() ? Pick::kKidless : Pick::kByKid;
   }
-  error_code last =
-      kidMatched ? make_error_code(Errc::kKeyAlgMismatch) : make_error_code(Errc::kNoMatchingKey);
-  for (const Jwk* key : candidates) {
-    if (checkKeyFitsAlg(*key, alg)) continue;
-    error_code ec = verifyAsymmetric(jws, alg, *key);
+  error_code last = pick == Pick::kByKid ? make_error_code(Errc::kKeyAlgMismatch)
+                                         : make_error_code(Errc::kNoMatchingKey);
+  bool anyCandidate = false;
+  auto tryKey = [&](const Jwk& key) {
+    if (pick == Pick::kKidless && !key.kid.empty()) return false;
+    anyCandidate = true;
+    if (checkKeyFitsAlg(key, alg)) return false;
+    error_code ec = verifyAsymmetric(jws, alg, key);
     if (!ec) {
-      if (usedKid != nullptr) *usedKid = key->kid;
-      return {};
+      if (usedKid != nullptr) *usedKid = key.kid;
+      return true;
     }
     last = ec;
+    return false;
+  };
+  if (pick == Pick::kByKid) {
+    for (size_t i : byKid) {
+      if (tryKey(keys.keys()[i])) return {};
+    }
+  } else {
+    for (const auto& k : keys.keys()) {
+      if (tryKey(k)) return {};
+    }
   }
+  if (!anyCandidate && pick == Pick::kKidless) return Errc::kUnknownKid;
   return last;
 }
 

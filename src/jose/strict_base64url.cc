@@ -24,12 +24,23 @@ inline uint32_t lookup(char c) { return kTable[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
+size_t decodedSize(size_t n) {
+  const size_t rem = n % 4;
+  if (rem == 1) return 0;
+  return n / 4 * 3 + (rem == 0 ? 0 : rem - 1);
+}
+
 bool strictBase64urlDecode(std::string_view in, std::string& out) {
+  if (in.size() % 4 == 1) return false;
+  out.resize(decodedSize(in.size()));
+  return strictBase64urlDecodeInto(in, out.data());
+}
+
+bool strictBase64urlDecodeInto(std::string_view in, char* outBytes) {
   const size_t rem = in.size() % 4;
   if (rem == 1) return false;  // no byte string encodes to 4k+1 characters
   const size_t full = in.size() / 4;
-  out.resize(full * 3 + (rem == 0 ? 0 : rem - 1));
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  auto* o = reinterpret_cast<unsigned char*>(outBytes);
   const char* p = in.data();
   for (size_t i = 0; i < full; ++i, p += 4, o += 3) {
     uint32_t a = lookup(p[0]), b = lookup(p[1]), c = lookup(p[2]), d = lookup(p[3]);
