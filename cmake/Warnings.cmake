@@ -2,7 +2,7 @@
 function(authgate_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror -Wshadow
                                            -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-                                           -Woverloaded-virtual -Wnull-dereference -Wformat=2
+                                           -Woverloaded-virtual -Wformat=2
                                            -Wimplicit-fallthrough)
 endfunction()
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "authgate/core/metrics.h"
+#include "gateway/app.h"
 #include "gateway/health.h"
 #include "gateway/metrics_route.h"
 #include "gateway/router.h"
@@ -61,6 +62,14 @@ int serve(const config::Config& config) {
   addHealthRoutes(router, readiness);
   addMetricsRoute(router, metrics);
 
+  std::vector<std::string> problems;
+  auto app = App::create(config, metrics, problems);
+  if (!app) {
+    for (const auto& p : problems) spdlog::error("{}", p);
+    return 1;
+  }
+  app->addRoutes(router, *readiness);
+
   auto options = serverOptions(config.server);
   options.access_log = accessLogger(level);
   net::Server server(std::move(options), router, metrics);
@@ -70,7 +79,9 @@ int serve(const config::Config& config) {
     return 1;
   }
   spdlog::info("authgate listening on http://{}", server.boundAddress());
+  app->start();
   const int rc = server.run();
+  app->stop();
   spdlog::info("authgate stopped");
   return rc;
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,17 @@ class SessionStore {
   virtual Result<bool> extendLock(std::string_view name, std::string_view owner, Millis ttl) = 0;
   // Releases only if `owner` holds it (compare-and-delete).
   virtual Result<void> unlock(std::string_view name, std::string_view owner) = 0;
+
+  // Short-lived values kept beside the sessions, shared by every instance: login
+  // transactions (OIDC state, 10 minutes) and replay guards (back-channel logout jti).
+  // Writes `value` under `key` for `ttl`. With `onlyIfAbsent`, an unexpired value is
+  // kept and false is returned; otherwise true.
+  virtual Result<bool> putValue(std::string_view key, std::string_view value, Millis ttl,
+                                bool onlyIfAbsent) = 0;
+  // Returns and removes the value in one atomic step: of concurrent takes of one key,
+  // exactly one gets it (a state or code used twice fails the second time). nullopt
+  // when absent or expired.
+  virtual Result<std::optional<std::string>> takeValue(std::string_view key) = 0;
 
   // Audit: appends one line (already-redacted JSON); the store keeps the newest `cap`.
   virtual Result<void> appendAudit(std::string_view line) = 0;

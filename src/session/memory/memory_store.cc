@@ -80,6 +80,8 @@ class MemoryStore final : public SessionStore {
 
   Result<std::vector<StoreRecord>> purgeExpired(size_t limit) override {
     std::lock_guard lock(mu_);
+    std::erase_if(values_,
+                  [now = nowMs()](const auto& kv) { return kv.second.expiresAtMs <= now; });
     std::vector<StoreRecord> out;
     for (auto it = records_.begin(); it != records_.end() && out.size() < limit;) {
       if (expired(it->second)) {
@@ -119,6 +121,26 @@ class MemoryStore final : public SessionStore {
     return {};
   }
 
+  Result<bool> putValue(std::string_view key, std::string_view value, Millis ttl,
+                        bool onlyIfAbsent) override {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = values_.try_emplace(std::string(key));
+    if (onlyIfAbsent && !inserted && it->second.expiresAtMs > nowMs()) return false;
+    it->second.value = std::string(value);
+    it->second.expiresAtMs = nowMs() + ttl.count();
+    return true;
+  }
+
+  Result<std::optional<std::string>> takeValue(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    auto it = values_.find(std::string(key));
+    if (it == values_.end()) return std::optional<std::string>{};
+    std::optional<std::string> out;
+    if (it->second.expiresAtMs > nowMs()) out = std::move(it->second.value);
+    values_.erase(it);
+    return out;
+  }
+
   Result<void> appendAudit(std::string_view line) override {
     std::lock_guard lock(mu_);
     audit_.emplace_front(line);
@@ -146,6 +168,10 @@ class MemoryStore final : public SessionStore {
     std::string owner;
     int64_t expiresAtMs = 0;
   };
+  struct Value {
+    std::string value;
+    int64_t expiresAtMs = 0;
+  };
 
   int64_t nowMs() const {
     return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
@@ -171,6 +197,7 @@ class MemoryStore final : public SessionStore {
   std::map<std::string, StoreRecord> records_;
   std::map<std::string, std::string> byPublicId_;  // public id -> key
   std::map<std::string, Lock> locks_;
+  std::map<std::string, Value> values_;
   std::deque<std::string> audit_;
   detail::LocalRevocationHub hub_;
 };

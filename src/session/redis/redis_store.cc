@@ -284,6 +284,25 @@ class RedisStore final : public SessionStore {
     return {};
   }
 
+  Result<bool> putValue(std::string_view key, std::string_view value, Millis ttl,
+                        bool onlyIfAbsent) override {
+    Args args{"SET", o_.keyPrefix + "kv:" + std::string(key), std::string(value), "PX",
+              std::to_string(std::max<int64_t>(1, ttl.count()))};
+    if (onlyIfAbsent) args.push_back("NX");
+    auto r = run(args);
+    if (!r) return failed(r.error());
+    return (*r)->type == REDIS_REPLY_STATUS;  // NX not met: nil reply
+  }
+
+  Result<std::optional<std::string>> takeValue(std::string_view key) override {
+    // GETDEL (Redis 6.2) is atomic: of two concurrent takes only one sees the value.
+    auto r = run({"GETDEL", o_.keyPrefix + "kv:" + std::string(key)});
+    if (!r) return r.error();
+    if ((*r)->type == REDIS_REPLY_STRING) return std::optional<std::string>(str(r->get()));
+    if ((*r)->type == REDIS_REPLY_NIL) return std::optional<std::string>{};
+    return Errc::kStoreUnavailable;
+  }
+
   Result<void> appendAudit(std::string_view line) override {
     std::string k = o_.keyPrefix + "audit";
     auto r = pipeline(

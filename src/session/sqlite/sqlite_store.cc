@@ -41,6 +41,15 @@ CREATE TABLE audit (
   line TEXT NOT NULL
 );
 )sql",
+    // 2: short-lived values beside the sessions (login transactions, replay guards).
+    R"sql(
+CREATE TABLE kv (
+  key        TEXT PRIMARY KEY,
+  value      BLOB NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX kv_expires ON kv(expires_at);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -153,6 +162,11 @@ class SqliteStore final : public SessionStore {
       locks.bind(1, nowMs());
       locks.step();
     }
+    Stmt values(this, "DELETE FROM kv WHERE expires_at <= ?1");
+    if (values) {
+      values.bind(1, nowMs());
+      values.step();
+    }
     return out;
   }
 
@@ -197,6 +211,41 @@ class SqliteStore final : public SessionStore {
     st.bind(2, owner);
     if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
     return {};
+  }
+
+  Result<bool> putValue(std::string_view key, std::string_view value, Millis ttl,
+                        bool onlyIfAbsent) override {
+    std::lock_guard lock(mu_);
+    // One statement each way, so atomic across processes sharing the file.
+    Stmt st(this, onlyIfAbsent ? "INSERT INTO kv(key, value, expires_at) VALUES (?1, ?2, ?3)"
+                                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+                                 " expires_at = excluded.expires_at WHERE kv.expires_at <= ?4"
+                               : "INSERT INTO kv(key, value, expires_at) VALUES (?1, ?2, ?3)"
+                                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+                                 " expires_at = excluded.expires_at WHERE ?4 = ?4");
+    if (!st) return Errc::kStoreUnavailable;
+    const int64_t now = nowMs();
+    st.bind(1, key);
+    st.bind(2, value);
+    st.bind(3, now + ttl.count());
+    st.bind(4, now);
+    if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return sqlite3_changes(db_) == 1;
+  }
+
+  Result<std::optional<std::string>> takeValue(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "DELETE FROM kv WHERE key = ?1 RETURNING value, expires_at");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, key);
+    std::optional<std::string> out;
+    int rc = st.step();
+    if (rc == SQLITE_ROW) {
+      if (sqlite3_column_int64(st.raw(), 1) > nowMs()) out = st.text(0);
+      rc = st.step();
+    }
+    if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
+    return out;
   }
 
   Result<void> appendAudit(std::string_view line) override {
@@ -263,6 +312,7 @@ class SqliteStore final : public SessionStore {
       sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     }
     int step() { return sqlite3_step(st_); }
+    sqlite3_stmt* raw() { return st_; }
     int64_t i64(int c) { return sqlite3_column_int64(st_, c); }
     std::string text(int c) {
       const void* p = sqlite3_column_blob(st_, c);

@@ -129,7 +129,8 @@ export async function startUpstream({ t, timeoutMs } = {}) {
 }
 
 export function authgateBin() {
-  return process.env.AUTHGATE_BIN || path.join(REPO_ROOT, 'build/release/src/cli/authgate');
+  // Absolute, because authgate runs with its temp dir as the working directory.
+  return path.resolve(process.env.AUTHGATE_BIN || path.join(REPO_ROOT, 'build/release/src/cli/authgate'));
 }
 
 export function authgateAvailable() {

@@ -1,0 +1,124 @@
+// Endpoints for a signed-in browser: /auth/me, /auth/check (forward-auth), and the
+// session list (/auth/sessions, DELETE /auth/sessions/{id}).
+#include <boost/json/parse.hpp>
+
+#include "authgate/oidc/access.h"
+#include "authgate/session/errc.h"
+#include "gateway/auth_routes.h"
+#include "gateway/current_session.h"
+#include "gateway/identity.h"
+
+namespace authgate::gateway {
+
+namespace {
+
+boost::json::object sessionClaims(const session::Session& s) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(s.tokens.idTokenClaims, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+bool isAdmin(const AuthContext& auth, const session::Session& s) {
+  if (auth.access.admin_emails.empty()) return false;
+  oidc::AccessPolicy adminOnly;
+  adminOnly.admin_emails = auth.access.admin_emails;
+  return oidc::evaluateAccess(adminOnly, sessionClaims(s)).is_admin;
+}
+
+boost::json::object sessionJson(const session::Session& s, bool current) {
+  boost::json::object o{{"id", s.publicId},
+                        {"sub", s.subject},
+                        {"email", s.email},
+                        {"state", session::stateName(s.state)},
+                        {"created_at", s.createdAt},
+                        {"last_seen_at", s.lastSeenAt},
+                        {"expires_at", s.expiresAt()},
+                        {"client_ip", s.clientIp},
+                        {"user_agent", s.userAgent},
+                        {"refresh_count", s.refreshCount},
+                        {"current", current}};
+  if (s.state == session::SessionState::kRevoked)
+    o["revoked_reason"] = session::reasonName(s.revokeReason);
+  return o;
+}
+
+}  // namespace
+
+Response handleMe(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
+  const auto& s = *cur.session;
+  boost::json::object me{{"sub", s.subject},
+                         {"email", s.email},
+                         {"name", s.name},
+                         {"preferred_username", s.preferredUsername},
+                         {"session", s.publicId},
+                         {"expires_at", s.expiresAt()},
+                         {"access_token_expires_at", s.tokens.accessTokenExpiresAt},
+                         {"auth_time", s.authTime},
+                         {"admin", isAdmin(auth, s)}};
+  return jsonResponse(req, http::status::ok, me);
+}
+
+Response handleCheck(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
+  auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
+  res.set(http::field::cache_control, "no-store");
+  setIdentityHeaders(res, *cur.session, auth.config.upstream);
+  return res;
+}
+
+Response handleListSessions(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
+  const auto& me = *cur.session;
+  const bool all = core::findParam(queryParams(ctx.query), "all") == "1";
+  if (all && !isAdmin(auth, me)) {
+    return errorPage(req, http::status::forbidden, "not_admin",
+                     "Only administrators can list every session");
+  }
+  boost::json::array list;
+  if (all) {
+    std::string cursor;
+    do {
+      auto page = auth.sessions.listAll(cursor, 500);
+      if (!page) return storeUnavailable(req);
+      for (const auto& s : page->sessions) list.push_back(sessionJson(s, s.key == me.key));
+      cursor = page->nextCursor;
+    } while (!cursor.empty() && list.size() < 10000);
+  } else {
+    auto mine = auth.sessions.listBySubject(me.subject);
+    if (!mine) return storeUnavailable(req);
+    for (const auto& s : *mine) list.push_back(sessionJson(s, s.key == me.key));
+  }
+  return jsonResponse(req, http::status::ok, {{"sessions", std::move(list)}});
+}
+
+Response handleRevokeSession(const AuthContext& auth, const Request& req,
+                             net::RequestContext& ctx) {
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
+  const auto& me = *cur.session;
+  const bool admin = isAdmin(auth, me);
+  auto owner = admin ? std::nullopt : std::optional<std::string_view>(me.subject);
+  auto revoked = auth.sessions.revokeByPublicId(
+      ctx.param("id"), admin ? session::RevokeReason::kAdmin : session::RevokeReason::kUser,
+      me.email.empty() ? me.subject : me.email, owner);
+  if (!revoked) {
+    const auto& e = revoked.error();
+    // Someone else's session looks exactly like a missing one: no probing of ids.
+    if (e == session::Errc::kNotFound || e == session::Errc::kForbidden) {
+      return errorPage(req, http::status::not_found, "session_not_found", "No such session");
+    }
+    return storeUnavailable(req);
+  }
+  return jsonResponse(req, http::status::ok, {{"revoked", revoked->publicId}});
+}
+
+}  // namespace authgate::gateway

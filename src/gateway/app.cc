@@ -1,0 +1,190 @@
+#include "gateway/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "authgate/core/clock.h"
+#include "authgate/core/random.h"
+#include "authgate/oidc/authorize.h"
+#include "authgate/oidc/return_to.h"
+#include "authgate/session/session_purger.h"
+#include "authgate/session/spdlog_audit_sink.h"
+#include "authgate/session/store_factory.h"
+#include "authgate/session/token_cipher.h"
+#include "gateway/auth_routes.h"
+
+namespace authgate::gateway {
+
+std::string publicBaseUrl(const config::Config& config) {
+  std::string url = config.server.public_url;
+  if (url.empty()) url = "http://" + config.server.listen;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
+  const auto& p = config.provider;
+  oidc::RelyingPartyOptions rp;
+  rp.issuer = p.issuer;
+  rp.client_id = p.client_id;
+  rp.client_secret = p.client_secret;
+  rp.client_auth_method =
+      oidc::parseClientAuthMethod(p.client_auth_method).value_or(rp.client_auth_method);
+  rp.redirect_uri = p.callback_url.empty()
+                        ? publicBaseUrl(config) + config.server.path_prefix + "/callback"
+                        : p.callback_url;
+  rp.scopes = p.scopes;
+  rp.audience = p.audience;
+  rp.organization = p.organization;
+  rp.response_mode = oidc::parseResponseMode(p.response_mode).value_or(rp.response_mode);
+  rp.prompt = p.prompt;
+  if (p.max_age >= 0) rp.max_age = p.max_age;
+  rp.extra_authorize_params = p.extra_authorize_params;
+  rp.id_token_algs = p.id_token_algs;
+  rp.clock_skew = p.clock_skew;
+  return rp;
+}
+
+oidc::AccessPolicy accessPolicy(const config::AccessSettings& a) {
+  oidc::AccessPolicy policy;
+  policy.allowed_email_domains = a.allowed_email_domains;
+  policy.allowed_emails = a.allowed_emails;
+  policy.require_email_verified = a.require_email_verified;
+  policy.admin_emails = a.admin_emails;
+  policy.required_claims = a.required_claims;
+  return policy;
+}
+
+session::SessionOptions sessionOptions(const config::SessionSettings& s) {
+  session::SessionOptions o;
+  o.idleTimeout = s.idle_timeout;
+  o.absoluteTimeout = s.absolute_timeout;
+  o.maxPerUser = s.max_per_user;
+  return o;
+}
+
+net::ClientOptions clientOptions(const config::ProviderSettings& p) {
+  net::ClientOptions o;
+  o.connect_timeout = p.connect_timeout;
+  o.total_timeout = p.http_timeout;
+  o.ca_file = p.ca_file;
+  return o;
+}
+
+std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegistry& metrics,
+                                 std::vector<std::string>& problems) {
+  std::unique_ptr<App> app(new App(config));
+  auto& clock = core::SystemClock::instance();
+  auto& random = core::OpenSslRandom::instance();
+
+  std::string detail;
+  auto store = session::openStore(config.session.store, clock, &detail);
+  if (!store) {
+    problems.push_back("session.store: " + (detail.empty() ? store.error().message() : detail));
+    return nullptr;
+  }
+  app->store_ = std::move(*store);
+
+  // Keys for tokens at rest: configured keys, else the key file, else (SQLite only) a
+  // generated key file beside the database.
+  auto location = session::parseStoreUri(config.session.store);
+  if (!location) {
+    problems.push_back("session.store: " + location.error().message());
+    return nullptr;
+  }
+  auto keys = session::resolveKeys(config.session.encryption_keys,
+                                   config.session.encryption_key_file, *location, random);
+  if (!keys) {
+    problems.push_back("session.encryption_key_file: " + keys.error().message() +
+                       (location->kind == session::StoreKind::kRedis
+                            ? " (a shared store needs the same key on every instance)"
+                            : ""));
+    return nullptr;
+  }
+  if (!keys->createdFile.empty()) {
+    spdlog::warn(
+        "created session encryption key file {} (mode 0600); back it up, or set "
+        "session.encryption_key_file",
+        keys->createdFile);
+  }
+  auto cipher = session::TokenCipher::fromKeys(keys->keys);
+  if (!cipher) {
+    problems.push_back("session.encryption_keys: " + cipher.error().message());
+    return nullptr;
+  }
+
+  app->http_ = std::make_unique<net::CurlHttpClient>(clientOptions(config.provider));
+  app->provider_ = std::make_unique<net::ProviderClient>(
+      *app->http_, clock,
+      net::ProviderClientOptions{.issuer = config.provider.issuer,
+                                 .discovery_url = config.provider.discovery_url});
+  app->audit_ = session::makeSpdlogAuditSink();
+  app->sessions_ =
+      std::make_unique<session::SessionManager>(*app->store_, std::move(*cipher), *app->audit_,
+                                                clock, random, sessionOptions(config.session));
+
+  const std::string base = publicBaseUrl(config);
+  const bool secure = base.starts_with("https://");
+  CookieNames cookies;
+  cookies.secure = secure;
+  // RFC 6265bis s4.1.3.2: __Host- cookies are Secure, Path=/ and host-only.
+  cookies.session = (secure ? "__Host-" : "") + config.session.cookie_name;
+  cookies.transaction = oidc::transactionCookieName(secure);
+
+  std::vector<std::string> origins;
+  if (auto o = oidc::normalizeOrigin(base)) origins.push_back(*o);
+  for (const auto& extra : config.server.allowed_redirect_origins) {
+    if (auto o = oidc::normalizeOrigin(extra)) origins.push_back(*o);
+  }
+
+  app->auth_.reset(new AuthContext{
+      .config = config,
+      .rp = relyingPartyOptions(config),
+      .access = accessPolicy(config.access),
+      .cookies = std::move(cookies),
+      .prefix = config.server.path_prefix,
+      .public_url = base,
+      .allowed_origins = std::move(origins),
+      .transaction_ttl = std::chrono::seconds(600),
+      .provider = *app->provider_,
+      .sessions = *app->sessions_,
+      .store = *app->store_,
+      .clock = clock,
+      .random = random,
+      .metrics = metrics,
+  });
+  return app;
+}
+
+App::~App() { stop(); }
+
+void App::addRoutes(Router& router, Readiness& readiness) {
+  addAuthRoutes(router, *auth_);
+  readiness.add("store", [this]() { return store_->ping(); });
+  readiness.add("provider", [this]() -> Result<void> {
+    auto md = provider_->metadata();
+    if (!md) return md.error();
+    return {};
+  });
+}
+
+void App::start() {
+  // Load discovery early so the first login does not wait for it.
+  discovery_ = std::thread([this] {
+    if (auto md = provider_->metadata(); !md) {
+      spdlog::warn("provider discovery not loaded yet: {}", core::errorName(md.error()));
+    }
+  });
+  // Expired sessions are hidden by the store's TTL already; the purge writes their
+  // audit events and frees space.
+  purger_ = std::make_unique<session::SessionPurger>(
+      *sessions_, std::chrono::seconds(60), [](const Result<size_t>& r) {
+        if (!r) spdlog::warn("session purge failed: {}", core::errorName(r.error()));
+      });
+}
+
+void App::stop() {
+  purger_.reset();
+  if (discovery_.joinable()) discovery_.join();
+}
+
+}  // namespace authgate::gateway

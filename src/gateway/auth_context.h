@@ -1,0 +1,49 @@
+// What the authentication endpoints share: the immutable settings derived once from the
+// Config, and the long-lived collaborators (provider client, session manager, stores,
+// clock, randomness, metrics). Built by gateway::App; read-only while serving.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "authgate/core/clock.h"
+#include "authgate/core/metrics.h"
+#include "authgate/core/random.h"
+#include "authgate/oidc/access.h"
+#include "authgate/oidc/options.h"
+#include "authgate/session/session_manager.h"
+#include "authgate/session/session_store.h"
+#include "config/config.h"
+#include "net/provider_client.h"
+
+namespace authgate::gateway {
+
+struct CookieNames {
+  std::string session;      // "__Host-authgate" on https, "authgate" on http
+  std::string transaction;  // browser binding for login transactions
+  bool secure = false;      // public URL is https
+};
+
+struct AuthContext {
+  const config::Config& config;
+  oidc::RelyingPartyOptions rp;
+  oidc::AccessPolicy access;
+  CookieNames cookies;
+  std::string prefix;                        // "/auth"
+  std::string public_url;                    // scheme://host[:port], no trailing slash
+  std::vector<std::string> allowed_origins;  // public origin + configured extra origins
+  std::chrono::seconds transaction_ttl{600};
+
+  net::ProviderClient& provider;
+  session::SessionManager& sessions;
+  session::SessionStore& store;  // login transactions live beside the sessions
+  const core::Clock& clock;
+  core::Random& random;
+  core::MetricsRegistry& metrics;
+
+  // Counts a rejected login or callback by reason (the error's stable name).
+  void countFailure(std::string_view step, std::string_view reason) const;
+};
+
+}  // namespace authgate::gateway

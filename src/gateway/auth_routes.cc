@@ -1,0 +1,43 @@
+#include "gateway/auth_routes.h"
+
+namespace authgate::gateway {
+
+void AuthContext::countFailure(std::string_view step, std::string_view reason) const {
+  metrics
+      .counter("authgate_auth_failures_total", "Rejected authentication steps by reason.",
+               {{"step", std::string(step)}, {"reason", std::string(reason)}})
+      .inc();
+}
+
+void addAuthRoutes(Router& router, const AuthContext& auth) {
+  using http::verb;
+  // Every auth endpoint touches the session store or the provider: run them on the
+  // worker pool, never on an I/O thread.
+  const RouteOptions blocking{.blocking = true};
+  const auto& p = auth.prefix;
+  auto login = [&auth](const Request& req, net::RequestContext& ctx) {
+    return handleLogin(auth, req, ctx, "return_to");
+  };
+  auto omLogin = [&auth](const Request& req, net::RequestContext& ctx) {
+    return handleLogin(auth, req, ctx, "redirectUri");
+  };
+  auto bind = [&auth](Response (*fn)(const AuthContext&, const Request&, net::RequestContext&)) {
+    return [&auth, fn](const Request& req, net::RequestContext& ctx) { return fn(auth, req, ctx); };
+  };
+
+  router.get(p + "/login", login, blocking);
+  router.add({verb::get, verb::post}, p + "/callback", bind(handleCallback), blocking);
+  router.get(p + "/me", bind(handleMe), blocking);
+  router.get(p + "/check", bind(handleCheck), blocking);
+  router.get(p + "/logout", bind(handleLogoutPage), blocking);
+  router.post(p + "/logout", bind(handleLogout), blocking);
+  router.get(p + "/sessions", bind(handleListSessions), blocking);
+  router.add({verb::delete_}, p + "/sessions/{id}", bind(handleRevokeSession), blocking);
+
+  // OpenMetadata-compatible aliases (shared/reference/openmetadata.md).
+  router.get("/api/v1/auth/login", omLogin, blocking);
+  router.add({verb::get, verb::post}, "/callback", bind(handleCallback), blocking);
+  router.add({verb::get, verb::post}, "/api/v1/auth/callback", bind(handleCallback), blocking);
+}
+
+}  // namespace authgate::gateway

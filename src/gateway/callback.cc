@@ -1,0 +1,248 @@
+// GET|POST /auth/callback  (and OpenMetadata's /callback, /api/v1/auth/callback)
+//
+// The redirect back from the provider (OIDC Core s3.1.2.5). In order, each step failing
+// closed with its own error code and nothing created:
+//   parameters -> provider error page | transaction taken once (state) -> browser binding
+//   -> state, freshness, RFC 9207 iss -> code exchange (confidential client) -> token
+//   response -> ID token (signature, iss, aud, azp, exp, iat, nonce, auth_time, org_id,
+//   at_hash) -> userinfo (sub must match) -> access rules -> new session -> 302.
+#include <boost/json/serialize.hpp>
+
+#include "authgate/jose/jwt.h"
+#include "authgate/oidc/access.h"
+#include "authgate/oidc/callback.h"
+#include "authgate/oidc/id_token.h"
+#include "authgate/oidc/return_to.h"
+#include "authgate/oidc/token.h"
+#include "authgate/oidc/userinfo.h"
+#include "authgate/session/session_manager.h"
+#include "gateway/auth_routes.h"
+#include "gateway/current_session.h"
+
+namespace authgate::gateway {
+
+namespace {
+
+std::string stringClaim(const boost::json::object& claims, std::string_view name) {
+  if (auto it = claims.find(name); it != claims.end() && it->value().is_string()) {
+    return std::string(it->value().get_string());
+  }
+  return {};
+}
+
+int64_t intClaim(const boost::json::object& claims, std::string_view name) {
+  if (auto it = claims.find(name); it != claims.end()) {
+    if (it->value().is_int64()) return it->value().get_int64();
+    if (it->value().is_uint64()) return static_cast<int64_t>(it->value().get_uint64());
+    if (it->value().is_double()) return static_cast<int64_t>(it->value().get_double());
+  }
+  return 0;
+}
+
+core::SetCookie sessionCookie(const AuthContext& auth, std::string value) {
+  core::SetCookie c;
+  c.name = auth.cookies.session;
+  c.value = std::move(value);
+  c.path = "/";
+  c.secure = auth.cookies.secure;
+  c.httpOnly = true;
+  c.sameSite = "Lax";
+  // A session cookie (no Max-Age): the server-side record decides when it ends.
+  return c;
+}
+
+// One callback request: the state of a single run, never shared between requests.
+class CallbackRun {
+ public:
+  CallbackRun(const AuthContext& auth, const Request& req, net::RequestContext& ctx)
+      : auth_(auth), req_(req), ctx_(ctx) {}
+  Response run();
+
+ private:
+  Response fail(http::status status, const error_code& ec, std::string_view title,
+                std::string_view detail = {}) const {
+    const auto reason = core::errorName(ec);
+    auth_.countFailure("callback", reason);
+    auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
+    return errorPage(req_, status, reason, title, detail);
+  }
+
+  const AuthContext& auth_;
+  const Request& req_;
+  net::RequestContext& ctx_;
+};
+
+Response CallbackRun::run() {
+  const Request& req = req_;
+  net::RequestContext& ctx = ctx_;
+  // form_post carries the response in the body; a GET in the query (OAuth 2.0 Form Post
+  // Response Mode s2).
+  core::Params params;
+  if (req.method() == http::verb::post) {
+    auto body = core::formDecode(req.body());
+    if (!body) {
+      return fail(http::status::bad_request, body.error(), "The sign-in response is malformed");
+    }
+    params = std::move(*body);
+  } else {
+    auto query = core::formDecode(ctx.query);
+    if (!query) {
+      return fail(http::status::bad_request, query.error(), "The sign-in response is malformed");
+    }
+    params = std::move(*query);
+  }
+
+  auto parsed = oidc::parseCallback(params, auth_.rp.max_code_bytes);
+  if (!parsed) {
+    return fail(http::status::bad_request, parsed.error(), "The sign-in response is not valid");
+  }
+  if (auto* providerError = std::get_if<oidc::ProviderError>(&*parsed)) {
+    // The transaction is spent either way: a provider error ends this attempt.
+    if (!providerError->state.empty()) {
+      (void)auth_.store.takeValue(oidc::transactionStoreKey(providerError->state));
+    }
+    auth_.countFailure("callback", "provider_error");
+    auth_.sessions.recordLoginFailure("provider_error", clientIp(ctx), userAgent(req));
+    std::string html = "<p>The sign-in provider did not sign you in.</p>";
+    html += "<p>Error: <code>" + core::htmlEscape(providerError->error) + "</code></p>";
+    if (!providerError->error_description.empty()) {
+      html += "<p>" + core::htmlEscape(providerError->error_description) + "</p>";
+    }
+    html += "<p><a href=\"" + core::htmlEscape(auth_.prefix) + "/login\">Try again</a></p>";
+    auto status = static_cast<http::status>(providerError->http_status);
+    if (wantsJson(req)) {
+      return jsonResponse(req, status,
+                          {{"error", providerError->error},
+                           {"error_description", providerError->error_description}});
+    }
+    return htmlPage(req, status, "Sign-in was not completed", html);
+  }
+  auto& code = std::get<oidc::AuthorizationCode>(*parsed);
+
+  // Take the transaction: exactly one callback may use it (state replay fails here).
+  auto taken = auth_.store.takeValue(oidc::transactionStoreKey(code.state));
+  if (!taken) return storeUnavailable(req);
+  if (!*taken) {
+    return fail(http::status::bad_request, oidc::make_error_code(oidc::Errc::kStateMismatch),
+                "This sign-in attempt is unknown or was already used",
+                "Start again from the application. Each sign-in link works once and for 10 "
+                "minutes.");
+  }
+  auto txn = oidc::parseTransaction(**taken);
+  if (!txn)
+    return fail(http::status::bad_request, txn.error(), "This sign-in attempt is not valid");
+
+  // The transaction belongs to the browser that started it (RFC 9700 s4.7.1: CSRF).
+  auto binding = cookieValue(req, auth_.cookies.transaction);
+  if (!binding || !oidc::browserBindingMatches(*txn, *binding)) {
+    return fail(http::status::bad_request,
+                oidc::make_error_code(oidc::Errc::kBrowserBindingMismatch),
+                "This sign-in was started in another browser",
+                "Start again from the application in this browser.");
+  }
+
+  auto metadata = auth_.provider.metadata();
+  if (!metadata) {
+    return fail(http::status::bad_gateway, metadata.error(),
+                "The sign-in provider cannot be reached");
+  }
+  auto expect = oidc::callbackExpectations(**metadata, auth_.rp);
+  expect.transaction_ttl = auth_.transaction_ttl;
+  if (auto ok = oidc::checkCallback(code, *txn, expect, auth_.clock); !ok) {
+    return fail(http::status::bad_request, ok.error(), "The sign-in response is not valid");
+  }
+
+  // Code exchange on the back channel, authenticated as a confidential client.
+  auto exchange = oidc::buildCodeExchangeRequest((*metadata)->token_endpoint, auth_.rp, code, *txn);
+  auto response = auth_.provider.post(exchange);
+  if (!response) {
+    return fail(http::status::bad_gateway, response.error(),
+                "The sign-in provider cannot be reached");
+  }
+  auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
+                                         oidc::Grant::kAuthorizationCode, auth_.clock);
+  if (!tokens) {
+    const bool unavailable = tokens.error() == oidc::Errc::kTokenEndpointUnavailable;
+    return fail(unavailable ? http::status::bad_gateway : http::status::bad_request, tokens.error(),
+                "The sign-in provider did not accept this sign-in",
+                unavailable ? "The provider is unavailable. Please try again."
+                            : "The authorization code was rejected or already used.");
+  }
+
+  auto idExpect = oidc::loginIdTokenExpectations(auth_.rp, *txn);
+  auto idToken = auth_.provider.withKeys<oidc::ValidatedIdToken>([&](const jose::KeyStore& keys) {
+    return oidc::validateIdToken(tokens->id_token.reveal(), keys, idExpect, auth_.clock,
+                                 &tokens->access_token);
+  });
+  if (!idToken) {
+    return fail(http::status::unauthorized, idToken.error(),
+                "The identity token from the provider is not valid");
+  }
+
+  boost::json::object claims = idToken->claims;
+  if (auth_.config.provider.fetch_userinfo && !(*metadata)->userinfo_endpoint.empty()) {
+    auto ui = auth_.provider.getWithBearer((*metadata)->userinfo_endpoint, tokens->access_token);
+    if (!ui || ui->status != 200) {
+      return fail(http::status::bad_gateway,
+                  ui ? oidc::make_error_code(oidc::Errc::kBadUserinfo) : ui.error(),
+                  "The provider's user information could not be read");
+    }
+    auto info = oidc::parseUserinfo(ui->body, idToken->sub);
+    if (!info) {
+      return fail(http::status::unauthorized, info.error(),
+                  "The provider's user information does not match the sign-in");
+    }
+    claims = oidc::mergeUserinfoClaims(claims, *info);
+  }
+
+  auto decision = oidc::evaluateAccess(auth_.access, claims);
+  if (!decision) {
+    auto ec = oidc::make_error_code(decision.reason);
+    auth_.countFailure("callback", core::errorName(ec));
+    auth_.sessions.recordLoginFailure(core::errorName(ec), clientIp(ctx), userAgent(req));
+    return errorPage(req, http::status::forbidden, core::errorName(ec),
+                     "You do not have access to this application",
+                     "Your account signed in, but the access rules of this application (" +
+                         decision.rule + ") do not allow it.");
+  }
+
+  session::LoginInfo login;
+  login.subject = idToken->sub;
+  login.email = stringClaim(claims, "email");
+  login.name = stringClaim(claims, "name");
+  login.preferredUsername = stringClaim(claims, "preferred_username");
+  if (login.preferredUsername.empty()) login.preferredUsername = stringClaim(claims, "nickname");
+  login.providerSid = idToken->sid.value_or("");
+  login.authTime = intClaim(claims, "auth_time");
+  login.clientIp = clientIp(ctx);
+  login.userAgent = userAgent(req);
+  login.tokens.accessToken = tokens->access_token;
+  login.tokens.accessTokenExpiresAt = tokens->expires_at;
+  if (tokens->refresh_token) login.tokens.refreshToken = *tokens->refresh_token;
+  login.tokens.idToken = tokens->id_token;
+  login.tokens.idTokenClaims = boost::json::serialize(claims);
+
+  auto created = auth_.sessions.create(login);
+  if (!created) return storeUnavailable(req);
+
+  // The browser may hold an older session; it is replaced, so end it rather than leave
+  // it alive and unreachable.
+  if (auto old = cookieValue(req, auth_.cookies.session)) {
+    if (auto previous = auth_.sessions.lookup(*old)) {
+      (void)auth_.sessions.revoke(*previous, session::RevokeReason::kLogout, previous->subject);
+    }
+  }
+
+  auto res = redirect(req, txn->return_to);
+  res.insert(http::field::set_cookie,
+             core::formatSetCookie(sessionCookie(auth_, created->cookieValue.reveal())));
+  return res;
+}
+
+}  // namespace
+
+Response handleCallback(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  return CallbackRun(auth, req, ctx).run();
+}
+
+}  // namespace authgate::gateway

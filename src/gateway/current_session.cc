@@ -1,0 +1,53 @@
+#include "gateway/current_session.h"
+
+#include "authgate/session/errc.h"
+
+namespace authgate::gateway {
+
+CurrentSession currentSession(const AuthContext& auth, const Request& req) {
+  CurrentSession out;
+  auto cookie = cookieValue(req, auth.cookies.session);
+  if (!cookie) return out;
+  auto s = auth.sessions.lookup(*cookie);
+  if (s) {
+    out.status = SessionStatus::kActive;
+    out.session = std::move(*s);
+    return out;
+  }
+  out.error = s.error();
+  const auto& e = s.error();
+  if (e == session::Errc::kNotFound || e == session::Errc::kExpired ||
+      e == session::Errc::kRevoked) {
+    out.status = SessionStatus::kAnonymous;
+  } else {
+    // Unavailable, corrupt or undecryptable: reject, and say the service is not able to
+    // decide, rather than sending the browser to log in again.
+    out.status = SessionStatus::kUnavailable;
+  }
+  return out;
+}
+
+Response storeUnavailable(const Request& req) {
+  auto res = errorPage(req, http::status::service_unavailable, "session_store_unavailable",
+                       "Sign-in is temporarily unavailable",
+                       "The session store cannot be reached. Please try again in a moment.");
+  res.set(http::field::retry_after, "5");
+  return res;
+}
+
+Response unauthorizedJson(const Request& req, std::string_view error,
+                          std::string_view description) {
+  boost::json::object body{{"error", error.empty() ? "unauthenticated" : error}};
+  if (!description.empty()) body["error_description"] = description;
+  auto res = jsonResponse(req, http::status::unauthorized, body);
+  // RFC 6750 s3: a request without credentials gets the bare challenge; one with a bad
+  // token gets error="invalid_token".
+  std::string challenge = "Bearer realm=\"authgate\"";
+  if (!error.empty()) {
+    challenge += ", error=\"" + std::string(error) + "\"";
+  }
+  res.set(http::field::www_authenticate, challenge);
+  return res;
+}
+
+}  // namespace authgate::gateway

@@ -1,0 +1,49 @@
+// The identity headers authgate sends upstream and answers /auth/check with
+// (CONTRACT.md "Identity headers"). Incoming copies are always stripped first.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+#include "authgate/session/session.h"
+#include "config/config.h"
+#include "net/http.h"
+
+namespace authgate::gateway {
+
+inline constexpr std::array<std::string_view, 5> kIdentityHeaders = {
+    "X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Preferred-Username",
+    "X-Auth-Request-Session", "X-Auth-Request-Id-Token"};
+
+// Sets the identity headers of `s` on any header container (request to the upstream or
+// /auth/check response). Tokens only when the settings ask for them.
+template <class Fields>
+void setIdentityHeaders(Fields& h, const session::Session& s, const config::UpstreamSettings& up) {
+  h.set("X-Auth-Request-User", s.subject);
+  if (!s.email.empty()) h.set("X-Auth-Request-Email", s.email);
+  const auto& preferred = s.preferredUsername.empty() ? s.email : s.preferredUsername;
+  if (!preferred.empty()) h.set("X-Auth-Request-Preferred-Username", preferred);
+  h.set("X-Auth-Request-Session", s.publicId);
+  if (up.pass_access_token && !s.tokens.accessToken.empty()) {
+    h.set(net::http::field::authorization, "Bearer " + s.tokens.accessToken.reveal());
+  }
+  if (up.pass_id_token && !s.tokens.idToken.empty()) {
+    h.set("X-Auth-Request-Id-Token", s.tokens.idToken.reveal());
+  }
+}
+
+// Removes every X-Auth-Request-* header (any case) from incoming headers.
+template <class Fields>
+void stripIdentityHeaders(Fields& h) {
+  for (auto it = h.begin(); it != h.end();) {
+    auto name = it->name_string();
+    constexpr std::string_view kPrefix = "x-auth-request-";
+    bool match = name.size() >= kPrefix.size();
+    for (size_t i = 0; match && i < kPrefix.size(); ++i) {
+      match = (static_cast<unsigned char>(name[i]) | 0x20) == kPrefix[i];  // ASCII lower
+    }
+    it = match ? h.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace authgate::gateway

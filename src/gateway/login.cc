@@ -1,0 +1,61 @@
+// GET /auth/login?return_to=  (and OpenMetadata's /api/v1/auth/login?redirectUri=)
+//
+// Starts a login: validates where to come back to, creates a transaction (state, nonce,
+// PKCE verifier) kept server-side for 10 minutes under a hash of its state, binds it to
+// this browser with one small HttpOnly cookie shared by every tab, and redirects to the
+// provider's authorization endpoint (OIDC Core s3.1.2.1).
+#include "authgate/oidc/authorize.h"
+#include "authgate/oidc/return_to.h"
+#include "gateway/auth_routes.h"
+#include "gateway/current_session.h"
+
+namespace authgate::gateway {
+
+Response handleLogin(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
+                     std::string_view returnToParam) {
+  auto params = queryParams(ctx.query);
+  auto returnTo = core::findParam(params, returnToParam).value_or("/");
+  if (returnTo.empty()) returnTo = "/";
+  auto target = oidc::validateReturnTo(returnTo, auth.allowed_origins);
+  if (!target) {
+    auth.countFailure("login", core::errorName(target.error()));
+    return errorPage(req, http::status::bad_request, core::errorName(target.error()),
+                     "This sign-in link is not valid",
+                     "The address to return to after signing in is not allowed. Only paths on "
+                     "this site and configured origins are accepted.");
+  }
+
+  auto metadata = auth.provider.metadata();
+  if (!metadata) {
+    auth.countFailure("login", "provider_unavailable");
+    return errorPage(req, http::status::bad_gateway, "provider_unavailable",
+                     "The sign-in provider cannot be reached",
+                     "authgate could not load the provider's configuration. Please try again.");
+  }
+
+  // One browser-binding cookie for every tab: reuse a well-formed one, else mint one.
+  auto binding = cookieValue(req, auth.cookies.transaction);
+  if (!binding || binding->size() != 43) binding = oidc::newBrowserBinding(auth.random);
+
+  oidc::AuthorizeHints hints;
+  hints.login_hint = core::findParam(params, "login_hint").value_or("");
+  hints.screen_hint = core::findParam(params, "screen_hint").value_or("");
+  hints.ui_locales = core::findParam(params, "ui_locales").value_or("");
+  auto txn = oidc::createLoginTransaction(auth.rp, *target, *binding, auth.clock, auth.random);
+  auto stored = auth.store.putValue(
+      oidc::transactionStoreKey(txn.state.reveal()), oidc::serializeTransaction(txn),
+      std::chrono::duration_cast<std::chrono::milliseconds>(auth.transaction_ttl),
+      /*onlyIfAbsent=*/true);
+  // A collision of two 256-bit states is not expected; refuse rather than overwrite.
+  if (!stored || !*stored) return storeUnavailable(req);
+
+  auto authz =
+      oidc::buildAuthorizationRequest((*metadata)->authorization_endpoint, auth.rp, txn, hints);
+  auto res = redirect(req, authz.url);
+  res.insert(http::field::set_cookie,
+             core::formatSetCookie(oidc::transactionCookie(
+                 *binding, auth.rp.response_mode, auth.cookies.secure, auth.transaction_ttl)));
+  return res;
+}
+
+}  // namespace authgate::gateway

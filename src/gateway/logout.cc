@@ -1,0 +1,136 @@
+// Logout (OpenID Connect RP-Initiated Logout 1.0; Auth0 /v2/logout).
+//
+// GET shows a confirmation page whose form carries a CSRF token derived from the session
+// cookie; POST checks it (and Origin when sent), revokes the session in the store (every
+// instance sees it on the next request), revokes the refresh token at the provider when
+// it has a revocation endpoint (RFC 7009), clears the cookie, and sends the browser to
+// the provider's logout so the next login asks for credentials again (OpenMetadata
+// #17335: a logout that never reaches the provider silently signs the user back in).
+#include "authgate/oidc/logout.h"
+#include "authgate/core/crypto.h"
+#include "authgate/oidc/return_to.h"
+#include "authgate/oidc/token.h"
+#include "gateway/auth_routes.h"
+#include "gateway/current_session.h"
+
+namespace authgate::gateway {
+
+std::string logoutCsrfToken(std::string_view sessionCookie) {
+  return core::sha256Hex(std::string("authgate-logout-csrf\n").append(sessionCookie));
+}
+
+namespace {
+
+std::string clearedCookie(const AuthContext& auth) {
+  core::SetCookie c;
+  c.name = auth.cookies.session;
+  c.value = "";
+  c.path = "/";
+  c.maxAgeSeconds = 0;
+  c.secure = auth.cookies.secure;
+  c.httpOnly = true;
+  c.sameSite = "Lax";
+  return core::formatSetCookie(c);
+}
+
+std::string postLogoutTarget(const AuthContext& auth) {
+  auto target = oidc::validatePostLogoutRedirect(auth.config.logout.post_logout_redirect_url,
+                                                 auth.allowed_origins);
+  return target ? *target : std::string("/");
+}
+
+// A request from a page of another site may not log the user out. Browsers send Origin
+// on POST; when it is there it must be ours.
+bool sameOrigin(const AuthContext& auth, const Request& req) {
+  auto origin = req[http::field::origin];
+  if (origin.empty()) return true;
+  auto normalized = oidc::normalizeOrigin(origin);
+  if (!normalized) return false;
+  for (const auto& allowed : auth.allowed_origins) {
+    if (*normalized == allowed) return true;
+  }
+  return false;
+}
+
+Response signedOutPage(const AuthContext& auth, const Request& req) {
+  auto res = redirect(req, postLogoutTarget(auth));
+  res.insert(http::field::set_cookie, clearedCookie(auth));
+  return res;
+}
+
+}  // namespace
+
+Response handleLogoutPage(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  auto cookie = cookieValue(req, auth.cookies.session);
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive || !cookie) {
+    return htmlPage(
+        req, http::status::ok, "You are signed out",
+        "<p><a href=\"" + core::htmlEscape(postLogoutTarget(auth)) + "\">Continue</a></p>");
+  }
+  std::string html =
+      "<p>Signed in as <b>" +
+      core::htmlEscape(cur.session->email.empty() ? cur.session->subject : cur.session->email) +
+      "</b>.</p>";
+  html += "<form method=\"post\" action=\"" + core::htmlEscape(auth.prefix) + "/logout\">";
+  html += "<input type=\"hidden\" name=\"csrf\" value=\"" + logoutCsrfToken(*cookie) + "\">";
+  html += "<button type=\"submit\" id=\"logout\">Sign out</button></form>";
+  return htmlPage(req, http::status::ok, "Sign out?", html);
+}
+
+Response handleLogout(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  if (!sameOrigin(auth, req)) {
+    return errorPage(req, http::status::forbidden, "cross_site_logout",
+                     "This sign-out request came from another site");
+  }
+  auto cookie = cookieValue(req, auth.cookies.session);
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive || !cookie) return signedOutPage(auth, req);
+
+  // A form post must carry the token of this session's confirmation page. A request
+  // without a form body (fetch/XHR from our own origin: Origin was checked above, and
+  // SameSite=Lax keeps the cookie off cross-site POSTs) passes on the Origin check.
+  if (req[http::field::content_type].starts_with("application/x-www-form-urlencoded")) {
+    auto form = core::formDecode(req.body());
+    auto csrf = form ? core::findParam(*form, "csrf") : std::nullopt;
+    if (!csrf || !core::constantTimeEqual(*csrf, logoutCsrfToken(*cookie))) {
+      return errorPage(req, http::status::forbidden, "csrf_mismatch",
+                       "This sign-out form has expired",
+                       "Open the sign-out page again and confirm.");
+    }
+  }
+
+  const auto& s = *cur.session;
+  if (auto revoked = auth.sessions.revoke(s, session::RevokeReason::kLogout,
+                                          s.email.empty() ? s.subject : s.email);
+      !revoked) {
+    return storeUnavailable(req);
+  }
+
+  auto metadata = auth.provider.metadata();
+  if (metadata && !(*metadata)->revocation_endpoint.empty() && !s.tokens.refreshToken.empty()) {
+    // Best effort: the session is already gone locally whatever the provider says.
+    auto revocation = oidc::buildRevocationRequest((*metadata)->revocation_endpoint, auth.rp,
+                                                   s.tokens.refreshToken);
+    (void)auth.provider.post(revocation);
+  }
+
+  std::string target = oidc::absolutize(postLogoutTarget(auth), auth.public_url);
+  if (metadata) {
+    oidc::LogoutRedirectParams p;
+    p.post_logout_redirect_uri = target;
+    p.id_token_hint = s.tokens.idToken.empty() ? nullptr : &s.tokens.idToken;
+    p.sid = s.providerSid;
+    auto style = oidc::chooseLogoutStyle(auth.config.logout.idp_logout, **metadata);
+    auto url = oidc::buildLogoutRedirect(style, **metadata, auth.rp.client_id, p);
+    if (url && *url) target = **url;
+  }
+  auto res = wantsJson(req) ? jsonResponse(req, http::status::ok, {{"logout_url", target}})
+                            : redirect(req, target);
+  res.insert(http::field::set_cookie, clearedCookie(auth));
+  return res;
+}
+
+}  // namespace authgate::gateway

@@ -1,0 +1,106 @@
+#include "gateway/web.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace authgate::gateway {
+
+std::optional<std::string> cookieValue(const Request& req, std::string_view name) {
+  // Several Cookie headers are joined as HTTP/2 proxies may split them (RFC 6265 s5.4).
+  std::optional<std::string> found;
+  auto [begin, end] = req.equal_range(http::field::cookie);
+  for (auto it = begin; it != end; ++it) {
+    auto parsed = core::parseCookieHeader(it->value());
+    if (!parsed) return std::nullopt;
+    if (auto v = core::findParam(*parsed, name); v && !found) found = std::move(*v);
+  }
+  return found;
+}
+
+core::Params queryParams(std::string_view query) {
+  auto params = core::formDecode(query);
+  if (!params) return {};
+  return std::move(*params);
+}
+
+namespace {
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+}  // namespace
+
+bool isBrowserNavigation(const Request& req) {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) return false;
+  if (auto mode = req["Sec-Fetch-Mode"]; !mode.empty() && mode != "navigate") return false;
+  if (req["X-Requested-With"] == "XMLHttpRequest") return false;
+  return contains(req[http::field::accept], "text/html");
+}
+
+bool wantsJson(const Request& req) {
+  auto accept = req[http::field::accept];
+  return contains(accept, "application/json") && !contains(accept, "text/html");
+}
+
+void setSecurityHeaders(Response& res) {
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Frame-Options", "DENY");
+}
+
+Response redirect(const Request& req, std::string_view location) {
+  Response res{http::status::found, req.version()};
+  res.set(http::field::location, location);
+  setSecurityHeaders(res);
+  return res;
+}
+
+Response jsonResponse(const Request& req, http::status status, const boost::json::object& body) {
+  auto res =
+      net::makeResponse(req, status, boost::json::serialize(body) + "\n", "application/json");
+  setSecurityHeaders(res);
+  return res;
+}
+
+Response htmlPage(const Request& req, http::status status, std::string_view title,
+                  std::string_view bodyHtml) {
+  std::string html;
+  html.reserve(512 + bodyHtml.size());
+  html += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
+  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  html += "<title>" + core::htmlEscape(title) + "</title>";
+  html +=
+      "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;"
+      "padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .2em}"
+      "button{font-size:1rem;padding:.4rem 1rem}</style></head><body>";
+  html += "<h1>" + core::htmlEscape(title) + "</h1>";
+  html += bodyHtml;
+  html += "</body></html>\n";
+  auto res = net::makeResponse(req, status, std::move(html), "text/html; charset=utf-8");
+  setSecurityHeaders(res);
+  res.set("Content-Security-Policy",
+          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+          "frame-ancestors 'none'");
+  return res;
+}
+
+Response errorPage(const Request& req, http::status status, std::string_view code,
+                   std::string_view title, std::string_view detail) {
+  // Browsers (navigations and form posts) ask for text/html; API clients get JSON.
+  if (wantsJson(req) || !contains(req[http::field::accept], "text/html")) {
+    boost::json::object body{{"error", code}, {"message", title}};
+    if (!detail.empty()) body["detail"] = detail;
+    return jsonResponse(req, status, body);
+  }
+  std::string html = "<p>" + core::htmlEscape(detail.empty() ? title : detail) + "</p>";
+  html += "<p>Error code: <code>" + core::htmlEscape(code) + "</code></p>";
+  html += "<p><a href=\"/\">Back to the application</a></p>";
+  return htmlPage(req, status, title, html);
+}
+
+std::string clientIp(const net::RequestContext& ctx) { return ctx.remote.to_string(); }
+
+std::string userAgent(const Request& req) {
+  return std::string(req[http::field::user_agent].substr(0, 256));
+}
+
+}  // namespace authgate::gateway

@@ -1,0 +1,54 @@
+// Small helpers every endpoint shares: reading cookies, telling a browser navigation
+// from an API call, and answering with a redirect, JSON, or an error page that says what
+// happened without echoing secrets.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "authgate/core/codec.h"
+#include "net/http.h"
+
+namespace authgate::gateway {
+
+using net::Request;
+using net::Response;
+namespace http = net::http;
+
+// The value of cookie `name`, if the Cookie header is well formed and has it. A
+// malformed header counts as no cookie (it never reaches the store).
+std::optional<std::string> cookieValue(const Request& req, std::string_view name);
+
+// Query parameters of the request target; empty on malformed encoding.
+core::Params queryParams(std::string_view query);
+
+// A browser navigation (Accept has text/html and it is not fetch/XHR) gets redirects and
+// HTML pages; everything else gets 401 JSON (CONTRACT.md "Redirect or 401").
+bool isBrowserNavigation(const Request& req);
+// The client asked for JSON (Accept: application/json, no text/html preference).
+bool wantsJson(const Request& req);
+
+// Headers on every response authgate itself writes: no caching of personal or
+// protocol data, no sniffing, no referrer leaks, no framing.
+void setSecurityHeaders(Response& res);
+
+Response redirect(const Request& req, std::string_view location);
+Response jsonResponse(const Request& req, http::status status, const boost::json::object& body);
+
+// An error page (HTML, or JSON when asked) with a stable machine code and a human
+// message. `detail` is shown escaped; it must never hold a token, code or cookie.
+Response errorPage(const Request& req, http::status status, std::string_view code,
+                   std::string_view title, std::string_view detail = {});
+
+// A small self-contained HTML page (escaping is the caller's job for `bodyHtml`).
+Response htmlPage(const Request& req, http::status status, std::string_view title,
+                  std::string_view bodyHtml);
+
+// The client IP for audit records: the TCP peer (X-Forwarded-For handling lives in the
+// proxy layer, which knows the trusted proxies).
+std::string clientIp(const net::RequestContext& ctx);
+std::string userAgent(const Request& req);
+
+}  // namespace authgate::gateway
