@@ -202,6 +202,20 @@ TEST_F(JwtVerify, RejectsHmacSecretShorterThanTheHash) {
   expectError(t, Errc::kSharedSecretTooShort, p);
 }
 
+// RFC 8725 s3.10 / RFC 7515 s4.1.2-4.1.5: keys come from the configured JWKS only. An
+// attacker's key embedded as "jwk", or pointed to by "jku"/"x5u", is never used.
+TEST_F(JwtVerify, IgnoresKeysOfferedByTheTokenHeader) {
+  auto attacker = testing::makeRsaKey(2048, "");
+  const std::string claims = boost::json::serialize(baseClaims());
+  std::string embedded = R"({"alg":"RS256","jwk":)" + testing::jsonText(attacker.jwk) + "}";
+  expectError(signCompact(Alg::kRS256, attacker.pkey.get(), embedded, claims), Errc::kBadSignature);
+  for (const char* member : {"jku", "x5u"}) {
+    std::string h = std::string(R"({"alg":"RS256","kid":"attacker",")") + member +
+                    R"(":"https://attacker.example/keys"})";
+    expectError(signCompact(Alg::kRS256, attacker.pkey.get(), h, claims), Errc::kUnknownKid);
+  }
+}
+
 TEST_F(JwtVerify, RejectsUnknownKid) {
   expectError(rs256(baseClaims(), "rsa-unknown"), Errc::kUnknownKid);
 }
