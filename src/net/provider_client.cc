@@ -26,10 +26,14 @@ Result<std::shared_ptr<const oidc::ProviderMetadata>> ProviderClient::metadata()
     if (metadata_ && now < metadataExpires_) return metadata_;
     if (now < nextAttempt_) {
       if (metadata_) return metadata_;
-      return lastError_;
+      if (lastError_) return lastError_;
+      // The first fetch is still in flight on another thread (e.g. the start-up
+      // fetch): there is no document and no failure to report yet, so fetch as well
+      // rather than fail this request with an empty error.
+    } else {
+      // Claim the attempt so concurrent callers keep using the current document.
+      nextAttempt_ = now + options_.discovery_retry;
     }
-    // Claim the attempt so concurrent callers keep using the current document.
-    nextAttempt_ = now + options_.discovery_retry;
   }
   auto fetched = [&]() -> Result<oidc::ProviderMetadata> {
     auto resp = http_.send(HttpRequest::get(discoveryUrl_));
