@@ -92,6 +92,12 @@ Result<std::string> checkTarget(std::string_view value,
   if (!web || !u->has_authority() || u->encoded_host().empty()) return Errc::kUnsafeReturnTo;
   if (u->has_userinfo()) return Errc::kUnsafeReturnTo;
   if (u->encoded_host().find('%') != std::string_view::npos) return Errc::kUnsafeReturnTo;
+  // After an authority the path is empty or starts with '/' (RFC 3986 s3.3
+  // path-abempty). Boost.URL 1.81 accepts "http://host:443.evil.example/" as port 443 and
+  // path ".evil.example/": refuse it, browsers do not read it as that origin.
+  if (!u->encoded_path().empty() && u->encoded_path().front() != '/') {
+    return Errc::kUnsafeReturnTo;
+  }
   std::string origin =
       detail::asciiLower(u->scheme()) + "://" + detail::asciiLower(u->encoded_host());
   if (u->has_port()) {

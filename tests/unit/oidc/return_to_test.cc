@@ -34,7 +34,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "/\xEF\xBC\x8F"
                       "evil",
                       "/..//evil", "/./x", "/%2e%2e/x", "/a/../..", "evil.example", "dashboard",
-                      "?x=1", "#frag", "/bad%zz", "/a\"b", "/<script>"),
+                      "?x=1", "#frag", "/bad%zz", "/a\"b", "/<script>",
+                      "https://app.example.com:443.evil.example/",
+                      "https://app.example.com:443evil/x"),
     [](const auto& p) { return "case" + std::to_string(p.index); });
 
 TEST(ReturnTo, AcceptsSafeRelativePaths) {
