@@ -39,6 +39,17 @@ int64_t intClaim(const boost::json::object& claims, std::string_view name) {
   return 0;
 }
 
+// What login.cc mints: 32 random bytes, base64url without padding (43 characters).
+bool isBindingShaped(std::string_view value) {
+  if (value.size() != 43) return false;
+  for (char c : value) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 core::SetCookie sessionCookie(const AuthContext& auth, std::string value) {
   core::SetCookie c;
   c.name = auth.cookies.session;
@@ -65,6 +76,21 @@ class CallbackRun {
     auth_.countFailure("callback", reason);
     auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
     return errorPage(req_, status, reason, title, detail);
+  }
+
+  // The browser presents a binding cookie, but not the one this transaction was bound
+  // to. Tabs that started logging in at the same moment in a fresh browser each got a
+  // new binding and the browser kept only the last one, so all but one tab land here.
+  // The response is discarded (its code is never exchanged, so no session can come
+  // from another browser's callback: RFC 9700 s4.7.1) and this browser starts a new
+  // login bound to the cookie it holds now; with a live provider session that is
+  // silent. Anyone can already send a browser to /auth/login, so this gives an
+  // attacker nothing; it cannot loop because the new transaction is bound to the
+  // cookie the browser just sent.
+  Response restartLogin(const oidc::LoginTransaction& txn) const {
+    const auto reason = core::errorName(oidc::make_error_code(oidc::Errc::kBrowserBindingMismatch));
+    auth_.countFailure("callback", reason);
+    return redirect(req_, auth_.prefix + "/login?return_to=" + core::percentEncode(txn.return_to));
   }
 
   const AuthContext& auth_;
@@ -135,6 +161,7 @@ Response CallbackRun::run() {
   // The transaction belongs to the browser that started it (RFC 9700 s4.7.1: CSRF).
   auto binding = cookieValue(req, auth_.cookies.transaction);
   if (!binding || !oidc::browserBindingMatches(*txn, *binding)) {
+    if (binding && isBindingShaped(*binding)) return restartLogin(*txn);
     return fail(http::status::bad_request,
                 oidc::make_error_code(oidc::Errc::kBrowserBindingMismatch),
                 "This sign-in was started in another browser",

@@ -27,10 +27,15 @@ Response handleLogin(const AuthContext& auth, const Request& req, net::RequestCo
 
   auto metadata = auth.provider.metadata();
   if (!metadata) {
+    // The reason (e.g. issuer_mismatch: the settings' issuer differs from the one the
+    // provider publishes) is what an operator needs; it names no secret.
+    const auto reason = core::errorName(metadata.error());
     auth.countFailure("login", "provider_unavailable");
     return errorPage(req, http::status::bad_gateway, "provider_unavailable",
                      "The sign-in provider cannot be reached",
-                     "authgate could not load the provider's configuration. Please try again.");
+                     "authgate could not load the provider's configuration (" +
+                         std::string(reason) + ": " + metadata.error().message() +
+                         "). Please try again; if this persists, check provider.issuer.");
   }
 
   // One browser-binding cookie for every tab: reuse a well-formed one, else mint one.
