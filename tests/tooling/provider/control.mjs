@@ -15,6 +15,10 @@ function freshStats() {
     authorize: 0,
     authorizeRequests: [], // the last 50 /authorize query objects
     token: { total: 0, byGrant: {}, injectedFailures: 0, errors: {}, forged: 0 },
+    // Milliseconds the provider itself spent on each request (last 5000, oldest first),
+    // from its first middleware until the response body is ready: lets a benchmark
+    // subtract the provider's time from a relying party's (bench/callback).
+    timings: { token: [], jwks: [] },
     userinfo: 0,
     revoke: 0,
     logout: { oidc: 0, v2: 0 },
@@ -99,6 +103,12 @@ export function installControl(provider, state) {
     payload.at_hash = digest.subarray(0, digest.length / 2).toString('base64url');
     return sign(unb64(h), payload, 'provider');
   }
+
+  const recordTiming = (kind, t0) => {
+    const list = stats.timings[kind];
+    list.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (list.length > 5000) list.splice(0, list.length - 5000);
+  };
 
   const takeRule = (rules, grantType) => {
     const rule = rules.find((r) => r.remaining > 0 && (!r.grantType || r.grantType === grantType));
@@ -373,9 +383,13 @@ export function installControl(provider, state) {
       case '/.well-known/openid-configuration':
         stats.discovery += 1;
         return next();
-      case '/.well-known/jwks.json':
+      case '/.well-known/jwks.json': {
         stats.jwks += 1;
-        return next();
+        const t0 = process.hrtime.bigint();
+        await next();
+        recordTiming('jwks', t0);
+        return undefined;
+      }
       case '/authorize': {
         stats.authorize += 1;
         stats.authorizeRequests = [...stats.authorizeRequests, { ...ctx.query }].slice(-50);
@@ -394,9 +408,13 @@ export function installControl(provider, state) {
         ctx.query = q;
         return next();
       }
-      case '/oauth/token':
-        if (ctx.method === 'POST') return tokenEndpoint(ctx, next);
-        return next();
+      case '/oauth/token': {
+        if (ctx.method !== 'POST') return next();
+        const t0 = process.hrtime.bigint();
+        await tokenEndpoint(ctx, next);
+        recordTiming('token', t0);
+        return undefined;
+      }
       case '/userinfo':
         stats.userinfo += 1;
         return userinfoForJwt(ctx, next);
