@@ -216,7 +216,8 @@ error_code checkAudience(const bj::object& claims, const std::vector<std::string
   if (aud == nullptr || accepted.empty()) return Errc::kAudienceMismatch;
   auto ok = [&](bj::string_view s) {
     for (const auto& a : accepted) {
-      if (s == a) return true;
+      // An empty configured audience (e.g. an unset client id) never matches.
+      if (!a.empty() && s == a) return true;
     }
     return false;
   };

@@ -283,6 +283,16 @@ TEST_F(JwtVerify, RejectsWrongAudience) {
   expectError(rs256(c), Errc::kBadClaimType);
 }
 
+TEST_F(JwtVerify, EmptyConfiguredAudienceNeverMatches) {
+  auto c = baseClaims();
+  c["aud"] = "";
+  VerifyPolicy p = basePolicy();
+  p.audiences = {""};
+  expectError(rs256(c), Errc::kAudienceMismatch, p);
+  p.audiences.clear();
+  expectError(rs256(baseClaims()), Errc::kAudienceMismatch, p);
+}
+
 TEST_F(JwtVerify, AcceptsAudienceArrayWithAzp) {
   auto c = baseClaims();
   c["aud"] = boost::json::array{"https://api.example", kClient};
