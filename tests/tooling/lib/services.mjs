@@ -64,19 +64,29 @@ export async function startProvider(opts = {}) {
   };
 }
 
-export async function startRedis({ t, timeoutMs } = {}) {
-  const port = await freePort();
-  const dir = tempDir('authgate-redis-');
+/**
+ * redis-server on a free port (or `port`), without persistence unless `persist`:
+ * then an append-only file in `dir` (a new temp dir by default), so stopping it and
+ * starting it again with the same {port, dir, persist: true} reloads the data.
+ */
+export async function startRedis({
+  t, timeoutMs, persist = false, port: wanted, dir: wantedDir,
+} = {}) {
+  const port = wanted ?? await freePort();
+  const dir = wantedDir ?? tempDir('authgate-redis-');
   const svc = await spawnService({
     name: 'redis',
     cmd: 'redis-server',
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', persist ? 'yes' : 'no', ...(persist ? ['--appendfsync', 'always'] : []),
       '--dir', dir, '--daemonize', 'no', '--logfile', ''],
     readyWhen: /Ready to accept connections/,
     timeoutMs,
     t,
   });
-  return { port, url: `redis://127.0.0.1:${port}/0`, service: svc, stop: () => svc.stop() };
+  return {
+    port, dir, url: `redis://127.0.0.1:${port}/0`, service: svc, stop: () => svc.stop(),
+  };
 }
 
 /**

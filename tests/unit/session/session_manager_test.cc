@@ -67,6 +67,12 @@ class CountingStore final : public SessionStore {
   Result<void> unlock(std::string_view n, std::string_view o) override {
     return ++calls, in_.unlock(n, o);
   }
+  Result<bool> putValue(std::string_view k, std::string_view v, Millis t, bool absent) override {
+    return ++calls, in_.putValue(k, v, t, absent);
+  }
+  Result<std::optional<std::string>> takeValue(std::string_view k) override {
+    return ++calls, in_.takeValue(k);
+  }
   Result<void> appendAudit(std::string_view l) override { return ++calls, in_.appendAudit(l); }
   Result<std::vector<std::string>> recentAudit(size_t n) override {
     return ++calls, in_.recentAudit(n);
@@ -549,6 +555,12 @@ TEST_F(SessionManagerTest, StoreOutageFailsClosed) {
       return Errc::kStoreUnavailable;
     }
     Result<void> unlock(std::string_view, std::string_view) override {
+      return Errc::kStoreUnavailable;
+    }
+    Result<bool> putValue(std::string_view, std::string_view, Millis, bool) override {
+      return Errc::kStoreUnavailable;
+    }
+    Result<std::optional<std::string>> takeValue(std::string_view) override {
       return Errc::kStoreUnavailable;
     }
     Result<void> appendAudit(std::string_view) override { return Errc::kStoreUnavailable; }

@@ -2,10 +2,12 @@
 // redis-server started by the test. A backend is correct when it passes all of it.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "authgate/core/clock.h"
 #include "authgate/session/memory_store.h"
@@ -352,6 +354,96 @@ TEST_P(StoreConformance, RevocationEventReachesAnotherInstance) {
   Inbox inbox;
   auto sub = other->subscribeRevoked(inbox.sink());
   EXPECT_TRUE(publishUntilReceived(*store_, inbox, "k1"));
+}
+
+// Key-value ops: login transactions and replay guards (SessionStore::putValue/takeValue).
+
+TEST_P(StoreConformance, TakeValueReturnsWhatWasPutOnce) {
+  ASSERT_TRUE(*store_->putValue("txn:1", std::string("st\0ate", 6), 60s, false));
+  auto first = store_->takeValue("txn:1");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(**first, std::string("st\0ate", 6));
+  auto second = store_->takeValue("txn:1");
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->has_value()) << "a value is taken at most once";
+  auto never = store_->takeValue("txn:never-put");
+  ASSERT_TRUE(never);
+  EXPECT_FALSE(never->has_value());
+}
+
+TEST_P(StoreConformance, PutValueOverwritesUnlessOnlyIfAbsent) {
+  ASSERT_TRUE(*store_->putValue("v", "one", 60s, false));
+  EXPECT_TRUE(*store_->putValue("v", "two", 60s, false)) << "plain put overwrites";
+  EXPECT_FALSE(*store_->putValue("v", "three", 60s, true)) << "onlyIfAbsent keeps a live value";
+  EXPECT_EQ(**store_->takeValue("v"), "two");
+  EXPECT_TRUE(*store_->putValue("v", "four", 60s, true)) << "absent again after the take";
+  EXPECT_EQ(**store_->takeValue("v"), "four");
+}
+
+TEST_P(StoreConformance, ValueExpiresAfterItsTtl) {
+  // Redis expires values itself (SET PX), so real time passes as for locks; wide
+  // margins for a shared machine.
+  ASSERT_TRUE(*store_->putValue("short", "x", 300ms, false));
+  ASSERT_TRUE(*store_->putValue("long", "y", 60s, false));
+  advanceLockTime(600ms);
+  auto gone = store_->takeValue("short");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value()) << "an expired value is never returned";
+  EXPECT_EQ(**store_->takeValue("long"), "y");
+
+  ASSERT_TRUE(*store_->putValue("jti", "1", 300ms, true));
+  EXPECT_FALSE(*store_->putValue("jti", "2", 300ms, true));
+  advanceLockTime(600ms);
+  EXPECT_TRUE(*store_->putValue("jti", "3", 60s, true)) << "an expired value counts as absent";
+  EXPECT_EQ(**store_->takeValue("jti"), "3");
+}
+
+TEST_P(StoreConformance, ConcurrentTakesOfOneKeyHaveExactlyOneWinner) {
+  // Two store objects on one SQLite file or one Redis: two processes, as far as the
+  // backend can tell. Memory is per object, so both sides use the one store.
+  std::unique_ptr<SessionStore> other;
+  if (GetParam() != Backend::kMemory) {
+    other = open();
+    ASSERT_NE(other, nullptr);
+  }
+  SessionStore& b = other ? *other : *store_;
+  constexpr int kRounds = 20;
+  constexpr int kThreadsPerStore = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string key = "state:" + std::to_string(round);
+    ASSERT_TRUE(*(round % 2 ? b : *store_).putValue(key, "v" + std::to_string(round), 60s, true));
+    std::atomic<int> winners{0};
+    std::atomic<int> failures{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2 * kThreadsPerStore; ++i) {
+      SessionStore* s = i % 2 ? &b : store_.get();
+      threads.emplace_back([&, s] {
+        while (!go.load()) std::this_thread::yield();
+        auto r = s->takeValue(key);
+        if (!r) {
+          ++failures;
+        } else if (r->has_value()) {
+          ++winners;
+        }
+      });
+    }
+    go = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0) << "round " << round;
+    EXPECT_EQ(winners.load(), 1) << "round " << round;
+  }
+}
+
+TEST_P(StoreConformance, SecondStoreObjectSeesValues) {
+  if (GetParam() == Backend::kMemory) GTEST_SKIP() << "memory is per object by design";
+  auto other = open();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(*store_->putValue("shared", "from-a", 60s, true));
+  EXPECT_FALSE(*other->putValue("shared", "from-b", 60s, true));
+  EXPECT_EQ(**other->takeValue("shared"), "from-a");
+  EXPECT_FALSE(store_->takeValue("shared")->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreConformance,
