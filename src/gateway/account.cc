@@ -5,9 +5,9 @@
 #include "authgate/oidc/access.h"
 #include "authgate/session/errc.h"
 #include "gateway/auth_routes.h"
+#include "gateway/bearer.h"
 #include "gateway/current_session.h"
 #include "gateway/identity.h"
-#include "gateway/session_json.h"
 
 namespace authgate::gateway {
 
@@ -27,36 +27,24 @@ bool isAdmin(const AuthContext& auth, const session::Session& s) {
   return oidc::evaluateAccess(adminOnly, sessionClaims(s)).is_admin;
 }
 
-// The API's listing adds whether it is the caller's own browser.
-boost::json::object listedSessionJson(const session::Session& s, bool current) {
-  auto o = sessionJson(s);
-  o["current"] = current;
-  return o;
-}
-
-}  // namespace
-
-boost::json::object sessionJson(const session::Session& s) {
+boost::json::object sessionJson(const session::Session& s, bool current) {
   boost::json::object o{{"id", s.publicId},
                         {"sub", s.subject},
                         {"email", s.email},
-                        {"name", s.name},
                         {"state", session::stateName(s.state)},
                         {"created_at", s.createdAt},
                         {"last_seen_at", s.lastSeenAt},
                         {"expires_at", s.expiresAt()},
-                        {"idle_expires_at", s.idleExpiresAt},
-                        {"absolute_expires_at", s.absoluteExpiresAt},
-                        {"auth_time", s.authTime},
                         {"client_ip", s.clientIp},
                         {"user_agent", s.userAgent},
-                        {"refresh_count", s.refreshCount}};
-  if (s.state == session::SessionState::kRevoked) {
+                        {"refresh_count", s.refreshCount},
+                        {"current", current}};
+  if (s.state == session::SessionState::kRevoked)
     o["revoked_reason"] = session::reasonName(s.revokeReason);
-  }
-  if (s.endedAt != 0) o["ended_at"] = s.endedAt;
   return o;
 }
+
+}  // namespace
 
 Response handleMe(const AuthContext& auth, const Request& req, net::RequestContext&) {
   auto cur = currentSession(auth, req);
@@ -76,6 +64,16 @@ Response handleMe(const AuthContext& auth, const Request& req, net::RequestConte
 }
 
 Response handleCheck(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  // A bearer token counts when api.audiences is set (gateway/bearer.h); forward-auth
+  // never redirects: the proxy in front turns a 401 into a login redirect itself
+  // (docs/PROTECT.md).
+  if (auto bearer = authenticateBearer(auth, req)) {
+    if (bearer->kind == RequestAuth::Kind::kDenied) return std::move(bearer->denial);
+    auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
+    res.set(http::field::cache_control, "no-store");
+    setTokenIdentityHeaders(res, *bearer->jwt);
+    return res;
+  }
   auto cur = currentSession(auth, req);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
@@ -101,13 +99,13 @@ Response handleListSessions(const AuthContext& auth, const Request& req, net::Re
     do {
       auto page = auth.sessions.listAll(cursor, 500);
       if (!page) return storeUnavailable(req);
-      for (const auto& s : page->sessions) list.push_back(listedSessionJson(s, s.key == me.key));
+      for (const auto& s : page->sessions) list.push_back(sessionJson(s, s.key == me.key));
       cursor = page->nextCursor;
     } while (!cursor.empty() && list.size() < 10000);
   } else {
     auto mine = auth.sessions.listBySubject(me.subject);
     if (!mine) return storeUnavailable(req);
-    for (const auto& s : *mine) list.push_back(listedSessionJson(s, s.key == me.key));
+    for (const auto& s : *mine) list.push_back(sessionJson(s, s.key == me.key));
   }
   return jsonResponse(req, http::status::ok, {{"sessions", std::move(list)}});
 }

@@ -11,6 +11,8 @@
 #include "authgate/session/store_factory.h"
 #include "authgate/session/token_cipher.h"
 #include "gateway/auth_routes.h"
+#include "gateway/bearer.h"
+#include "gateway/proxy.h"
 
 namespace authgate::gateway {
 
@@ -152,6 +154,23 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
       .random = random,
       .metrics = metrics,
   });
+
+  // Bearer tokens for APIs (api.audiences) and the reverse proxy (upstream.url).
+  app->bearer_ = BearerVerifier::fromConfig(config, *app->provider_, app->auth_->access, clock);
+  app->auth_->bearer = app->bearer_.get();
+  if (!config.upstream.url.empty()) {
+    std::string why;
+    auto target = parseUpstreamUrl(config.upstream.url, &why);
+    if (!target) {
+      problems.push_back("upstream.url: " + why);
+      return nullptr;
+    }
+    ProxyOptions po;
+    po.response_timeout = config.upstream.timeout;
+    po.io_timeout = config.server.idle_timeout;
+    po.max_header_bytes = config.server.max_header_bytes;
+    app->proxy_ = Proxy::create(*app->auth_, *target, po);
+  }
   return app;
 }
 
@@ -159,6 +178,8 @@ App::~App() { stop(); }
 
 void App::addRoutes(Router& router, Readiness& readiness) {
   addAuthRoutes(router, *auth_);
+  // The catch-all goes last: every /auth/*, /healthz and /metrics route wins over it.
+  if (proxy_) addProxyRoute(router, *proxy_);
   readiness.add("store", [this]() { return store_->ping(); });
   readiness.add("provider", [this]() -> Result<void> {
     auto md = provider_->metadata();
@@ -183,6 +204,7 @@ void App::start() {
 }
 
 void App::stop() {
+  if (proxy_) proxy_->stop();
   purger_.reset();
   if (discovery_.joinable()) discovery_.join();
 }

@@ -16,7 +16,9 @@
 #include "authgate/session/session_store.h"
 #include "config/config.h"
 #include "gateway/auth_context.h"
+#include "gateway/bearer.h"
 #include "gateway/health.h"
+#include "gateway/proxy.h"
 #include "gateway/router.h"
 #include "net/http_client.h"
 #include "net/provider_client.h"
@@ -53,6 +55,8 @@ class App {
   std::unique_ptr<session::AuditSink> audit_;
   std::unique_ptr<session::SessionManager> sessions_;
   std::unique_ptr<AuthContext> auth_;
+  std::unique_ptr<BearerVerifier> bearer_;  // api.audiences set
+  std::unique_ptr<Proxy> proxy_;            // upstream.url set
 
   std::unique_ptr<session::SessionPurger> purger_;
   std::thread discovery_;

@@ -19,6 +19,8 @@
 
 namespace authgate::gateway {
 
+class BearerVerifier;
+
 struct CookieNames {
   std::string session;      // "__Host-authgate" on https, "authgate" on http
   std::string transaction;  // browser binding for login transactions
@@ -41,6 +43,8 @@ struct AuthContext {
   const core::Clock& clock;
   core::Random& random;
   core::MetricsRegistry& metrics;
+  // Bearer tokens for APIs (gateway/bearer.h); nullptr when api.audiences is empty.
+  BearerVerifier* bearer = nullptr;
 
   // Counts a rejected login or callback by reason (the error's stable name).
   void countFailure(std::string_view step, std::string_view reason) const;

@@ -60,6 +60,12 @@ struct StreamHandoff {
   std::string request_id;
   boost::asio::ip::address remote;
   std::vector<std::pair<std::string, std::string>> params;
+  // Gives the connection back to the server once the handler has finished an exchange
+  // and both sides allow keep-alive: the server then reads the next request from
+  // `buffer` (which may already hold it) and the stream, as for any keep-alive
+  // connection, so the next request is routed again (it may be /auth/check). During a
+  // drain the server closes it instead. Call at most once, on the stream's executor.
+  std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&)> resume;
 };
 using StreamHandler = std::function<void(std::unique_ptr<StreamHandoff>)>;
 

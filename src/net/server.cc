@@ -204,6 +204,7 @@ class ServerImpl {
   }
 
   void accept();
+  void resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer);
   void onSessionGone(Session* s);
   void drainOnControl();
 
@@ -238,6 +239,18 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     remote_ = stream_.socket().remote_endpoint(ec).address();
     stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  // A connection given back by a stream route after a keep-alive exchange.
+  Session(ServerImpl& srv, beast::tcp_stream&& stream, beast::flat_buffer&& buffer)
+      : srv_(srv),
+        stream_(std::move(stream)),
+        buffer_(std::move(buffer)),
+        timer_(stream_.get_executor()),
+        served_(1) {
+    stream_.expires_never();  // this class keeps its own deadline timer
+    boost::system::error_code ec;
+    remote_ = stream_.socket().remote_endpoint(ec).address();
   }
 
   ~Session() { srv_.onSessionGone(this); }
@@ -329,7 +342,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void readRequest() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.max_header_bytes));
-    parser_->body_limit(srv_.opt.max_body_bytes);
+    // The body limit is applied once the route is known (afterParse): a stream route
+    // (the reverse proxy) streams bodies of any size.
+    parser_->body_limit(boost::none);
     route_ = nullptr;
     matched_ = false;
     timed_out_ = false;
@@ -392,6 +407,12 @@ class Session : public std::enable_shared_from_this<Session> {
         handOff();
         return;
       }
+      if (auto length = parser_->content_length();
+          length && *length > srv_.opt.max_body_bytes) {
+        onReadError(http::error::body_limit);
+        return;
+      }
+      parser_->body_limit(srv_.opt.max_body_bytes);
       if (!parser_->is_done()) {
         parseBuffered();
         return;
@@ -531,7 +552,7 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kClosed;
     timer_.cancel();
     auto h = std::make_unique<StreamHandoff>(StreamHandoff{
-        std::move(stream_), std::move(buffer_), nullptr, {}, remote_, std::move(ctx_.params)});
+        std::move(stream_), std::move(buffer_), nullptr, {}, remote_, std::move(ctx_.params), {}});
     try {
       h->parser = std::make_unique<http::request_parser<http::buffer_body>>(std::move(*parser_));
     } catch (const std::exception&) {
@@ -541,6 +562,9 @@ class Session : public std::enable_shared_from_this<Session> {
     char id[16];
     newRequestId(id);
     h->request_id.assign(id, sizeof id);
+    h->resume = [srv = &srv_](beast::tcp_stream&& stream, beast::flat_buffer&& buffer) {
+      srv->resume(std::move(stream), std::move(buffer));
+    };
     route_->stream(std::move(h));
   }
 
@@ -683,6 +707,21 @@ void ServerImpl::onSessionGone(Session* s) {
   if (remaining == 0 && draining.load() && !destroying.load()) {
     asio::post(control, [this] { grace.cancel(); });
   }
+}
+
+void ServerImpl::resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer) {
+  if (draining.load()) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.socket().close(ec);
+    return;
+  }
+  auto session = std::make_shared<Session>(*this, std::move(stream), std::move(buffer));
+  {
+    std::lock_guard lock(sessions_mu);
+    sessions.emplace(session.get(), session);
+  }
+  session->start();
 }
 
 void ServerImpl::accept() {

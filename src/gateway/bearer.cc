@@ -1,0 +1,194 @@
+#include "gateway/bearer.h"
+
+#include "authgate/core/codec.h"
+#include "authgate/jose/errc.h"
+#include "authgate/oidc/access_token.h"
+#include "gateway/current_session.h"
+#include "gateway/web.h"
+
+namespace authgate::gateway {
+
+namespace {
+
+bool isB64TokenChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+
+// RFC 6750 s2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool isB64Token(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && isB64TokenChar(s[i])) ++i;
+  if (i == 0) return false;
+  while (i < s.size() && s[i] == '=') ++i;
+  return i == s.size();
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if ((static_cast<unsigned char>(a[i]) | 0x20) != (static_cast<unsigned char>(b[i]) | 0x20)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool isTokenError(const error_code& ec) {
+  // Every check on the token itself is a jose error; anything else (discovery or JWKS
+  // fetch failures) means authgate cannot decide now.
+  return ec.category() == error_code(jose::Errc::kBadSignature).category();
+}
+
+}  // namespace
+
+AuthorizationHeader parseAuthorization(std::string_view value) {
+  AuthorizationHeader out;
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return out;
+  auto sp = value.find(' ');
+  auto scheme = value.substr(0, sp);
+  if (!iequals(scheme, "Bearer")) {
+    out.kind = AuthorizationKind::kOther;
+    return out;
+  }
+  auto rest = sp == std::string_view::npos ? std::string_view{} : value.substr(sp);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  if (!isB64Token(rest)) {
+    out.kind = AuthorizationKind::kMalformedBearer;
+    return out;
+  }
+  out.kind = AuthorizationKind::kBearer;
+  out.token = rest;
+  return out;
+}
+
+BearerVerifier::BearerVerifier(net::ProviderClient& provider, jose::VerifyPolicy policy,
+                               oidc::AccessPolicy access, const core::Clock& clock,
+                               std::size_t cacheCapacity)
+    : provider_(provider),
+      policy_(std::move(policy)),
+      access_(std::move(access)),
+      clock_(clock),
+      cache_(cacheCapacity) {}
+
+std::unique_ptr<BearerVerifier> BearerVerifier::fromConfig(const config::Config& config,
+                                                           net::ProviderClient& provider,
+                                                           oidc::AccessPolicy access,
+                                                           const core::Clock& clock) {
+  if (config.api.audiences.empty()) return nullptr;
+  // Access tokens are signed with the provider's asymmetric keys; the ID-token list
+  // may contain HS256 (client secret), which must never verify an API token.
+  std::vector<std::string> algs;
+  for (const auto& a : config.provider.id_token_algs) {
+    if (!a.starts_with("HS")) algs.push_back(a);
+  }
+  if (algs.empty()) algs.push_back("RS256");
+  return std::make_unique<BearerVerifier>(
+      provider,
+      oidc::accessTokenPolicy(config.provider.issuer, config.api.audiences, algs,
+                              config.provider.clock_skew),
+      std::move(access), clock);
+}
+
+BearerResult BearerVerifier::verify(std::string_view token) {
+  BearerResult out;
+  auto jwt = cache_.find(token, clock_);
+  if (!jwt) {
+    auto r = provider_.withKeys<jose::VerifiedJwt>(
+        [&](const jose::KeyStore& keys) { return jose::verifyJwt(token, keys, policy_, clock_); });
+    if (!r) {
+      out.error = r.error();
+      out.outcome =
+          isTokenError(r.error()) ? BearerOutcome::kInvalidToken : BearerOutcome::kUnavailable;
+      return out;
+    }
+    jwt = std::make_shared<const jose::VerifiedJwt>(std::move(*r));
+    cache_.insert(token, jwt, clock_);
+  }
+  // API rules (scope, permissions) on the token's own claims.
+  auto decision = oidc::evaluateApiAccess(access_, jwt->claims);
+  if (!decision) {
+    out.outcome = BearerOutcome::kInsufficientScope;
+    out.error = decision.reason;
+    return out;
+  }
+  out.outcome = BearerOutcome::kValid;
+  out.jwt = std::move(jwt);
+  return out;
+}
+
+std::string loginLocation(std::string_view prefix, std::string_view target) {
+  std::string out(prefix);
+  out += "/login?return_to=";
+  out += core::percentEncode(target.empty() ? std::string_view("/") : target);
+  return out;
+}
+
+std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req) {
+  RequestAuth out;
+  if (auth.bearer != nullptr) {
+    auto header = parseAuthorization(req[http::field::authorization]);
+    if (header.kind == AuthorizationKind::kMalformedBearer) {
+      auth.countFailure("bearer", "malformed_bearer");
+      out.denial = unauthorizedJson(req, "invalid_token", "malformed_bearer");
+      return out;
+    }
+    if (header.kind == AuthorizationKind::kBearer) {
+      auto r = auth.bearer->verify(header.token);
+      switch (r.outcome) {
+        case BearerOutcome::kValid:
+          out.kind = RequestAuth::Kind::kBearer;
+          out.jwt = std::move(r.jwt);
+          return out;
+        case BearerOutcome::kInvalidToken:
+          // RFC 6750 s3.1: the reason code only; the token is never echoed.
+          auth.countFailure("bearer", core::errorName(r.error));
+          out.denial = unauthorizedJson(req, "invalid_token", core::errorName(r.error));
+          return out;
+        case BearerOutcome::kInsufficientScope: {
+          auth.countFailure("bearer", core::errorName(r.error));
+          boost::json::object body{{"error", "insufficient_scope"},
+                                   {"error_description", core::errorName(r.error)}};
+          out.denial = jsonResponse(req, http::status::forbidden, body);
+          out.denial.set(http::field::www_authenticate,
+                         "Bearer realm=\"authgate\", error=\"insufficient_scope\"");
+          return out;
+        }
+        case BearerOutcome::kUnavailable: {
+          boost::json::object body{{"error", "temporarily_unavailable"},
+                                   {"error_description", "provider_keys_unavailable"}};
+          out.denial = jsonResponse(req, http::status::service_unavailable, body);
+          out.denial.set(http::field::retry_after, "5");
+          return out;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
+                                bool redirectBrowsers) {
+  if (auto bearer = authenticateBearer(auth, req)) return std::move(*bearer);
+  RequestAuth out;
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kActive) {
+    out.kind = RequestAuth::Kind::kSession;
+    out.session = std::move(cur.session);
+    return out;
+  }
+  if (cur.status == SessionStatus::kUnavailable) {
+    out.denial = storeUnavailable(req);
+    return out;
+  }
+  if (redirectBrowsers && isBrowserNavigation(req)) {
+    out.denial = redirect(req, loginLocation(auth.prefix, req.target()));
+  } else {
+    out.denial = unauthorizedJson(req);
+  }
+  return out;
+}
+
+}  // namespace authgate::gateway

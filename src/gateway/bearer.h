@@ -1,0 +1,110 @@
+// Bearer access tokens for APIs (RFC 6750): reading the Authorization header and
+// verifying the token as an access-token JWT for one of api.audiences (RFC 9068; Auth0
+// access tokens), with a bounded cache of already verified tokens so an API client
+// that repeats its token costs one SHA-256 instead of a signature check.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "authgate/core/clock.h"
+#include "authgate/core/error.h"
+#include "authgate/jose/jwt.h"
+#include "authgate/jose/verified_token_cache.h"
+#include "authgate/oidc/access.h"
+#include "authgate/session/session.h"
+#include "config/config.h"
+#include "gateway/auth_context.h"
+#include "net/http.h"
+#include "net/provider_client.h"
+
+namespace authgate::gateway {
+
+enum class AuthorizationKind {
+  kNone,             // no Authorization header
+  kBearer,           // "Bearer <b64token>" (RFC 6750 s2.1)
+  kMalformedBearer,  // the Bearer scheme with an empty or non-b64token credential
+  kOther,            // another scheme (Basic, ...): not ours to judge
+};
+
+struct AuthorizationHeader {
+  AuthorizationKind kind = AuthorizationKind::kNone;
+  std::string_view token;  // for kBearer; a view into the header value
+};
+
+// The auth-scheme is case-insensitive (RFC 9110 s11.1); one or more spaces follow it.
+AuthorizationHeader parseAuthorization(std::string_view value);
+
+enum class BearerOutcome {
+  kValid,
+  kInvalidToken,       // 401, WWW-Authenticate error="invalid_token" (RFC 6750 s3.1)
+  kInsufficientScope,  // 403, error="insufficient_scope" (access.required_scopes/permissions)
+  kUnavailable,        // the provider's keys could not be loaded: 503, never a 401
+};
+
+struct BearerResult {
+  BearerOutcome outcome = BearerOutcome::kInvalidToken;
+  std::shared_ptr<const jose::VerifiedJwt> jwt;  // set when kValid
+  error_code error;  // why not valid: its errorName() is the error_description
+};
+
+class BearerVerifier {
+ public:
+  // `policy` is oidc::accessTokenPolicy(issuer, api.audiences, algs, skew).
+  BearerVerifier(net::ProviderClient& provider, jose::VerifyPolicy policy,
+                 oidc::AccessPolicy access, const core::Clock& clock,
+                 std::size_t cacheCapacity = 16384);
+
+  static std::unique_ptr<BearerVerifier> fromConfig(const config::Config& config,
+                                                    net::ProviderClient& provider,
+                                                    oidc::AccessPolicy access,
+                                                    const core::Clock& clock);
+
+  // Thread-safe. Never logs the token.
+  BearerResult verify(std::string_view token);
+
+ private:
+  net::ProviderClient& provider_;
+  const jose::VerifyPolicy policy_;
+  const oidc::AccessPolicy access_;
+  const core::Clock& clock_;
+  jose::VerifiedTokenCache cache_;
+};
+
+// The identity headers of a verified access token (CONTRACT.md "Identity headers"):
+// X-Auth-Request-User = sub, and Email / Preferred-Username when the token has them.
+template <class Fields>
+void setTokenIdentityHeaders(Fields& h, const jose::VerifiedJwt& jwt) {
+  if (auto sub = jwt.stringClaim("sub")) h.set("X-Auth-Request-User", *sub);
+  auto email = jwt.stringClaim("email");
+  if (email && !email->empty()) h.set("X-Auth-Request-Email", *email);
+  auto preferred = jwt.stringClaim("preferred_username");
+  if (!preferred || preferred->empty()) preferred = email;
+  if (preferred && !preferred->empty()) h.set("X-Auth-Request-Preferred-Username", *preferred);
+}
+
+// Who is calling: a bearer token (when api.audiences is set and the request carries
+// one) or the session cookie. Denials are ready-made responses: a bad token is 401
+// JSON with error="invalid_token" (never a redirect); no session is a 302 to login for
+// a browser navigation when `redirectBrowsers`, else 401 JSON; a store or provider
+// that cannot answer is 503, never "signed out".
+struct RequestAuth {
+  enum class Kind { kDenied, kSession, kBearer };
+  Kind kind = Kind::kDenied;
+  std::optional<session::Session> session;       // kSession
+  std::shared_ptr<const jose::VerifiedJwt> jwt;  // kBearer
+  net::Response denial;                          // kDenied
+};
+// Only the bearer half: nullopt when bearer tokens are off (no api.audiences) or the
+// request has no Bearer credential, so the caller goes on with the session cookie.
+std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req);
+RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
+                                bool redirectBrowsers);
+
+// prefix + "/login?return_to=" + the percent-encoded target.
+std::string loginLocation(std::string_view prefix, std::string_view target);
+
+}  // namespace authgate::gateway

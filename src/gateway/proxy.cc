@@ -1,0 +1,912 @@
+#include "gateway/proxy.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <cerrno>
+#include <charconv>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "gateway/bearer.h"
+#include "gateway/forwarded.h"
+#include "gateway/identity.h"
+#include "gateway/web.h"
+
+namespace authgate::gateway {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+// --- pure helpers -------------------------------------------------------------------
+
+namespace {
+
+std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if ((static_cast<unsigned char>(a[i]) | 0x20) != (static_cast<unsigned char>(b[i]) | 0x20)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+template <class F>
+void forEachToken(std::string_view list, F&& f) {
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto item = trimOws(list.substr(0, comma));
+    if (!item.empty()) f(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+std::string_view pathOf(std::string_view target) {
+  auto q = target.find_first_of("?#");
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+}  // namespace
+
+std::optional<UpstreamTarget> parseUpstreamUrl(std::string_view url, std::string* problem) {
+  auto fail = [&](std::string why) -> std::optional<UpstreamTarget> {
+    if (problem) *problem = std::move(why);
+    return std::nullopt;
+  };
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return fail("is not an absolute URL");
+  if (u->scheme() != "http") return fail("only http:// upstreams are supported");
+  if (u->has_query() || u->has_fragment()) return fail("must not have a query or fragment");
+  if (u->has_userinfo()) return fail("must not carry credentials");
+  UpstreamTarget t;
+  t.host = u->host_address();
+  if (t.host.empty()) return fail("has no host");
+  t.port = u->has_port() ? std::string(u->port()) : "80";
+  t.authority = std::string(u->encoded_host_and_port());
+  std::string path(u->encoded_path());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  t.base_path = std::move(path);
+  return t;
+}
+
+void stripHopByHop(http::fields& h, bool keepUpgrade) {
+  // Fields named by Connection are hop-by-hop too (RFC 9110 s7.6.1). Collect first:
+  // erasing while iterating the Connection values would invalidate them.
+  std::vector<std::string> named;
+  auto connection = h.equal_range(http::field::connection);
+  for (auto it = connection.first; it != connection.second; ++it) {
+    forEachToken(it->value(), [&](std::string_view t) { named.emplace_back(t); });
+  }
+  for (const auto& n : named) {
+    // Never let a client drop the framing or Host through Connection.
+    if (iequals(n, "content-length") || iequals(n, "host")) continue;
+    if (keepUpgrade && iequals(n, "upgrade")) continue;
+    h.erase(n);
+  }
+  h.erase(http::field::connection);
+  h.erase(http::field::keep_alive);
+  h.erase("Proxy-Connection");
+  h.erase(http::field::te);
+  h.erase(http::field::trailer);
+  h.erase(http::field::transfer_encoding);
+  h.erase(http::field::proxy_authorization);
+  h.erase(http::field::proxy_authenticate);
+  if (!keepUpgrade) h.erase(http::field::upgrade);
+}
+
+bool isUpgradeRequest(const http::fields& h) {
+  if (h.find(http::field::upgrade) == h.end()) return false;
+  bool found = false;
+  auto range = h.equal_range(http::field::connection);
+  for (auto it = range.first; it != range.second; ++it) {
+    forEachToken(it->value(), [&](std::string_view t) { found = found || iequals(t, "upgrade"); });
+  }
+  return found;
+}
+
+std::string removeCookie(std::string_view header, std::string_view name) {
+  std::string out;
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    auto item = trimOws(header.substr(0, semi));
+    const bool ours = item.size() > name.size() && item.substr(0, name.size()) == name &&
+                      item[name.size()] == '=';
+    if (!item.empty() && !ours) {
+      if (!out.empty()) out += "; ";
+      out += item;
+    }
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+std::string upstreamTarget(const UpstreamTarget& up, std::string_view clientTarget) {
+  std::string out;
+  out.reserve(up.base_path.size() + clientTarget.size());
+  out += up.base_path;
+  out += clientTarget;
+  return out;
+}
+
+// --- upstream connection pool ----------------------------------------------------------
+
+namespace {
+
+// Idle keep-alive connections to the upstream, kept as bare descriptors so any
+// connection's strand can adopt one. Most recently used first: the likeliest alive.
+class UpstreamPool {
+ public:
+  UpstreamPool(std::size_t max, std::chrono::milliseconds maxIdle) : max_(max), maxIdle_(maxIdle) {}
+  ~UpstreamPool() {
+    for (auto& i : idle_) ::close(i.fd);
+  }
+
+  struct Idle {
+    int fd = -1;
+    bool v6 = false;
+    SteadyClock::time_point since;
+  };
+
+  std::optional<Idle> take() {
+    const auto now = SteadyClock::now();
+    for (;;) {
+      Idle i;
+      {
+        std::lock_guard lock(mu_);
+        if (idle_.empty()) return std::nullopt;
+        i = idle_.back();
+        idle_.pop_back();
+      }
+      if (now - i.since < maxIdle_ && alive(i.fd)) return i;
+      ::close(i.fd);
+    }
+  }
+
+  void put(int fd, bool v6) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() >= max_) {
+      ::close(idle_.front().fd);
+      idle_.pop_front();
+    }
+    idle_.push_back(Idle{fd, v6, SteadyClock::now()});
+  }
+
+ private:
+  // An idle HTTP/1.1 connection has nothing to read: EOF means the upstream closed
+  // it, data means it is out of step. Either way it is not reused.
+  static bool alive(int fd) {
+    char c = 0;
+    auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  const std::size_t max_;
+  const std::chrono::milliseconds maxIdle_;
+  std::mutex mu_;
+  std::deque<Idle> idle_;
+};
+
+}  // namespace
+
+// --- shared state ------------------------------------------------------------------------
+
+struct ProxyShared {
+  ProxyShared(const AuthContext& a, UpstreamTarget t, ProxyOptions o)
+      : auth(a),
+        target(std::move(t)),
+        options(o),
+        trusted(TrustedProxies::parse(a.config.server.trusted_proxies)),
+        pool(o.pool_max_idle, o.pool_idle),
+        workers(static_cast<std::size_t>(
+            o.auth_threads > 0
+                ? o.auth_threads
+                : 2 * static_cast<int>(std::max(1U, std::thread::hardware_concurrency())))) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(target.host, ec);
+    unsigned port = 0;
+    std::from_chars(target.port.data(), target.port.data() + target.port.size(), port);
+    if (!ec) literal = tcp::endpoint(addr, static_cast<std::uint16_t>(port));
+  }
+
+  const AuthContext& auth;
+  const UpstreamTarget target;
+  const ProxyOptions options;
+  const TrustedProxies trusted;
+  std::optional<tcp::endpoint> literal;  // upstream host is an IP literal: no resolver
+  UpstreamPool pool;
+  asio::thread_pool workers;
+};
+
+// --- one proxied exchange ----------------------------------------------------------------
+
+namespace {
+
+constexpr std::size_t kChunk = 64 * 1024;
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(std::shared_ptr<ProxyShared> shared, std::unique_ptr<net::StreamHandoff> h)
+      : sh_(std::move(shared)), h_(std::move(h)), started_(SteadyClock::now()) {}
+
+  void start() {
+    auto& p = *h_->parser;
+    // Proxied bodies are streamed, so the server's body limit does not apply.
+    p.body_limit(boost::none);
+    auto& req = p.get();
+    method_.assign(req.method_string().substr(0, 16));
+    path_.assign(pathOf(req.target()).substr(0, 2048));
+    client_version_ = req.version();
+    client_keep_alive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
+    upgrade_ = isUpgradeRequest(req);
+    expect_continue_ = iequals(trimOws(req[http::field::expect]), "100-continue");
+    // The authentication code takes a string_body request: hand it a copy of the header.
+    view_ = std::make_shared<net::Request>(req.base());
+    auto work = asio::make_work_guard(client().get_executor());
+    asio::post(sh_->workers, [self = shared_from_this(), work = std::move(work)]() mutable {
+      RequestAuth a;
+      try {
+        a = authenticateRequest(self->sh_->auth, *self->view_, /*redirectBrowsers=*/true);
+      } catch (const std::exception&) {
+        spdlog::error("proxy: authentication threw; answering 500");
+        a.denial = errorPage(*self->view_, http::status::internal_server_error, "internal_error",
+                             "Internal error");
+      }
+      auto ex = self->client().get_executor();
+      asio::post(ex, [self = std::move(self), a = std::move(a), work = std::move(work)]() mutable {
+        self->onAuthenticated(std::move(a));
+      });
+    });
+  }
+
+ private:
+  beast::tcp_stream& client() { return h_->stream; }
+  http::request<http::buffer_body>& req() { return h_->parser->get(); }
+
+  // --- authentication result -----------------------------------------------------------
+  void onAuthenticated(RequestAuth a) {
+    if (a.kind == RequestAuth::Kind::kDenied) {
+      respondLocal(std::move(a.denial));
+      return;
+    }
+    prepareUpstreamRequest(a);
+    acquire();
+  }
+
+  void prepareUpstreamRequest(const RequestAuth& a) {
+    auto& r = req();
+    const bool chunked = h_->parser->chunked();
+    // Values needed after the fields are rewritten.
+    std::string incomingFor;
+    auto xff = r.equal_range("X-Forwarded-For");
+    for (auto it = xff.first; it != xff.second; ++it) {
+      if (!incomingFor.empty()) incomingFor += ", ";
+      incomingFor += it->value();
+    }
+    const std::string incomingProto(r["X-Forwarded-Proto"]);
+    const std::string incomingHost(r["X-Forwarded-Host"]);
+    const std::string hostHeader(r[http::field::host]);
+    const std::string cookie(r[http::field::cookie]);
+
+    stripHopByHop(r, upgrade_);
+    stripIdentityHeaders(r);
+    r.erase(http::field::expect);  // authgate answers 100-continue itself
+    // Authorization reaches the upstream only as the bearer token validated here.
+    if (a.kind != RequestAuth::Kind::kBearer) r.erase(http::field::authorization);
+    if (!cookie.empty()) {
+      auto rest = removeCookie(cookie, sh_->auth.cookies.session);
+      if (rest.empty()) {
+        r.erase(http::field::cookie);
+      } else {
+        r.set(http::field::cookie, rest);
+      }
+    }
+    const bool trusted = sh_->trusted.contains(h_->remote);
+    auto fwd = forwardedHeaders(h_->remote, trusted,
+                                {incomingFor, incomingProto, incomingHost, hostHeader}, "http");
+    r.set("X-Forwarded-For", fwd.forwarded_for);
+    r.set("X-Forwarded-Proto", fwd.proto);
+    if (!fwd.host.empty()) r.set("X-Forwarded-Host", fwd.host);
+    if (a.kind == RequestAuth::Kind::kSession) {
+      setIdentityHeaders(r, *a.session, sh_->auth.config.upstream);
+    } else {
+      setTokenIdentityHeaders(r, *a.jwt);
+    }
+    if (hostHeader.empty()) r.set(http::field::host, sh_->target.authority);
+    r.target(upstreamTarget(sh_->target, r.target()));
+    r.version(11);
+    if (upgrade_) r.set(http::field::connection, "Upgrade");
+    if (chunked) r.chunked(true);
+    r.body().data = nullptr;
+    r.body().size = 0;
+    r.body().more = !h_->parser->is_done();
+    has_body_ = !h_->parser->is_done();
+    body_buf_.resize(kChunk);
+  }
+
+  // --- upstream connection ------------------------------------------------------------
+  void acquire() {
+    if (auto idle = sh_->pool.take()) {
+      tcp::socket s(client().get_executor());
+      boost::system::error_code ec;
+      s.assign(idle->v6 ? tcp::v6() : tcp::v4(), idle->fd, ec);
+      if (!ec) {
+        up_.emplace(std::move(s));
+        reused_ = true;
+        sendRequest();
+        return;
+      }
+      ::close(idle->fd);
+    }
+    connectFresh();
+  }
+
+  void connectFresh() {
+    reused_ = false;
+    up_.emplace(client().get_executor());
+    up_->expires_after(sh_->options.connect_timeout);
+    if (sh_->literal) {
+      up_->async_connect(*sh_->literal,
+                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->onConnected(ec);
+                         });
+      return;
+    }
+    resolver_.emplace(client().get_executor());
+    resolver_->async_resolve(
+        sh_->target.host, sh_->target.port,
+        [self = shared_from_this()](const boost::system::error_code& ec,
+                                    const tcp::resolver::results_type& results) {
+          if (ec) {
+            self->upstreamFailed("upstream_unresolvable");
+            return;
+          }
+          self->up_->async_connect(
+              results, [self](const boost::system::error_code& cec, const tcp::endpoint&) {
+                self->onConnected(cec);
+              });
+        });
+  }
+
+  void onConnected(const boost::system::error_code& ec) {
+    if (ec) {
+      upstreamFailed(ec == beast::error::timeout ? "upstream_connect_timeout"
+                                                 : "upstream_unreachable");
+      return;
+    }
+    boost::system::error_code ignored;
+    up_->socket().set_option(tcp::no_delay(true), ignored);
+    sendRequest();
+  }
+
+  void sendRequest() {
+    up_buf_.clear();
+    req_sr_.emplace(req());
+    up_->expires_after(sh_->options.io_timeout);
+    if (!has_body_) {
+      http::async_write(*up_, *req_sr_,
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (ec) {
+                            self->onUpstreamError(ec);
+                            return;
+                          }
+                          self->readResponseHeader();
+                        });
+      return;
+    }
+    http::async_write_header(
+        *up_, *req_sr_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            self->onUpstreamError(ec);
+          } else if (self->expect_continue_) {
+            self->sendContinue();
+          } else {
+            self->readClientBody();
+          }
+        });
+  }
+
+  // RFC 9110 s10.1.1: the client waits for 100 before sending the body; authgate has
+  // decided to accept it, so it says so itself (the upstream never saw the Expect).
+  void sendContinue() {
+    static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+    client().expires_after(sh_->options.io_timeout);
+    asio::async_write(
+        client(), asio::buffer(k100.data(), k100.size()),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          if (ec) {
+            self->abort();
+            return;
+          }
+          self->readClientBody();
+        });
+  }
+
+  // --- request body: client -> upstream, one 64 KiB piece at a time --------------------
+  void readClientBody() {
+    auto& body = req().body();
+    body.data = body_buf_.data();
+    body.size = body_buf_.size();
+    client().expires_after(sh_->options.io_timeout);
+    http::async_read(client(), h_->buffer, *h_->parser,
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       if (ec == http::error::need_buffer) ec = {};
+                       if (ec) {
+                         // The client went away or stalled mid-body: nothing to answer.
+                         self->abort();
+                         return;
+                       }
+                       self->writeRequestPiece();
+                     });
+  }
+
+  void writeRequestPiece() {
+    auto& body = req().body();
+    body.size = body_buf_.size() - body.size;
+    body.data = body_buf_.data();
+    body.more = !h_->parser->is_done();
+    body_sent_ = true;
+    up_->expires_after(sh_->options.io_timeout);
+    http::async_write(*up_, *req_sr_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (ec) {
+                          self->onUpstreamError(ec);
+                          return;
+                        }
+                        if (self->h_->parser->is_done()) {
+                          self->readResponseHeader();
+                        } else {
+                          self->readClientBody();
+                        }
+                      });
+  }
+
+  // --- response header --------------------------------------------------------------------
+  void readResponseHeader() {
+    res_parser_.emplace();
+    res_parser_->header_limit(static_cast<std::uint32_t>(sh_->options.max_header_bytes));
+    res_parser_->body_limit(boost::none);
+    if (head_) res_parser_->skip(true);  // RFC 9110 s9.3.2: no body follows
+    up_->expires_after(sh_->options.response_timeout);
+    http::async_read_header(*up_, up_buf_, *res_parser_,
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                              if (ec) {
+                                self->onUpstreamError(ec);
+                                return;
+                              }
+                              self->onResponseHeader();
+                            });
+  }
+
+  // Before any response byte reached the client: retry a reused connection that the
+  // upstream had closed (only when no body was sent: a streamed body cannot be
+  // replayed), else answer 502/504.
+  void onUpstreamError(const boost::system::error_code& ec) {
+    const bool stale = ec == http::error::end_of_stream || ec == asio::error::eof ||
+                       ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+                       ec == http::error::partial_message;
+    if (reused_ && !retried_ && !body_sent_ && stale) {
+      retried_ = true;
+      closeUpstream();
+      connectFresh();
+      return;
+    }
+    upstreamFailed(ec == beast::error::timeout ? "upstream_timeout" : "upstream_failed");
+  }
+
+  void upstreamFailed(std::string_view reason) {
+    closeUpstream();
+    spdlog::warn("proxy: {} ({} {})", reason, method_, path_);
+    const bool timeout = reason == "upstream_timeout" || reason == "upstream_connect_timeout";
+    auto res =
+        errorPage(*view_, timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+                  reason, "The application is not reachable",
+                  timeout ? "The application did not answer in time. Please try again."
+                          : "The application behind this sign-in is not answering. Please "
+                            "try again in a moment.");
+    respondLocal(std::move(res));
+  }
+
+  void onResponseHeader() {
+    auto& res = res_parser_->get();
+    const unsigned status = res.result_int();
+    if (status == 101) {
+      if (upgrade_) {
+        startTunnel();
+      } else {
+        upstreamFailed("upstream_unexpected_upgrade");
+      }
+      return;
+    }
+    if (status >= 100 && status < 200) {
+      readResponseHeader();  // 100/103 interim responses are not relayed
+      return;
+    }
+    status_ = status;
+    upstream_keep_alive_ = res.keep_alive();
+    const bool chunked = res_parser_->chunked();
+    const bool lengthKnown = res_parser_->content_length().has_value();
+    const bool bodyless = head_ || status == 204 || status == 304;
+    stripHopByHop(res, false);
+    bool closeClient = !client_keep_alive_ || upgrade_;
+    if (!bodyless) {
+      if (chunked || (!lengthKnown && client_version_ >= 11)) {
+        res.chunked(true);
+      } else if (!lengthKnown) {
+        closeClient = true;  // HTTP/1.0 client: the end of the body is the close
+      }
+    }
+    keep_client_ = !closeClient;
+    res.version(client_version_);
+    res.keep_alive(keep_client_);
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = !res_parser_->is_done();
+    res_sr_.emplace(res);
+    client().expires_after(sh_->options.io_timeout);
+    if (res_parser_->is_done()) {
+      http::async_write(client(), *res_sr_,
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (ec) {
+                            self->abort();
+                            return;
+                          }
+                          self->finish();
+                        });
+      return;
+    }
+    http::async_write_header(
+        client(), *res_sr_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            self->abort();
+            return;
+          }
+          self->readUpstreamBody();
+        });
+  }
+
+  // --- response body: upstream -> client ----------------------------------------------
+  void readUpstreamBody() {
+    auto& body = res_parser_->get().body();
+    body.data = body_buf_.data();
+    body.size = body_buf_.size();
+    up_->expires_after(sh_->options.response_timeout);
+    http::async_read(*up_, up_buf_, *res_parser_,
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       if (ec == http::error::need_buffer) ec = {};
+                       if (ec) {
+                         // Headers are out: the only honest signal left is a cut connection.
+                         spdlog::warn("proxy: upstream body failed ({} {})", self->method_,
+                                      self->path_);
+                         self->abort();
+                         return;
+                       }
+                       self->writeResponsePiece();
+                     });
+  }
+
+  void writeResponsePiece() {
+    auto& body = res_parser_->get().body();
+    body.size = body_buf_.size() - body.size;
+    body.data = body_buf_.data();
+    body.more = !res_parser_->is_done();
+    client().expires_after(sh_->options.io_timeout);
+    http::async_write(client(), *res_sr_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (ec) {
+                          self->abort();
+                          return;
+                        }
+                        if (self->res_parser_->is_done()) {
+                          self->finish();
+                        } else {
+                          self->readUpstreamBody();
+                        }
+                      });
+  }
+
+  // --- end of an exchange ---------------------------------------------------------------
+  void finish() {
+    accessLog(status_);
+    // The upstream connection is reusable when it said keep-alive, delivered a framed
+    // response completely and has nothing more buffered.
+    if (up_ && upstream_keep_alive_ && res_parser_ && res_parser_->is_done() &&
+        h_->parser->is_done() && up_buf_.size() == 0) {
+      up_->expires_never();
+      boost::system::error_code ec;
+      const bool v6 = up_->socket().local_endpoint(ec).address().is_v6();
+      if (!ec) {
+        const int fd = up_->socket().release(ec);
+        if (!ec) sh_->pool.put(fd, v6);
+      }
+      up_.reset();
+    } else {
+      closeUpstream();
+    }
+    if (keep_client_ && h_->parser->is_done() && h_->resume) {
+      client().expires_never();
+      auto resume = std::move(h_->resume);
+      resume(std::move(h_->stream), std::move(h_->buffer));
+      return;
+    }
+    lingerClose();
+  }
+
+  void respondLocal(net::Response res) {
+    status_ = res.result_int();
+    // An unread request body cannot be skipped reliably: close after answering.
+    keep_client_ = client_keep_alive_ && h_->parser->is_done() && !upgrade_;
+    res.version(client_version_);
+    res.set("X-Request-Id", h_->request_id);
+    res.keep_alive(keep_client_);
+    res.prepare_payload();
+    if (head_) res.body().clear();
+    local_ = std::make_shared<net::Response>(std::move(res));
+    client().expires_after(sh_->options.io_timeout);
+    http::async_write(client(), *local_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec) {
+                          self->accessLog(self->status_);
+                          self->abort();
+                          return;
+                        }
+                        self->res_parser_.reset();
+                        self->finish();
+                      });
+  }
+
+  // Shut our side, then read and drop what the client still sends for a moment, so
+  // the kernel does not reset the connection before the client has read the answer.
+  void lingerClose() {
+    boost::system::error_code ec;
+    client().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      abort();
+      return;
+    }
+    client().expires_after(std::chrono::seconds(1));
+    discard();
+  }
+
+  void discard() {
+    body_buf_.resize(kChunk);
+    client().async_read_some(
+        asio::buffer(body_buf_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          if (ec) {
+            self->abort();
+          } else {
+            self->discard();
+          }
+        });
+  }
+
+  void closeUpstream() {
+    if (!up_) return;
+    boost::system::error_code ec;
+    up_->socket().close(ec);
+    up_.reset();
+  }
+
+  void abort() {
+    closeUpstream();
+    boost::system::error_code ec;
+    client().socket().close(ec);
+    if (tunnel_timer_) tunnel_timer_->cancel();
+  }
+
+  // --- WebSocket (any Upgrade) tunnel after the upstream's 101 ------------------------
+  void startTunnel() {
+    status_ = 101;
+    auto& res = res_parser_->get();
+    stripHopByHop(res, /*keepUpgrade=*/true);
+    res.set(http::field::connection, "Upgrade");
+    res.version(11);
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+    res_sr_.emplace(res);
+    client().expires_after(sh_->options.io_timeout);
+    http::async_write(client(), *res_sr_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (ec) {
+                          self->abort();
+                          return;
+                        }
+                        self->accessLog(101);
+                        self->runTunnel();
+                      });
+  }
+
+  struct Pipe {
+    beast::tcp_stream* from = nullptr;
+    beast::tcp_stream* to = nullptr;
+    beast::flat_buffer* pending = nullptr;  // bytes already read past the headers
+    std::vector<char> buf;
+    bool done = false;
+  };
+
+  void runTunnel() {
+    client().expires_never();
+    up_->expires_never();
+    last_activity_ = SteadyClock::now();
+    pipes_[0] = Pipe{&client(), &*up_, &h_->buffer, std::vector<char>(kChunk / 4), false};
+    pipes_[1] = Pipe{&*up_, &client(), &up_buf_, std::vector<char>(kChunk / 4), false};
+    tunnel_timer_.emplace(client().get_executor());
+    armTunnelTimer();
+    for (int i = 0; i < 2; ++i) flushPending(i);
+  }
+
+  void armTunnelTimer() {
+    tunnel_timer_->expires_at(last_activity_ + sh_->options.tunnel_idle_timeout);
+    tunnel_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->tunnel_closed_) return;
+      if (SteadyClock::now() >= self->last_activity_ + self->sh_->options.tunnel_idle_timeout) {
+        self->closeTunnel();
+      } else {
+        self->armTunnelTimer();
+      }
+    });
+  }
+
+  void flushPending(int i) {
+    auto& p = pipes_[i];
+    if (p.pending->size() == 0) {
+      pump(i);
+      return;
+    }
+    asio::async_write(
+        *p.to, p.pending->data(),
+        [self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t) {
+          if (ec || self->tunnel_closed_) {
+            self->closeTunnel();
+            return;
+          }
+          self->pipes_[i].pending->clear();
+          self->pump(i);
+        });
+  }
+
+  void pump(int i) {
+    auto& p = pipes_[i];
+    p.from->async_read_some(
+        asio::buffer(p.buf),
+        [self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t n) {
+          if (self->tunnel_closed_) return;
+          auto& pipe = self->pipes_[i];
+          if (ec) {
+            // EOF on one side: pass the half-close on; close when both are done.
+            boost::system::error_code ignored;
+            pipe.to->socket().shutdown(tcp::socket::shutdown_send, ignored);
+            pipe.done = true;
+            if (ec != asio::error::eof || (self->pipes_[0].done && self->pipes_[1].done)) {
+              self->closeTunnel();
+            }
+            return;
+          }
+          self->last_activity_ = SteadyClock::now();
+          asio::async_write(*pipe.to, asio::buffer(pipe.buf.data(), n),
+                            [self, i](const boost::system::error_code& wec, std::size_t) {
+                              if (wec || self->tunnel_closed_) {
+                                self->closeTunnel();
+                                return;
+                              }
+                              self->pump(i);
+                            });
+        });
+  }
+
+  void closeTunnel() {
+    if (tunnel_closed_) return;
+    tunnel_closed_ = true;
+    abort();
+  }
+
+  // --- access log -------------------------------------------------------------------------
+  void accessLog(unsigned status) {
+    if (logged_) return;
+    logged_ = true;
+    auto logger = spdlog::get("access");
+    if (!logger || !logger->should_log(spdlog::level::info)) return;
+    const double ms =
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - started_).count();
+    boost::json::object line{{"type", "access"}, {"id", h_->request_id}, {"method", method_},
+                             {"path", path_},    {"status", status},     {"duration_ms", ms},
+                             {"route", "proxy"}};
+    logger->info(boost::json::serialize(line));
+  }
+
+  std::shared_ptr<ProxyShared> sh_;
+  std::unique_ptr<net::StreamHandoff> h_;
+  SteadyClock::time_point started_;
+  std::shared_ptr<net::Request> view_;  // header copy for authentication and error pages
+  std::string method_;
+  std::string path_;
+  unsigned client_version_ = 11;
+  bool client_keep_alive_ = false;
+  bool head_ = false;
+  bool upgrade_ = false;
+  bool expect_continue_ = false;
+  bool has_body_ = false;
+  bool body_sent_ = false;
+  bool reused_ = false;
+  bool retried_ = false;
+  bool upstream_keep_alive_ = false;
+  bool keep_client_ = false;
+  bool logged_ = false;
+  unsigned status_ = 0;
+
+  std::vector<char> body_buf_;
+  std::optional<beast::tcp_stream> up_;
+  std::optional<tcp::resolver> resolver_;
+  beast::flat_buffer up_buf_;
+  std::optional<http::request_serializer<http::buffer_body>> req_sr_;
+  std::optional<http::response_parser<http::buffer_body>> res_parser_;
+  std::optional<http::response_serializer<http::buffer_body>> res_sr_;
+  std::shared_ptr<net::Response> local_;
+
+  // Tunnel state.
+  Pipe pipes_[2];
+  std::optional<asio::steady_timer> tunnel_timer_;
+  SteadyClock::time_point last_activity_{};
+  bool tunnel_closed_ = false;
+};
+
+}  // namespace
+
+// --- Proxy ----------------------------------------------------------------------------------
+
+Proxy::Proxy(std::shared_ptr<ProxyShared> shared) : shared_(std::move(shared)) {}
+
+Proxy::~Proxy() { stop(); }
+
+std::unique_ptr<Proxy> Proxy::create(const AuthContext& auth, const UpstreamTarget& target,
+                                     ProxyOptions options) {
+  return std::unique_ptr<Proxy>(new Proxy(std::make_shared<ProxyShared>(auth, target, options)));
+}
+
+void Proxy::handle(std::unique_ptr<net::StreamHandoff> handoff) {
+  std::make_shared<Exchange>(shared_, std::move(handoff))->start();
+}
+
+void Proxy::stop() { shared_->workers.join(); }
+
+void addProxyRoute(Router& router, Proxy& proxy) {
+  router.addStream({}, "/*",
+                   [&proxy](std::unique_ptr<net::StreamHandoff> h) { proxy.handle(std::move(h)); });
+}
+
+}  // namespace authgate::gateway
