@@ -8,6 +8,7 @@
 #include "gateway/bearer.h"
 #include "gateway/current_session.h"
 #include "gateway/identity.h"
+#include "gateway/session_json.h"
 
 namespace authgate::gateway {
 
@@ -27,24 +28,36 @@ bool isAdmin(const AuthContext& auth, const session::Session& s) {
   return oidc::evaluateAccess(adminOnly, sessionClaims(s)).is_admin;
 }
 
-boost::json::object sessionJson(const session::Session& s, bool current) {
-  boost::json::object o{{"id", s.publicId},
-                        {"sub", s.subject},
-                        {"email", s.email},
-                        {"state", session::stateName(s.state)},
-                        {"created_at", s.createdAt},
-                        {"last_seen_at", s.lastSeenAt},
-                        {"expires_at", s.expiresAt()},
-                        {"client_ip", s.clientIp},
-                        {"user_agent", s.userAgent},
-                        {"refresh_count", s.refreshCount},
-                        {"current", current}};
-  if (s.state == session::SessionState::kRevoked)
-    o["revoked_reason"] = session::reasonName(s.revokeReason);
+// The API's listing adds whether it is the caller's own browser.
+boost::json::object listedSessionJson(const session::Session& s, bool current) {
+  auto o = sessionJson(s);
+  o["current"] = current;
   return o;
 }
 
 }  // namespace
+
+boost::json::object sessionJson(const session::Session& s) {
+  boost::json::object o{{"id", s.publicId},
+                        {"sub", s.subject},
+                        {"email", s.email},
+                        {"name", s.name},
+                        {"state", session::stateName(s.state)},
+                        {"created_at", s.createdAt},
+                        {"last_seen_at", s.lastSeenAt},
+                        {"expires_at", s.expiresAt()},
+                        {"idle_expires_at", s.idleExpiresAt},
+                        {"absolute_expires_at", s.absoluteExpiresAt},
+                        {"auth_time", s.authTime},
+                        {"client_ip", s.clientIp},
+                        {"user_agent", s.userAgent},
+                        {"refresh_count", s.refreshCount}};
+  if (s.state == session::SessionState::kRevoked) {
+    o["revoked_reason"] = session::reasonName(s.revokeReason);
+  }
+  if (s.endedAt != 0) o["ended_at"] = s.endedAt;
+  return o;
+}
 
 Response handleMe(const AuthContext& auth, const Request& req, net::RequestContext&) {
   auto cur = currentSession(auth, req);
@@ -99,13 +112,13 @@ Response handleListSessions(const AuthContext& auth, const Request& req, net::Re
     do {
       auto page = auth.sessions.listAll(cursor, 500);
       if (!page) return storeUnavailable(req);
-      for (const auto& s : page->sessions) list.push_back(sessionJson(s, s.key == me.key));
+      for (const auto& s : page->sessions) list.push_back(listedSessionJson(s, s.key == me.key));
       cursor = page->nextCursor;
     } while (!cursor.empty() && list.size() < 10000);
   } else {
     auto mine = auth.sessions.listBySubject(me.subject);
     if (!mine) return storeUnavailable(req);
-    for (const auto& s : *mine) list.push_back(sessionJson(s, s.key == me.key));
+    for (const auto& s : *mine) list.push_back(listedSessionJson(s, s.key == me.key));
   }
   return jsonResponse(req, http::status::ok, {{"sessions", std::move(list)}});
 }
