@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -19,6 +20,7 @@
 
 #include "authgate/core/metrics.h"
 #include "authgate/session/errc.h"
+#include "authgate/session/store_factory.h"
 #include "cli/commands.h"
 #include "gateway/app.h"
 #include "gateway/session_json.h"
@@ -50,6 +52,14 @@ int open(const CommonOptions& options, StoreSession& out) {
   out.settings = loadSettings(options, config::processEnvironment());
   if (!out.settings.ok()) {
     printProblems(out.settings.problems, std::cerr);
+    return kExitProblems;
+  }
+  // The server creates a missing SQLite database (and its key file); an operator's
+  // command must not: a mistyped path would list an empty new store, and leave it.
+  if (auto where = session::parseStoreUri(out.settings.config.session.store);
+      where && where->kind == session::StoreKind::kSqlite &&
+      !std::filesystem::exists(where->sqlitePath)) {
+    std::cerr << "session.store: no database at " << where->sqlitePath << '\n';
     return kExitProblems;
   }
   std::vector<std::string> problems;
@@ -152,6 +162,9 @@ int runSessionsList(const CommonOptions& options, const SessionsListOptions& lis
   auto& sessions = st.app->sessions();
   auto found = list.user.empty() ? allSessions(sessions) : sessionsOf(sessions, list.user);
   if (!found) return storeFailed(found.error());
+  // The store pages in key order (random); people read sessions oldest first.
+  std::stable_sort(found->begin(), found->end(),
+                   [](const auto& a, const auto& b) { return a.createdAt < b.createdAt; });
   if (list.json) {
     boost::json::array arr;
     for (const auto& s : *found) arr.push_back(gateway::sessionJson(s));

@@ -173,6 +173,12 @@ describe('authgate sessions CLI and restarts', { skip }, () => {
     const missing = await cli(ag.configFile, ['revoke', 'no-such-id']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no session no-such-id/);
+    const elsewhere = path.join(dir, 'authgate-typo.yaml');
+    fs.writeFileSync(elsewhere, JSON.stringify({ ...config, session: { store: `sqlite:${db}.typo` } }));
+    const typo = await cli(elsewhere, ['list']);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /session\.store: no database at/);
+    assert.equal(fs.existsSync(`${db}.typo`), false, 'the CLI does not create a database');
     const usage = await cli(ag.configFile, ['revoke']);
     assert.equal(usage.code, 1, 'revoke needs ID, --user or --all');
 
