@@ -165,10 +165,16 @@ describe('authgate sessions CLI and restarts', { skip }, () => {
     assert.deepEqual(bySub.map((s) => s.id), [bob.id]);
     assert.deepEqual(await listJson(ag.configFile, ['--user', 'nobody@example.com']), []);
 
-    // One session by id: that browser's next request is unauthenticated.
+    // A second instance on the same file (several processes on one host).
+    const other = await startAuthgate({ t, config });
+    assert.equal((await me(other.url, { cookie: alice1.cookie })).status, 200);
+
+    // One session by id: that browser's next request is unauthenticated, everywhere.
     const one = await cliOk(ag.configFile, ['revoke', alice1.id]);
     assert.match(one.stdout, new RegExp(`revoked session ${alice1.id}`));
     assert.equal((await me(ag.url, alice1)).status, 401);
+    assert.equal((await me(other.url, { cookie: alice1.cookie })).status, 401);
+    await other.stop();
     assert.equal((await me(ag.url, alice2)).status, 200);
     const missing = await cli(ag.configFile, ['revoke', 'no-such-id']);
     assert.equal(missing.code, 1);
