@@ -90,6 +90,30 @@ for (const mode of ['query', 'form_post']) {
   });
 }
 
+describe('session fixation and replacement', () => {
+  test('a session cookie set before login is not adopted; a second login replaces the first session', async (t) => {
+    const pair = await startPair({ t });
+    const browser = new Browser();
+    const planted = 'A'.repeat(43);
+    browser.jar.setFromResponse(`${pair.ag.url}/`, [`${SESSION_COOKIE}=${planted}; Path=/; HttpOnly`]);
+    const cb = await loginUntilCallback(browser, pair.ag);
+    const res = await deliverCallback(browser, cb);
+    assert.equal(res.status, 302);
+    const first = setCookies(res.headers)[SESSION_COOKIE];
+    assert.ok(first && first.value !== planted, 'a freshly generated session id');
+    const firstId = (await me(browser, pair.ag)).json().session;
+
+    // Logging in again in the same browser (the provider session makes it silent).
+    const again = await browser.get(`${pair.ag.url}/auth/login?return_to=%2Fagain`);
+    assert.equal(new URL(again.url).pathname, '/again');
+    const secondId = (await me(browser, pair.ag)).json().session;
+    assert.notEqual(secondId, firstId, 'a new session');
+    const list = await browser.request(`${pair.ag.url}/auth/sessions`, { accept: 'application/json', follow: false });
+    const old = list.json().sessions.find((x) => x.id === firstId);
+    assert.ok(!old || old.state !== 'active', 'the replaced session is no longer active');
+  });
+});
+
 describe('the transaction store', () => {
   test('login transactions work in a SQLite store', async (t) => {
     const dir = tempDir('authgate-login-sqlite-');
@@ -106,8 +130,8 @@ describe('the transaction store', () => {
 });
 
 describe('20 tabs logging in at once', () => {
-  test('all succeed and the cookie header stays small', async (t) => {
-    const { ag } = await startPair({ t });
+  for (const mode of ['query', 'form_post']) test(`all succeed and the cookie header stays small (${mode})`, async (t) => {
+    const { ag } = await startPair({ t, config: { provider: { response_mode: mode } } });
     const browser = new Browser();
     const tabs = 20;
     // 20 concurrent /auth/login of one browser, none with a transaction cookie yet.

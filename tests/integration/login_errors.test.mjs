@@ -172,6 +172,50 @@ describe('state and transactions', () => {
   });
 });
 
+describe('RFC 9207 iss, the token endpoint, JSON errors and metrics', () => {
+  test('a tampered or missing iss is refused (the provider advertises it)', async () => {
+    const browser = new Browser();
+    const cb = await loginUntilCallback(browser, ag);
+    const res = await browser.request(withParams(cb.callbackUrl, { iss: 'https://evil.example/' }), { follow: false });
+    await assertNoSession(browser, ag, res, { status: 400, code: 'issuer_param_mismatch' });
+    const b2 = new Browser();
+    const cb3 = await loginUntilCallback(b2, ag);
+    const res2 = await b2.request(withParams(cb3.callbackUrl, { iss: null }), { follow: false });
+    await assertNoSession(b2, ag, res2, { status: 400, code: 'missing_issuer_param' });
+  });
+
+  test('the token endpoint failing: 502 page, no session; a 400 invalid_grant: 400', async () => {
+    const browser = new Browser();
+    const cb = await loginUntilCallback(browser, ag);
+    await op.failToken({ status: 503 });
+    const res = await deliverCallback(browser, cb);
+    await assertNoSession(browser, ag, res, { status: 502, code: 'token_endpoint_unavailable' });
+
+    const b2 = new Browser();
+    const cb2 = await loginUntilCallback(b2, ag);
+    await op.failToken({ status: 400, error: 'invalid_grant' });
+    const res2 = await deliverCallback(b2, cb2);
+    await assertNoSession(b2, ag, res2, { status: 400 });
+    assert.match(res2.text, /did not accept this sign-in/);
+  });
+
+  test('API clients get JSON errors; failures are counted by reason', async () => {
+    const browser = new Browser();
+    const cb = await loginUntilCallback(browser, ag);
+    const res = await browser.request(withParams(cb.callbackUrl, { state: 'x'.repeat(43) }), {
+      follow: false, accept: 'application/json',
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get('content-type'), /application\/json/);
+    assert.equal(res.json().error, 'state_mismatch');
+    const metrics = await (await fetch(`${ag.url}/metrics`)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('authgate_auth_failures_total')
+      && l.includes('step="callback"') && l.includes('reason="state_mismatch"'));
+    assert.ok(line, 'authgate_auth_failures_total{step="callback",reason="state_mismatch"}');
+    assert.ok(Number(line.split(' ').pop()) >= 1);
+  });
+});
+
 describe('forged ID tokens', () => {
   const cases = [
     { mode: 'tamper-signature' },
