@@ -27,10 +27,19 @@ after(async () => {
   await op?.stop();
 });
 
+// Every code the provider handed out in this file: none may reach authgate's log.
+const seenCodes = [];
+async function tracked(browser, gw, opts) {
+  const cb = await loginUntilCallback(browser, gw, opts);
+  const params = cb.method === 'POST' ? new URLSearchParams(cb.form) : new URL(cb.callbackUrl).searchParams;
+  if (params.get('code')) seenCodes.push(params.get('code'));
+  return cb;
+}
+
 /** A complete login in a new browser; returns it with the callback it used. */
 async function signedIn(user = USERS.alice) {
   const browser = new Browser();
-  const cb = await loginUntilCallback(browser, ag, { user });
+  const cb = await tracked(browser, ag, { user });
   const res = await deliverCallback(browser, cb);
   assert.equal(res.status, 302, res.text.slice(0, 300));
   const who = await me(browser, ag);
@@ -41,7 +50,7 @@ async function signedIn(user = USERS.alice) {
 describe('provider errors', () => {
   test('the deny button: access_denied page, no session', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag, { deny: true });
+    const cb = await tracked(browser, ag, { deny: true });
     const params = new URL(cb.callbackUrl).searchParams;
     assert.equal(params.get('error'), 'access_denied');
     const res = await deliverCallback(browser, cb);
@@ -52,7 +61,7 @@ describe('provider errors', () => {
 
   test('a blocked user: the provider\'s description is shown', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag, { user: USERS.blocked });
+    const cb = await tracked(browser, ag, { user: USERS.blocked });
     assert.equal(new URL(cb.callbackUrl).searchParams.get('error'), 'access_denied');
     const res = await deliverCallback(browser, cb);
     await assertNoSession(browser, ag, res, { status: [400, 401] });
@@ -82,7 +91,7 @@ describe('provider errors', () => {
 describe('state and transactions', () => {
   test('state mismatch: a tampered state is refused', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag);
+    const cb = await tracked(browser, ag);
     const state = new URL(cb.callbackUrl).searchParams.get('state');
     const tampered = (state[0] === 'A' ? 'B' : 'A') + state.slice(1);
     const res = await browser.request(withParams(cb.callbackUrl, { state: tampered }), { follow: false });
@@ -125,7 +134,7 @@ describe('state and transactions', () => {
 
   test('missing transaction cookie: refused', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag);
+    const cb = await tracked(browser, ag);
     browser.jar.delete(TXN_COOKIE);
     const res = await deliverCallback(browser, cb);
     await assertNoSession(browser, ag, res, { status: 400, code: 'browser_binding_mismatch' });
@@ -133,7 +142,7 @@ describe('state and transactions', () => {
 
   test('foreign transaction cookie: the callback in another browser creates nothing', async () => {
     const victim = new Browser();
-    const cb = await loginUntilCallback(victim, ag);
+    const cb = await tracked(victim, ag);
     // A browser that never logged in has no binding: a clear 400.
     const other = new Browser();
     const res = await deliverCallback(other, cb);
@@ -142,7 +151,7 @@ describe('state and transactions', () => {
 
     // A browser with its own binding (it started a login of its own) is sent to a new
     // login of its own: the foreign code is never exchanged.
-    const cb2 = await loginUntilCallback(new Browser(), ag);
+    const cb2 = await tracked(new Browser(), ag);
     const third = new Browser();
     await startLogin(third, ag);
     const stats = await op.stats();
@@ -162,7 +171,7 @@ describe('state and transactions', () => {
     const op2 = await startProvider({ t });
     const first = await startAuthgate({ t, config: gatewayConfig(op2) });
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, first);
+    const cb = await tracked(browser, first);
     await first.stop();
     const cfg = gatewayConfig(op2, { server: { listen: `127.0.0.1:${first.port}` } });
     const second = await startAuthgate({ t, config: cfg });
@@ -175,24 +184,24 @@ describe('state and transactions', () => {
 describe('RFC 9207 iss, the token endpoint, JSON errors and metrics', () => {
   test('a tampered or missing iss is refused (the provider advertises it)', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag);
+    const cb = await tracked(browser, ag);
     const res = await browser.request(withParams(cb.callbackUrl, { iss: 'https://evil.example/' }), { follow: false });
     await assertNoSession(browser, ag, res, { status: 400, code: 'issuer_param_mismatch' });
     const b2 = new Browser();
-    const cb3 = await loginUntilCallback(b2, ag);
+    const cb3 = await tracked(b2, ag);
     const res2 = await b2.request(withParams(cb3.callbackUrl, { iss: null }), { follow: false });
     await assertNoSession(b2, ag, res2, { status: 400, code: 'missing_issuer_param' });
   });
 
   test('the token endpoint failing: 502 page, no session; a 400 invalid_grant: 400', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag);
+    const cb = await tracked(browser, ag);
     await op.failToken({ status: 503 });
     const res = await deliverCallback(browser, cb);
     await assertNoSession(browser, ag, res, { status: 502, code: 'token_endpoint_unavailable' });
 
     const b2 = new Browser();
-    const cb2 = await loginUntilCallback(b2, ag);
+    const cb2 = await tracked(b2, ag);
     await op.failToken({ status: 400, error: 'invalid_grant' });
     const res2 = await deliverCallback(b2, cb2);
     await assertNoSession(b2, ag, res2, { status: 400 });
@@ -201,7 +210,7 @@ describe('RFC 9207 iss, the token endpoint, JSON errors and metrics', () => {
 
   test('API clients get JSON errors; failures are counted by reason', async () => {
     const browser = new Browser();
-    const cb = await loginUntilCallback(browser, ag);
+    const cb = await tracked(browser, ag);
     const res = await browser.request(withParams(cb.callbackUrl, { state: 'x'.repeat(43) }), {
       follow: false, accept: 'application/json',
     });
@@ -218,28 +227,29 @@ describe('RFC 9207 iss, the token endpoint, JSON errors and metrics', () => {
 
 describe('forged ID tokens', () => {
   const cases = [
-    { mode: 'tamper-signature' },
-    { mode: 'tamper-payload' },
-    { mode: 'foreign-key' },
-    { mode: 'unknown-kid' },
-    { mode: 'alg-none' },
-    { mode: 'hs256' },
-    { mode: 'resign', claims: { nonce: 'not-the-nonce' }, name: 'resign wrong nonce' },
-    { mode: 'resign', claims: { aud: 'someone-else' }, name: 'resign wrong aud' },
-    { mode: 'resign', claims: { exp: 1 }, name: 'resign expired' },
-    { mode: 'resign', claims: { iss: 'https://evil.example/' }, name: 'resign wrong iss' },
-    { mode: 'resign', claims: { nonce: null }, name: 'resign without nonce' },
+    { mode: 'tamper-signature', code: 'bad_signature' },
+    { mode: 'tamper-payload', code: 'bad_signature' },
+    { mode: 'foreign-key', code: 'bad_signature' },
+    { mode: 'unknown-kid', code: 'unknown_kid' },
+    { mode: 'alg-none', code: 'alg_none' },
+    { mode: 'hs256', code: 'alg_not_allowed' },
+    { mode: 'resign', claims: { nonce: 'not-the-nonce' }, name: 'resign wrong nonce', code: 'nonce_mismatch' },
+    { mode: 'resign', claims: { aud: 'someone-else' }, name: 'resign wrong aud', code: 'audience_mismatch' },
+    { mode: 'resign', claims: { exp: 1 }, name: 'resign expired', code: 'expired' },
+    { mode: 'resign', claims: { iss: 'https://evil.example/' }, name: 'resign wrong iss', code: 'issuer_mismatch' },
+    { mode: 'resign', claims: { nonce: null }, name: 'resign without nonce', code: 'missing_nonce' },
+    { mode: 'resign', claims: { sub: 'auth0|mallory' }, header: { kid: 'nope' }, name: 'resign with an unknown kid', code: 'unknown_kid' },
   ];
   for (const c of cases) {
     test(`${c.name ?? c.mode}: 401 and no session`, async () => {
       const browser = new Browser();
-      const cb = await loginUntilCallback(browser, ag);
+      const cb = await tracked(browser, ag);
       const before1 = await op.stats();
-      await op.forgeIdToken({ mode: c.mode, claims: c.claims });
+      await op.forgeIdToken({ mode: c.mode, claims: c.claims, header: c.header });
       const res = await deliverCallback(browser, cb);
       const after1 = await op.stats();
       assert.equal(after1.token.forged, before1.token.forged + 1, 'the forged token was served');
-      await assertNoSession(browser, ag, res, { status: 401 });
+      await assertNoSession(browser, ag, res, { status: 401, code: c.code });
       assert.match(res.text, /identity token from the provider is not valid/);
     });
   }
@@ -296,5 +306,15 @@ describe('check-config', () => {
     fs.writeFileSync(file, JSON.stringify(cfg));
     const ok = await run(authgateBin(), ['check-config', '-c', file], { timeout: 30000, cwd: dir });
     assert.match(ok.stdout, /ok/);
+  });
+});
+
+describe('after every failure above', () => {
+  test('authgate\'s log holds no code, state, JWT or cookie value', () => {
+    const log = ag.service.output();
+    assert.ok(seenCodes.length >= 20, `codes seen: ${seenCodes.length}`);
+    for (const code of seenCodes) assert.ok(!log.includes(code), 'an authorization code in the log');
+    assert.doesNotMatch(log, /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\./, 'a JWT in the log');
+    assert.doesNotMatch(log, /state=|code=|authgate_txn=|authgate=/, 'a protocol parameter or cookie in the log');
   });
 });
