@@ -87,8 +87,11 @@ Response handleCheck(const AuthContext& auth, const Request& req, net::RequestCo
     setTokenIdentityHeaders(res, *bearer->jwt);
     return res;
   }
-  auto cur = currentSession(auth, req);
-  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  // The access token goes upstream only with pass_access_token: only then must it be
+  // fresh (gateway/refresh.h).
+  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req)
+                                                    : currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return unavailableResponse(req, cur);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
   res.set(http::field::cache_control, "no-store");

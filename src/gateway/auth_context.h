@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "authgate/session/session_manager.h"
 #include "authgate/session/session_store.h"
 #include "config/config.h"
+#include "gateway/refresh.h"
 #include "net/provider_client.h"
 
 namespace authgate::gateway {
@@ -43,6 +45,8 @@ struct AuthContext {
   const core::Clock& clock;
   core::Random& random;
   core::MetricsRegistry& metrics;
+  // Single-flight token refresh (gateway/refresh.h); its own state is internally locked.
+  std::unique_ptr<Refresher> refresher = std::make_unique<Refresher>();
   // Bearer tokens for APIs (gateway/bearer.h); nullptr when api.audiences is empty.
   BearerVerifier* bearer = nullptr;
 

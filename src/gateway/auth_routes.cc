@@ -33,11 +33,16 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   router.post(p + "/logout", bind(handleLogout), blocking);
   router.get(p + "/sessions", bind(handleListSessions), blocking);
   router.add({verb::delete_}, p + "/sessions/{id}", bind(handleRevokeSession), blocking);
+  // Token lifecycle (gateway/refresh.h).
+  router.post(p + "/refresh", bind(handleRefresh), blocking);
+  router.post(p + "/backchannel-logout", bind(handleBackchannelLogout), blocking);
 
   // OpenMetadata-compatible aliases (shared/reference/openmetadata.md).
   router.get("/api/v1/auth/login", omLogin, blocking);
   router.add({verb::get, verb::post}, "/callback", bind(handleCallback), blocking);
   router.add({verb::get, verb::post}, "/api/v1/auth/callback", bind(handleCallback), blocking);
+  router.get("/api/v1/auth/refresh", bind(handleOmRefresh), blocking);
+  router.get("/api/v1/auth/logout", bind(handleOmLogout), blocking);
 }
 
 }  // namespace authgate::gateway

@@ -1,6 +1,7 @@
 #include "gateway/current_session.h"
 
 #include "authgate/session/errc.h"
+#include "gateway/refresh.h"
 
 namespace authgate::gateway {
 
@@ -25,6 +26,42 @@ CurrentSession currentSession(const AuthContext& auth, const Request& req) {
     out.status = SessionStatus::kUnavailable;
   }
   return out;
+}
+
+CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req) {
+  auto cur = currentSession(auth, req);
+  if (cur.status != SessionStatus::kActive) return cur;
+  auto r = auth.refresher->ensureFresh(auth, *cur.session);
+  switch (r.status) {
+    case RefreshStatus::kNotNeeded:
+    case RefreshStatus::kRefreshed:
+    case RefreshStatus::kDeferred:
+    case RefreshStatus::kNoRefreshToken:
+      if (r.session) cur.session = std::move(r.session);
+      return cur;
+    case RefreshStatus::kEnded:
+      cur.status = SessionStatus::kAnonymous;
+      cur.session.reset();
+      cur.error = r.error;
+      return cur;
+    case RefreshStatus::kUnavailable:
+      cur.status = SessionStatus::kUnavailable;
+      cur.session.reset();
+      cur.error = r.error;
+      cur.retryAfterSeconds = r.retryAfter > 0 ? r.retryAfter : 1;
+      return cur;
+    case RefreshStatus::kStoreUnavailable:
+      cur.status = SessionStatus::kUnavailable;
+      cur.session.reset();
+      cur.error = r.error;
+      return cur;
+  }
+  return cur;
+}
+
+Response unavailableResponse(const Request& req, const CurrentSession& cur) {
+  if (cur.retryAfterSeconds > 0) return providerUnavailable(req, cur.retryAfterSeconds);
+  return storeUnavailable(req);
 }
 
 Response storeUnavailable(const Request& req) {

@@ -21,9 +21,23 @@ struct CurrentSession {
   SessionStatus status = SessionStatus::kAnonymous;
   std::optional<session::Session> session;
   error_code error;  // why it is not active (for logs and metrics; never shown raw)
+  // kUnavailable because the access token expired and the provider cannot refresh it
+  // right now (not a store outage): seconds for Retry-After. 0 otherwise.
+  int64_t retryAfterSeconds = 0;
 };
 
 CurrentSession currentSession(const AuthContext& auth, const Request& req);
+
+// For requests that need the provider's access token (forward-auth with
+// upstream.pass_access_token, the proxy): currentSession(), then the automatic refresh
+// when the access token is within session.refresh_before_expiry of expiry
+// (gateway/refresh.h, single flight across threads and instances). A refused refresh
+// ends the session (kAnonymous); a provider outage keeps it: kActive with the current
+// tokens while they are valid, else kUnavailable with retryAfterSeconds set.
+CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req);
+
+// The 503 for a kUnavailable CurrentSession: store outage or provider outage.
+Response unavailableResponse(const Request& req, const CurrentSession& cur);
 
 // 503 page for a store that is down (HTML or JSON).
 Response storeUnavailable(const Request& req);

@@ -12,6 +12,7 @@
 #include "authgate/oidc/token.h"
 #include "gateway/auth_routes.h"
 #include "gateway/current_session.h"
+#include "gateway/refresh.h"
 
 namespace authgate::gateway {
 
@@ -131,6 +132,17 @@ Response handleLogout(const AuthContext& auth, const Request& req, net::RequestC
                             : redirect(req, target);
   res.insert(http::field::set_cookie, clearedCookie(auth));
   return res;
+}
+
+// GET /api/v1/auth/logout (OpenMetadata's UI calls it with fetch, then goes to its own
+// /logout page). A GET that logs out is a CSRF target (an <img> or a link on another
+// site), so it acts only when Fetch Metadata says our own page (or the user typing the
+// URL, Sec-Fetch-Site: none) asked for it; a request from another site (even a sibling
+// subdomain), or from a client that sends no metadata, gets the confirmation page with
+// the POST form instead.
+Response handleOmLogout(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  if (!isOwnOriginRequest(req)) return handleLogoutPage(auth, req, ctx);
+  return handleLogout(auth, req, ctx);
 }
 
 }  // namespace authgate::gateway

@@ -1,0 +1,518 @@
+#include "gateway/refresh.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <thread>
+
+#include "authgate/oidc/access.h"
+#include "authgate/oidc/id_token.h"
+#include "authgate/oidc/token.h"
+#include "authgate/session/errc.h"
+#include "gateway/auth_context.h"
+#include "gateway/current_session.h"
+
+namespace authgate::gateway {
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::optional<int64_t> parseInt(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+boost::json::object parseClaims(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+bool isSessionGone(const error_code& ec) {
+  return ec == session::Errc::kNotFound || ec == session::Errc::kExpired ||
+         ec == session::Errc::kRevoked;
+}
+
+RefreshResult withSession(RefreshStatus status, session::Session s) {
+  RefreshResult r;
+  r.status = status;
+  r.session = std::move(s);
+  return r;
+}
+
+RefreshResult failure(RefreshStatus status, const error_code& ec) {
+  RefreshResult r;
+  r.status = status;
+  r.error = ec;
+  return r;
+}
+
+// A reload that failed: the session ended meanwhile, or the store is down.
+RefreshResult reloadFailed(const error_code& ec) {
+  return failure(isSessionGone(ec) ? RefreshStatus::kEnded : RefreshStatus::kStoreUnavailable, ec);
+}
+
+void count(const AuthContext& auth, RefreshStatus status, std::string_view reason = {}) {
+  auth.metrics
+      .counter("authgate_refresh_total", "Token refresh attempts by outcome and reason.",
+               {{"result", std::string(refreshStatusName(status))},
+                {"reason", reason.empty() ? std::string("none") : std::string(reason)}})
+      .inc();
+}
+
+// Someone else refreshed this session since `snapshot` was read.
+bool refreshedSince(const session::Session& snapshot, const session::Session& now) {
+  return now.refreshCount != snapshot.refreshCount ||
+         now.tokens.accessTokenExpiresAt != snapshot.tokens.accessTokenExpiresAt;
+}
+
+}  // namespace
+
+// --- Pure helpers ---
+
+bool needsRefresh(const session::TokenSet& t, int64_t now, std::chrono::seconds before) {
+  if (t.refreshToken.empty() || t.accessTokenExpiresAt == 0) return false;
+  return t.accessTokenExpiresAt - now <= before.count();
+}
+
+bool accessTokenUsable(const session::TokenSet& t, int64_t now) {
+  return t.accessTokenExpiresAt == 0 || t.accessTokenExpiresAt > now;
+}
+
+std::optional<int64_t> providerNotBefore(std::optional<std::string_view> retryAfter,
+                                         std::optional<std::string_view> rateLimitReset,
+                                         int64_t now, std::chrono::seconds cap) {
+  std::optional<int64_t> at;
+  if (retryAfter) {
+    if (auto delta = parseInt(*retryAfter)) at = now + *delta;
+  }
+  if (rateLimitReset) {
+    // Auth0 sends the reset as epoch seconds; a value in the past says "now".
+    if (auto reset = parseInt(*rateLimitReset); reset && *reset > 1'000'000'000) {
+      at = std::max(at.value_or(now), std::max(*reset, now));
+    }
+  }
+  if (!at) return std::nullopt;
+  return std::min(*at, now + cap.count());
+}
+
+std::chrono::seconds backoffDelay(int failures) {
+  if (failures <= 1) return seconds(1);
+  const int shift = std::min(failures - 1, 6);
+  return std::min(seconds(int64_t{1} << shift), seconds(60));
+}
+
+boost::json::object mergeRefreshedClaims(const boost::json::object& stored,
+                                         const boost::json::object& fresh) {
+  boost::json::object merged = stored;
+  for (const auto& kv : fresh) merged[kv.key()] = kv.value();
+  // The login's nonce belongs to the first ID token only (OIDC Core s12.2).
+  if (!fresh.contains("nonce")) merged.erase("nonce");
+  return merged;
+}
+
+RefreshFailure classifyRefreshError(const error_code& ec) {
+  // RFC 6749 s5.2: invalid_grant means the refresh token is invalid, expired, revoked or
+  // was used before (rotation): nothing will bring it back. Anything else (provider
+  // outage, 429, invalid_client during a misconfiguration, a broken response) does not
+  // prove the grant dead: keep the session and retry with backoff.
+  return ec == oidc::Errc::kInvalidGrant ? RefreshFailure::kEndSession : RefreshFailure::kTransient;
+}
+
+bool isOwnOriginRequest(const Request& req) {
+  // Fetch Metadata (W3C): the browser, not the page, sets Sec-Fetch-Site. "none" is a
+  // user action (typed URL, bookmark); anything from another origin, including a sibling
+  // subdomain (same-site, which still gets SameSite=Lax cookies), is not ours.
+  auto site = req["Sec-Fetch-Site"];
+  return site == "same-origin" || site == "none";
+}
+
+std::string_view refreshStatusName(RefreshStatus s) {
+  switch (s) {
+    case RefreshStatus::kNotNeeded:
+      return "not_needed";
+    case RefreshStatus::kRefreshed:
+      return "refreshed";
+    case RefreshStatus::kDeferred:
+      return "deferred";
+    case RefreshStatus::kUnavailable:
+      return "unavailable";
+    case RefreshStatus::kEnded:
+      return "ended";
+    case RefreshStatus::kStoreUnavailable:
+      return "store_unavailable";
+    case RefreshStatus::kNoRefreshToken:
+      return "no_refresh_token";
+  }
+  return "unknown";
+}
+
+// --- Refresher ---
+
+RefreshResult Refresher::ensureFresh(const AuthContext& auth, const session::Session& s) {
+  const auto before = auth.config.session.refresh_before_expiry;
+  if (!needsRefresh(s.tokens, auth.clock.unixSeconds(), before)) {
+    return withSession(RefreshStatus::kNotNeeded, s);
+  }
+  return coalesce(auth, s, false);
+}
+
+RefreshResult Refresher::refreshNow(const AuthContext& auth, const session::Session& s) {
+  if (s.tokens.refreshToken.empty()) {
+    auto r = withSession(RefreshStatus::kNoRefreshToken, s);
+    return r;
+  }
+  return coalesce(auth, s, true);
+}
+
+RefreshResult Refresher::coalesce(const AuthContext& auth, const session::Session& s, bool force) {
+  std::promise<RefreshResult> promise;
+  std::shared_future<RefreshResult> joined;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = inflight_.find(s.key); it != inflight_.end()) {
+      joined = it->second;
+    } else {
+      inflight_.emplace(s.key, promise.get_future().share());
+    }
+  }
+  if (joined.valid()) {
+    // Another thread of this process is refreshing this session: its result is ours.
+    return joined.get();
+  }
+  RefreshResult result;
+  try {
+    result = singleFlight(auth, s, force);
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    std::lock_guard lock(mu_);
+    inflight_.erase(s.key);
+    throw;
+  }
+  promise.set_value(result);
+  std::lock_guard lock(mu_);
+  inflight_.erase(s.key);
+  return result;
+}
+
+RefreshResult Refresher::singleFlight(const AuthContext& auth, const session::Session& s,
+                                      bool force) {
+  if (auto wait = backingOff(auth, s)) return *wait;
+  auto lock = auth.sessions.lockRefresh(s);
+  if (!lock) {
+    if (lock.error() == session::Errc::kLocked) return waitForOther(auth, s, force);
+    return failure(RefreshStatus::kStoreUnavailable, lock.error());
+  }
+  RefreshResult result;
+  {
+    auto current = auth.sessions.reload(s);
+    result = current ? asHolder(auth, s, *current, force) : reloadFailed(current.error());
+  }
+  // Released only after the new tokens are stored (or nothing was redeemed).
+  if (auto unlocked = auth.sessions.unlockRefresh(*lock); !unlocked) {
+    spdlog::warn("refresh lock release failed ({}); it expires by itself",
+                 core::errorName(unlocked.error()));
+  }
+  return result;
+}
+
+// Another process (or a stale attempt of this one) holds the store lock: poll until its
+// new tokens appear, the lock frees up, or the wait is long enough that the holder must
+// have died or timed out.
+RefreshResult Refresher::waitForOther(const AuthContext& auth, const session::Session& s,
+                                      bool force) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool usable = accessTokenUsable(s.tokens, auth.clock.unixSeconds());
+  // The holder's token request ends within the HTTP timeout; a dead holder's lock within
+  // its TTL. A request that can still use its token waits only for the former.
+  const auto budget =
+      usable ? std::chrono::duration_cast<milliseconds>(auth.config.provider.http_timeout) +
+                   milliseconds(2000)
+             : auth.sessions.options().refreshLockTtl + milliseconds(1000);
+  milliseconds pause(25);
+  while (std::chrono::steady_clock::now() - start < budget) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, milliseconds(250));
+    auto current = auth.sessions.reload(s);
+    if (!current) return reloadFailed(current.error());
+    if (refreshedSince(s, *current)) {
+      count(auth, RefreshStatus::kRefreshed, "waited");
+      return withSession(RefreshStatus::kRefreshed, std::move(*current));
+    }
+    auto lock = auth.sessions.lockRefresh(*current);
+    if (lock) {
+      // The holder gave up without new tokens (transient failure): our turn.
+      RefreshResult result;
+      auto again = auth.sessions.reload(s);
+      if (!again) {
+        result = reloadFailed(again.error());
+      } else if (auto wait = backingOff(auth, *again)) {
+        result = *wait;
+      } else {
+        result = asHolder(auth, s, *again, force);
+      }
+      (void)auth.sessions.unlockRefresh(*lock);
+      return result;
+    }
+    if (lock.error() != session::Errc::kLocked) {
+      return failure(RefreshStatus::kStoreUnavailable, lock.error());
+    }
+  }
+  auto timeout = oidc::make_error_code(oidc::Errc::kTokenEndpointUnavailable);
+  if (usable) {
+    count(auth, RefreshStatus::kDeferred, "lock_wait");
+    auto r = withSession(RefreshStatus::kDeferred, s);
+    r.error = timeout;
+    return r;
+  }
+  auto r = failure(RefreshStatus::kUnavailable, timeout);
+  r.retryAfter = 1;
+  count(auth, RefreshStatus::kUnavailable, "lock_wait");
+  return r;
+}
+
+RefreshResult Refresher::asHolder(const AuthContext& auth, const session::Session& snapshot,
+                                  const session::Session& current, bool force) {
+  // Another request finished a refresh between our read and our lock: use its tokens
+  // (this is what keeps a rotated refresh token from being redeemed twice).
+  if (refreshedSince(snapshot, current)) return withSession(RefreshStatus::kRefreshed, current);
+  if (!force && !needsRefresh(current.tokens, auth.clock.unixSeconds(),
+                              auth.config.session.refresh_before_expiry)) {
+    return withSession(RefreshStatus::kNotNeeded, current);
+  }
+  if (current.tokens.refreshToken.empty()) {
+    return withSession(RefreshStatus::kNoRefreshToken, current);
+  }
+  return exchange(auth, current);
+}
+
+RefreshResult Refresher::exchange(const AuthContext& auth, const session::Session& s) {
+  auto metadata = auth.provider.metadata();
+  if (!metadata) return transient(auth, s, metadata.error(), std::nullopt);
+
+  // RFC 6749 s6: grant_type=refresh_token with client authentication.
+  auto request =
+      oidc::buildRefreshRequest((*metadata)->token_endpoint, auth.rp, s.tokens.refreshToken);
+  auto response = auth.provider.post(request);
+  if (!response) return transient(auth, s, response.error(), std::nullopt);
+  auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
+                                         oidc::Grant::kRefreshToken, auth.clock);
+  if (!tokens) {
+    if (classifyRefreshError(tokens.error()) == RefreshFailure::kEndSession) {
+      return endSession(auth, s, tokens.error());
+    }
+    auto notBefore =
+        providerNotBefore(response->header("retry-after"), response->header("x-ratelimit-reset"),
+                          auth.clock.unixSeconds(), seconds(3600));
+    if (response->status == 429) {
+      // Auth0's limits are per tenant (and per endpoint): hold every session back.
+      std::lock_guard lock(mu_);
+      providerNotBefore_ =
+          std::max(providerNotBefore_, notBefore.value_or(auth.clock.unixSeconds() + 1));
+    }
+    return transient(auth, s, tokens.error(), notBefore);
+  }
+
+  session::TokenSet fresh;
+  fresh.accessToken = tokens->access_token;
+  fresh.accessTokenExpiresAt = tokens->expires_at;
+  if (tokens->refresh_token) fresh.refreshToken = *tokens->refresh_token;
+  if (!tokens->id_token.empty()) {
+    // OIDC Core s12.2: a new ID token is validated like the first (signature, iss, aud,
+    // exp, iat, at_hash) and must name the same iss, sub, aud and azp.
+    const auto stored = parseClaims(s.tokens.idTokenClaims);
+    const auto expect = oidc::refreshIdTokenExpectations(auth.rp);
+    auto idToken = auth.provider.withKeys<oidc::ValidatedIdToken>([&](const jose::KeyStore& keys) {
+      return oidc::validateRefreshedIdToken(tokens->id_token.reveal(), keys, expect, stored,
+                                            auth.clock, &tokens->access_token);
+    });
+    if (!idToken) return endSession(auth, s, idToken.error());
+    auto merged = mergeRefreshedClaims(stored, idToken->claims);
+    // Access rules again: the user may have lost the role or the domain since login.
+    auto decision = oidc::evaluateAccess(auth.access, merged);
+    if (!decision) return endSession(auth, s, oidc::make_error_code(decision.reason));
+    fresh.idToken = tokens->id_token;
+    fresh.idTokenClaims = boost::json::serialize(merged);
+  }
+
+  // Store before anyone else may look: we still hold the lock. A conflict is a
+  // concurrent last-seen write or revocation; reread and write again.
+  session::Session base = s;
+  for (int attempt = 0;; ++attempt) {
+    auto updated = auth.sessions.updateTokens(base, fresh);
+    if (updated) {
+      clearBackoff(s.key);
+      count(auth, RefreshStatus::kRefreshed);
+      return withSession(RefreshStatus::kRefreshed, std::move(*updated));
+    }
+    const auto& ec = updated.error();
+    if (attempt >= 4 ||
+        (ec != session::Errc::kConflict && ec != session::Errc::kStoreUnavailable)) {
+      spdlog::error("refreshed tokens of session {} could not be stored: {}", s.publicId,
+                    core::errorName(ec));
+      return reloadFailed(ec);
+    }
+    if (ec == session::Errc::kStoreUnavailable) {
+      std::this_thread::sleep_for(milliseconds(50 << attempt));
+    }
+    auto again = auth.sessions.reload(s);
+    if (!again) {
+      if (isSessionGone(again.error())) return reloadFailed(again.error());
+      continue;
+    }
+    base = std::move(*again);
+  }
+}
+
+RefreshResult Refresher::endSession(const AuthContext& auth, const session::Session& s,
+                                    const error_code& why) {
+  const auto reason = core::errorName(why);
+  spdlog::warn("refresh of session {} refused ({}): session ended", s.publicId, reason);
+  auth.sessions.recordRefreshFailure(s, reason);
+  clearBackoff(s.key);
+  count(auth, RefreshStatus::kEnded, reason);
+  if (auto revoked = auth.sessions.revoke(s, session::RevokeReason::kRefreshFailed); !revoked) {
+    if (!isSessionGone(revoked.error())) {
+      // The grant is dead either way; the next refresh attempt will end it again.
+      return failure(RefreshStatus::kStoreUnavailable, revoked.error());
+    }
+  }
+  return failure(RefreshStatus::kEnded, why);
+}
+
+RefreshResult Refresher::transient(const AuthContext& auth, const session::Session& s,
+                                   const error_code& why, std::optional<int64_t> notBefore) {
+  const auto now = auth.clock.unixSeconds();
+  const auto reason = core::errorName(why);
+  int64_t until = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto& b = backoff_[s.key];
+    b.failures += 1;
+    until = std::max(now + backoffDelay(b.failures).count(), notBefore.value_or(0));
+    b.notBefore = until;
+  }
+  spdlog::warn("refresh of session {} failed ({}); session kept, next attempt in {} s", s.publicId,
+               reason, until - now);
+  auth.sessions.recordRefreshFailure(s, reason);
+  if (accessTokenUsable(s.tokens, now)) {
+    count(auth, RefreshStatus::kDeferred, reason);
+    auto r = withSession(RefreshStatus::kDeferred, s);
+    r.error = why;
+    return r;
+  }
+  count(auth, RefreshStatus::kUnavailable, reason);
+  auto r = failure(RefreshStatus::kUnavailable, why);
+  r.retryAfter = std::max<int64_t>(1, until - now);
+  return r;
+}
+
+std::optional<RefreshResult> Refresher::backingOff(const AuthContext& auth,
+                                                   const session::Session& s) {
+  const auto now = auth.clock.unixSeconds();
+  int64_t until = 0;
+  {
+    std::lock_guard lock(mu_);
+    until = providerNotBefore_;
+    if (auto it = backoff_.find(s.key); it != backoff_.end()) {
+      until = std::max(until, it->second.notBefore);
+    }
+  }
+  if (until <= now) return std::nullopt;
+  const auto why = oidc::make_error_code(oidc::Errc::kTokenEndpointUnavailable);
+  if (accessTokenUsable(s.tokens, now)) {
+    auto r = withSession(RefreshStatus::kDeferred, s);
+    r.error = why;
+    return r;
+  }
+  auto r = failure(RefreshStatus::kUnavailable, why);
+  r.retryAfter = until - now;
+  return r;
+}
+
+void Refresher::clearBackoff(const std::string& key) {
+  std::lock_guard lock(mu_);
+  backoff_.erase(key);
+}
+
+// --- Endpoints ---
+
+Response providerUnavailable(const Request& req, int64_t retryAfterSeconds) {
+  auto res = errorPage(req, http::status::service_unavailable, "provider_unavailable",
+                       "The sign-in provider is temporarily unavailable",
+                       "Your session is kept. Please try again in a moment.");
+  res.set(http::field::retry_after, std::to_string(std::max<int64_t>(1, retryAfterSeconds)));
+  return res;
+}
+
+namespace {
+
+// POST /auth/refresh and the OpenMetadata alias share everything but the body shape.
+// CONTRACT: tokens never reach the browser, so neither answers with one (OpenMetadata's
+// own servlet returns the provider's access token; its UI only needs the expiry).
+Response refreshEndpoint(const AuthContext& auth, const Request& req, bool openMetadata) {
+  auto cur = currentSession(auth, req);
+  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
+  if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
+  auto result = auth.refresher->refreshNow(auth, *cur.session);
+  switch (result.status) {
+    case RefreshStatus::kEnded:
+      return unauthorizedJson(req, "invalid_token", "The session has ended; sign in again.");
+    case RefreshStatus::kStoreUnavailable:
+      return storeUnavailable(req);
+    case RefreshStatus::kUnavailable:
+      return providerUnavailable(req, result.retryAfter);
+    case RefreshStatus::kDeferred: {
+      // The current token is still valid: say when to try again, keep the session.
+      auto res = jsonResponse(req, http::status::service_unavailable,
+                              {{"error", "provider_unavailable"},
+                               {"error_description",
+                                "The provider did not refresh the tokens; "
+                                "the current ones stay valid."},
+                               {"expires_at", result.session->tokens.accessTokenExpiresAt}});
+      res.set(http::field::retry_after, "5");
+      return res;
+    }
+    case RefreshStatus::kNoRefreshToken:
+      return jsonResponse(req, http::status::bad_request,
+                          {{"error", "no_refresh_token"},
+                           {"error_description",
+                            "This session has no refresh token (the offline_access scope "
+                            "was not granted)."}});
+    case RefreshStatus::kNotNeeded:
+    case RefreshStatus::kRefreshed:
+      break;
+  }
+  const auto& s = *result.session;
+  boost::json::object body{{"expires_at", s.tokens.accessTokenExpiresAt}};
+  if (openMetadata) {
+    // OpenMetadata's JwtResponse: expiryDuration is the expiry in epoch milliseconds.
+    body["expiryDuration"] = s.tokens.accessTokenExpiresAt * 1000;
+  } else {
+    body["session_expires_at"] = s.expiresAt();
+  }
+  return jsonResponse(req, http::status::ok, body);
+}
+
+}  // namespace
+
+Response handleRefresh(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  return refreshEndpoint(auth, req, false);
+}
+
+Response handleOmRefresh(const AuthContext& auth, const Request& req, net::RequestContext&) {
+  return refreshEndpoint(auth, req, true);
+}
+
+}  // namespace authgate::gateway

@@ -1,0 +1,147 @@
+// Token lifecycle in the gateway: refreshing a session's provider tokens without ever
+// redeeming one refresh token twice, and the endpoints that end sessions from outside
+// (back-channel logout) or refresh on request.
+//
+// Why single flight matters: with refresh-token rotation (Auth0, RFC 9700 s4.14.2) a
+// refresh token used twice revokes the whole token family, so two concurrent refreshes
+// of one session log the user out (oauth2-proxy #1006, nextjs-auth0 #1282). The
+// Refresher makes every refresh of a session one flight:
+//   in-process   one thread per session key does the work; the others wait on its
+//                shared result (50 concurrent requests -> one store lock attempt);
+//   cross-process SessionManager::lockRefresh (a store lock with owner + TTL, shared by
+//                every instance on the same SQLite file or Redis), then reload: another
+//                instance may have refreshed already. Waiters poll the store until the
+//                new tokens appear.
+// The new refresh token is written (compare-and-set) before the lock is released, so no
+// one can read the old one after it was redeemed.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "authgate/core/errc.h"
+#include "authgate/session/session.h"
+#include "gateway/web.h"
+
+namespace authgate::gateway {
+
+struct AuthContext;
+
+// --- Pure helpers (unit-tested) ---
+
+// The access token should be refreshed now: there is a refresh token, the access
+// token's expiry is known, and it is within `before` of `now` (or already past).
+bool needsRefresh(const session::TokenSet& t, int64_t now, std::chrono::seconds before);
+// The current access token can still be sent upstream: expiry unknown or in the future.
+bool accessTokenUsable(const session::TokenSet& t, int64_t now);
+
+// When the provider may be asked again after a 429/503 (unix seconds): the later of
+// Retry-After (RFC 9110 s10.2.3, delta-seconds; an HTTP-date is ignored) and Auth0's
+// X-RateLimit-Reset (epoch seconds), never more than `cap` ahead. nullopt when neither
+// header is usable.
+std::optional<int64_t> providerNotBefore(std::optional<std::string_view> retryAfter,
+                                         std::optional<std::string_view> rateLimitReset,
+                                         int64_t now, std::chrono::seconds cap);
+// Exponential backoff after `failures` consecutive transient failures (1 -> 1 s, 2 -> 2 s,
+// 3 -> 4 s ...), capped at 60 s.
+std::chrono::seconds backoffDelay(int failures);
+
+// The session's claims after a refresh: the stored claims (which may include userinfo
+// claims from login) with every claim of the new ID token replacing its old value.
+boost::json::object mergeRefreshedClaims(const boost::json::object& stored,
+                                         const boost::json::object& fresh);
+
+// How a failed token response is handled. kEndSession: invalid_grant, the grant is dead.
+// kTransient: anything else (5xx, 429, other OAuth errors, broken responses): the
+// session is kept and the refresh retried with backoff. (A new ID token that fails its
+// checks ends the session too; that is decided after a successful response.)
+enum class RefreshFailure { kEndSession, kTransient };
+RefreshFailure classifyRefreshError(const error_code& ec);
+
+// The browser says this request came from our own origin or from the user directly
+// (Fetch Metadata: Sec-Fetch-Site same-origin or none). Without the header (old browser,
+// script, another site's request stripped of it): false. A GET that changes state (the
+// OpenMetadata logout alias) acts only when this holds.
+bool isOwnOriginRequest(const Request& req);
+
+// --- The refresher ---
+
+enum class RefreshStatus {
+  kNotNeeded,         // the tokens are fresh enough (or there is no refresh token)
+  kRefreshed,         // new tokens are stored (by this request or a concurrent one)
+  kDeferred,          // transient provider failure; the current access token is still valid
+  kUnavailable,       // transient failure and the access token has expired: 503 + Retry-After
+  kEnded,             // the session ended (refresh refused, checks failed, or revoked meanwhile)
+  kStoreUnavailable,  // the store could not answer: fail closed (503)
+  kNoRefreshToken,    // an explicit refresh of a session without a refresh token
+};
+std::string_view refreshStatusName(RefreshStatus s);
+
+struct RefreshResult {
+  RefreshStatus status = RefreshStatus::kNotNeeded;
+  std::optional<session::Session> session;  // the session to use (tokens decrypted)
+  error_code error;                         // why it failed (a stable name; never a token)
+  int64_t retryAfter = 0;                   // seconds, for kUnavailable
+};
+
+class Refresher {
+ public:
+  Refresher() = default;
+  Refresher(const Refresher&) = delete;
+  Refresher& operator=(const Refresher&) = delete;
+
+  // For requests that need the access token: refreshes when it is within
+  // session.refresh_before_expiry of expiry, else returns `s` unchanged (kNotNeeded).
+  RefreshResult ensureFresh(const AuthContext& auth, const session::Session& s);
+  // POST /auth/refresh: refreshes now unless a concurrent request just did.
+  RefreshResult refreshNow(const AuthContext& auth, const session::Session& s);
+
+ private:
+  struct Backoff {
+    int failures = 0;
+    int64_t notBefore = 0;  // unix seconds
+  };
+
+  RefreshResult coalesce(const AuthContext& auth, const session::Session& s, bool force);
+  RefreshResult singleFlight(const AuthContext& auth, const session::Session& s, bool force);
+  RefreshResult waitForOther(const AuthContext& auth, const session::Session& s, bool force);
+  RefreshResult asHolder(const AuthContext& auth, const session::Session& snapshot,
+                         const session::Session& current, bool force);
+  RefreshResult exchange(const AuthContext& auth, const session::Session& s);
+  RefreshResult endSession(const AuthContext& auth, const session::Session& s,
+                           const error_code& why);
+  RefreshResult transient(const AuthContext& auth, const session::Session& s, const error_code& why,
+                          std::optional<int64_t> notBefore);
+  // When backing off: the result for `s` without asking the provider.
+  std::optional<RefreshResult> backingOff(const AuthContext& auth, const session::Session& s);
+  void clearBackoff(const std::string& key);
+
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_future<RefreshResult>> inflight_;
+  std::unordered_map<std::string, Backoff> backoff_;  // per session key
+  int64_t providerNotBefore_ = 0;                     // 429: the whole tenant is limited
+};
+
+// --- Lifecycle endpoints (registered by addAuthRoutes) ---
+
+// POST /auth/refresh -> {expires_at, session_expires_at} (no tokens).
+Response handleRefresh(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
+// GET /api/v1/auth/refresh (OpenMetadata) -> {expires_at, expiryDuration} (no tokens).
+Response handleOmRefresh(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
+// GET /api/v1/auth/logout (OpenMetadata): logs out unless it is a cross-site navigation.
+Response handleOmLogout(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
+// POST /auth/backchannel-logout (OpenID Connect Back-Channel Logout 1.0).
+Response handleBackchannelLogout(const AuthContext& auth, const Request& req,
+                                 net::RequestContext& ctx);
+
+// 503 for a request whose access token expired while the provider cannot refresh it.
+Response providerUnavailable(const Request& req, int64_t retryAfterSeconds);
+
+}  // namespace authgate::gateway
