@@ -178,6 +178,7 @@ App::~App() { stop(); }
 
 void App::addRoutes(Router& router, Readiness& readiness) {
   addAuthRoutes(router, *auth_);
+  addForwardAuthRoutes(router, *auth_);
   // The catch-all goes last: every /auth/*, /healthz and /metrics route wins over it.
   if (proxy_) addProxyRoute(router, *proxy_);
   readiness.add("store", [this]() { return store_->ping(); });

@@ -4,6 +4,7 @@
 #include "authgate/jose/errc.h"
 #include "authgate/oidc/access_token.h"
 #include "gateway/current_session.h"
+#include "gateway/identity.h"
 #include "gateway/web.h"
 
 namespace authgate::gateway {
@@ -170,7 +171,7 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
 }
 
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
-                                bool redirectBrowsers) {
+                                bool redirectBrowsers, std::string_view returnTo) {
   if (auto bearer = authenticateBearer(auth, req)) return std::move(*bearer);
   RequestAuth out;
   auto cur = currentSession(auth, req);
@@ -184,11 +185,45 @@ RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req
     return out;
   }
   if (redirectBrowsers && isBrowserNavigation(req)) {
-    out.denial = redirect(req, loginLocation(auth.prefix, req.target()));
+    out.denial = redirect(
+        req,
+        loginLocation(auth.prefix, returnTo.empty() ? std::string_view(req.target()) : returnTo));
   } else {
     out.denial = unauthorizedJson(req);
   }
   return out;
+}
+
+Response handleCheckRedirect(const AuthContext& auth, const Request& req,
+                             net::RequestContext& ctx) {
+  // The original URI only ever becomes return_to, which /auth/login validates
+  // (relative path or allowed origin), so a forged value cannot redirect off-site.
+  std::string returnTo(req["X-Forwarded-Uri"]);
+  if (returnTo.empty()) {
+    returnTo = "/";
+    auto rest = ctx.param("*");
+    if (!rest.empty()) returnTo = rest.front() == '/' ? std::string(rest) : "/" + std::string(rest);
+    if (!ctx.query.empty()) returnTo += "?" + std::string(ctx.query);
+  }
+  auto a = authenticateRequest(auth, req, /*redirectBrowsers=*/true, returnTo);
+  if (a.kind == RequestAuth::Kind::kDenied) return std::move(a.denial);
+  auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
+  res.set(http::field::cache_control, "no-store");
+  if (a.kind == RequestAuth::Kind::kBearer) {
+    setTokenIdentityHeaders(res, *a.jwt);
+  } else {
+    setIdentityHeaders(res, *a.session, auth.config.upstream);
+  }
+  return res;
+}
+
+void addForwardAuthRoutes(Router& router, const AuthContext& auth) {
+  router.get(
+      auth.prefix + "/check/redirect*",
+      [&auth](const Request& req, net::RequestContext& ctx) {
+        return handleCheckRedirect(auth, req, ctx);
+      },
+      RouteOptions{.blocking = true});
 }
 
 }  // namespace authgate::gateway

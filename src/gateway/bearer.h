@@ -18,6 +18,8 @@
 #include "authgate/session/session.h"
 #include "config/config.h"
 #include "gateway/auth_context.h"
+#include "gateway/router.h"
+#include "gateway/web.h"
 #include "net/http.h"
 #include "net/provider_client.h"
 
@@ -101,8 +103,18 @@ struct RequestAuth {
 // Only the bearer half: nullopt when bearer tokens are off (no api.audiences) or the
 // request has no Bearer credential, so the caller goes on with the session cookie.
 std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req);
+// `returnTo`: where login sends the browser back to; empty: the request's own target.
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
-                                bool redirectBrowsers);
+                                bool redirectBrowsers, std::string_view returnTo = {});
+
+// Forward-auth for proxies that pass the auth service's denial straight to the client
+// (Traefik forwardAuth, Envoy ext_authz): GET <prefix>/check/redirect[/original/path]
+// answers like /auth/check, except that a browser navigation without a session gets
+// the 302 to login, returning to X-Forwarded-Uri (Traefik) or the path after
+// /check/redirect plus the query (Envoy's path_prefix). nginx uses plain /auth/check
+// and turns the 401 into the redirect with error_page (docs/PROTECT.md).
+Response handleCheckRedirect(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
+void addForwardAuthRoutes(Router& router, const AuthContext& auth);
 
 // prefix + "/login?return_to=" + the percent-encoded target.
 std::string loginLocation(std::string_view prefix, std::string_view target);
