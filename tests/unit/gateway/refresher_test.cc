@@ -1,0 +1,225 @@
+// The Refresher against a scripted provider (fake HttpClient) and the memory store:
+// single flight, the provider-error table of docs/LIFECYCLE.md, and backoff, on a
+// manual clock.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "authgate/core/metrics.h"
+#include "authgate/core/random.h"
+#include "authgate/session/errc.h"
+#include "authgate/session/memory_store.h"
+#include "authgate/session/session_manager.h"
+#include "gateway/auth_context.h"
+#include "gateway/refresh.h"
+#include "net/http_client.h"
+#include "net/provider_client.h"
+
+namespace authgate::gateway {
+namespace {
+
+constexpr const char* kIssuer = "https://op.example/";
+constexpr const char* kTokenEndpoint = "https://op.example/oauth/token";
+constexpr int64_t kStart = 1'800'000'000;
+
+// Serves discovery and answers token requests from a script (default: a rotated pair).
+class ScriptedProvider final : public net::HttpClient {
+ public:
+  Result<net::HttpResponse> send(const net::HttpRequest& req) override {
+    net::HttpResponse res;
+    if (req.url.ends_with("/.well-known/openid-configuration")) {
+      res.status = 200;
+      res.body = R"({"issuer":"https://op.example/",
+        "authorization_endpoint":"https://op.example/authorize",
+        "token_endpoint":"https://op.example/oauth/token",
+        "jwks_uri":"https://op.example/.well-known/jwks.json",
+        "response_types_supported":["code"]})";
+      return res;
+    }
+    if (req.url != kTokenEndpoint) return net::make_error_code(net::Errc::kConnectFailed);
+    const int n = ++tokenRequests;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let callers pile up
+    std::lock_guard lock(mu_);
+    if (!next_.empty()) {
+      res = next_.front();
+      next_.erase(next_.begin());
+      return res;
+    }
+    res.status = 200;
+    res.body = R"({"access_token":"at-)" + std::to_string(n) +
+               R"(","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-)" +
+               std::to_string(n) + R"("})";
+    return res;
+  }
+  void queue(long status, std::string body, net::Headers headers = {}) {
+    std::lock_guard lock(mu_);
+    net::HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    next_.push_back(std::move(r));
+  }
+  std::atomic<int> tokenRequests{0};
+
+ private:
+  std::mutex mu_;
+  std::vector<net::HttpResponse> next_;
+};
+
+class RefresherTest : public ::testing::Test {
+ protected:
+  RefresherTest()
+      : store_(session::makeMemoryStore(clock_)),
+        sessions_(*store_,
+                  *session::TokenCipher::fromKeys(
+                      {core::Secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")}),
+                  audit_, clock_, core::OpenSslRandom::instance()),
+        provider_(http_, clock_,
+                  net::ProviderClientOptions{.issuer = kIssuer, .discovery_url = ""}),
+        auth_(makeContext()) {}
+
+  AuthContext makeContext() {
+    config_.provider.issuer = kIssuer;
+    config_.session.refresh_before_expiry = std::chrono::seconds(60);
+    oidc::RelyingPartyOptions rp;
+    rp.issuer = kIssuer;
+    rp.client_id = "client";
+    rp.client_secret = core::Secret("secret");
+    rp.redirect_uri = "https://app.example/auth/callback";
+    return AuthContext{.config = config_,
+                       .rp = rp,
+                       .access = {},
+                       .cookies = {},
+                       .prefix = "/auth",
+                       .public_url = "https://app.example",
+                       .allowed_origins = {"https://app.example"},
+                       .provider = provider_,
+                       .sessions = sessions_,
+                       .store = *store_,
+                       .clock = clock_,
+                       .random = core::OpenSslRandom::instance(),
+                       .metrics = metrics_};
+  }
+
+  // A signed-in session whose access token expires in `expiresIn` seconds.
+  session::Session signedIn(int64_t expiresIn) {
+    session::LoginInfo login;
+    login.subject = "auth0|alice";
+    login.tokens.accessToken = core::Secret("at-0");
+    login.tokens.accessTokenExpiresAt = clock_.unixSeconds() + expiresIn;
+    login.tokens.refreshToken = core::Secret("rt-0");
+    auto created = sessions_.create(login);
+    EXPECT_TRUE(created);
+    return created->session;
+  }
+
+  core::ManualClock clock_{kStart};
+  config::Config config_;
+  std::unique_ptr<session::SessionStore> store_;
+  session::NullAuditSink audit_;
+  session::SessionManager sessions_;
+  ScriptedProvider http_;
+  net::ProviderClient provider_;
+  core::MetricsRegistry metrics_;
+  AuthContext auth_;
+};
+
+TEST_F(RefresherTest, FreshTokensAreNotRefreshed) {
+  auto s = signedIn(3600);
+  auto r = auth_.refresher->ensureFresh(auth_, s);
+  EXPECT_EQ(r.status, RefreshStatus::kNotNeeded);
+  EXPECT_EQ(http_.tokenRequests, 0);
+}
+
+TEST_F(RefresherTest, ConcurrentCallersShareOneTokenRequest) {
+  auto s = signedIn(30);
+  std::vector<std::thread> threads;
+  std::vector<RefreshResult> results(24);
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = auth_.refresher->ensureFresh(auth_, s); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(http_.tokenRequests, 1) << "a rotated refresh token must be redeemed once";
+  for (const auto& r : results) {
+    ASSERT_EQ(r.status, RefreshStatus::kRefreshed);
+    EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-1");
+  }
+  auto stored = sessions_.reload(s);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->tokens.refreshToken.reveal(), "rt-1") << "the new refresh token is stored";
+  EXPECT_EQ(stored->refreshCount, 1u);
+
+  // A caller holding the stale snapshot does not redeem the old token again.
+  auto late = auth_.refresher->refreshNow(auth_, s);
+  EXPECT_EQ(late.status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(http_.tokenRequests, 1);
+}
+
+TEST_F(RefresherTest, InvalidGrantEndsTheSession) {
+  auto s = signedIn(30);
+  http_.queue(
+      403, R"({"error":"invalid_grant","error_description":"Unknown or invalid refresh token."})");
+  auto r = auth_.refresher->ensureFresh(auth_, s);
+  EXPECT_EQ(r.status, RefreshStatus::kEnded);
+  EXPECT_EQ(r.error, oidc::Errc::kInvalidGrant);
+  auto gone = sessions_.reload(s);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error(), session::Errc::kRevoked);
+}
+
+TEST_F(RefresherTest, ServerErrorKeepsTheSessionAndBacksOff) {
+  auto s = signedIn(30);
+  http_.queue(503, R"({"error":"server_error"})");
+  auto r = auth_.refresher->ensureFresh(auth_, s);
+  EXPECT_EQ(r.status, RefreshStatus::kDeferred) << "the current token is still valid";
+  EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-0");
+  EXPECT_TRUE(sessions_.reload(s)) << "session kept";
+
+  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kDeferred);
+  EXPECT_EQ(http_.tokenRequests, 1) << "no retry inside the backoff";
+  clock_.advance(std::chrono::seconds(2));
+  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(http_.tokenRequests, 2);
+}
+
+TEST_F(RefresherTest, RateLimitHonoursRetryAfterAndReset) {
+  auto s = signedIn(50);
+  http_.queue(429, R"({"error":"too_many_requests"})",
+              {{"retry-after", "5"}, {"x-ratelimit-reset", std::to_string(kStart + 20)}});
+  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kDeferred);
+  clock_.advance(std::chrono::seconds(10));
+  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kDeferred);
+  EXPECT_EQ(http_.tokenRequests, 1) << "X-RateLimit-Reset (20 s) wins over Retry-After (5 s)";
+  clock_.advance(std::chrono::seconds(11));
+  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(http_.tokenRequests, 2);
+}
+
+TEST_F(RefresherTest, ExpiredTokenWithProviderDownIsUnavailableNotALogout) {
+  auto s = signedIn(-1);
+  http_.queue(502, "bad gateway");
+  auto r = auth_.refresher->ensureFresh(auth_, s);
+  EXPECT_EQ(r.status, RefreshStatus::kUnavailable);
+  EXPECT_GE(r.retryAfter, 1);
+  EXPECT_TRUE(sessions_.reload(s)) << "session kept";
+}
+
+TEST_F(RefresherTest, ExplicitRefreshWithoutRefreshTokenSaysSo) {
+  session::LoginInfo login;
+  login.subject = "auth0|bob";
+  login.tokens.accessToken = core::Secret("at");
+  login.tokens.accessTokenExpiresAt = clock_.unixSeconds() + 30;
+  auto created = sessions_.create(login);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(auth_.refresher->refreshNow(auth_, created->session).status,
+            RefreshStatus::kNoRefreshToken);
+  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, created->session).status,
+            RefreshStatus::kNotNeeded);
+  EXPECT_EQ(http_.tokenRequests, 0);
+}
+
+}  // namespace
+}  // namespace authgate::gateway
