@@ -29,25 +29,26 @@ void printProblems(const std::vector<config::Problem>& problems, std::ostream& o
 // authgate serve: run the gateway until SIGTERM/SIGINT. 1 when settings have problems.
 int runServe(const CommonOptions& options);
 
-// authgate check-config [--print]: offline checks for now (discovery and JWKS fetch
-// come with the provider client). --print shows the settings with secrets redacted.
-int runCheckConfig(const CommonOptions& options, bool print);
+// authgate check-config [--print] [--offline]: settings checks, then discovery and JWKS
+// fetched from the provider (skipped with --offline). --print shows the settings with
+// secrets redacted.
+int runCheckConfig(const CommonOptions& options, bool print, bool offline);
 
 // authgate version
 int runVersion();
 std::string versionText();
 
-// authgate discover ISSUER (not available yet).
+// authgate discover ISSUER
 int runDiscover(const CommonOptions& options, const std::string& issuer);
 
-// authgate sessions list [--user U] [--json] (not available yet).
+// authgate sessions list [--user U] [--json]
 struct SessionsListOptions {
   std::string user;
   bool json = false;
 };
 int runSessionsList(const CommonOptions& options, const SessionsListOptions& list);
 
-// authgate sessions revoke ID | --user U | --all (not available yet).
+// authgate sessions revoke ID | --user U | --all
 struct SessionsRevokeOptions {
   std::string id;
   std::string user;
@@ -55,7 +56,7 @@ struct SessionsRevokeOptions {
 };
 int runSessionsRevoke(const CommonOptions& options, const SessionsRevokeOptions& revoke);
 
-// authgate token verify TOKEN [--audience A] (not available yet).
+// authgate token verify TOKEN [--audience A]: TOKEN "-" reads it from stdin.
 struct TokenVerifyOptions {
   std::string token;
   std::string audience;

@@ -31,8 +31,10 @@ int run(int argc, char** argv) {
   bool print = false;
   auto* check = withConfig(
       app.add_subcommand("check-config", "validate settings; report each problem as key: reason"));
+  bool offline = false;
   check->add_flag("--print", print, "print the settings (secrets redacted)");
-  check->callback([&] { command = [&] { return runCheckConfig(common, print); }; });
+  check->add_flag("--offline", offline, "skip fetching the provider's discovery and JWKS");
+  check->callback([&] { command = [&] { return runCheckConfig(common, print, offline); }; });
 
   auto* version = withConfig(app.add_subcommand("version", "version and build information"));
   version->callback([&] { command = [] { return runVersion(); }; });
@@ -72,7 +74,7 @@ int run(int argc, char** argv) {
   TokenVerifyOptions verify;
   auto* tokenVerify =
       withConfig(token->add_subcommand("verify", "verify a JWT against the provider's JWKS"));
-  tokenVerify->add_option("TOKEN", verify.token, "the JWT")->required();
+  tokenVerify->add_option("TOKEN", verify.token, "the JWT, or - to read it from stdin")->required();
   tokenVerify->add_option("--audience", verify.audience, "expected audience");
   tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
 

@@ -24,9 +24,22 @@ check "print redacts client secret" $([ "$(contains "$out" 'sup3r-s3cret-value')
 check "print redacts redis password" $([ "$(contains "$out" 'redis-pa55')" -ne 0 ]; echo $?)
 check "print shows [redacted]" $(contains "$out" 'client_secret: "[redacted]"')
 
-out=$(env -i PATH="$PATH" "$bin" check-config -c "$data/good.yaml" 2>&1); rc=$?
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$data/good.yaml" 2>&1); rc=$?
 check "good file exits 0" $([ $rc -eq 0 ]; echo $?)
 check "good file says ok" $(contains "$out" 'configuration ok')
+
+# Without --offline the provider is probed: nothing listens on this loopback port.
+cat >"${TMPDIR:-/tmp}/authgate-unreachable.yaml" <<YAML
+provider:
+  issuer: "http://127.0.0.1:9/"
+  client_id: cid
+  client_secret: s3cret
+session:
+  store: memory
+YAML
+out=$(env -i PATH="$PATH" "$bin" check-config -c "${TMPDIR:-/tmp}/authgate-unreachable.yaml" 2>&1); rc=$?
+check "unreachable provider exits 1" $([ $rc -eq 1 ]; echo $?)
+check "discovery failure named" $(contains "$out" 'provider.issuer: discovery at http://127.0.0.1:9/.well-known/openid-configuration failed')
 
 out=$(env -i PATH="$PATH" AUTHGATE_SESSION_STORE=bogus "$bin" check-config -c "$data/good.yaml" 2>&1); rc=$?
 check "environment override is checked" $([ $rc -eq 1 ]; echo $?)
@@ -44,7 +57,8 @@ out=$(env -i PATH="$PATH" "$bin" version 2>&1); rc=$?
 check "version exits 0" $([ $rc -eq 0 ]; echo $?)
 check "version names OpenSSL" $(contains "$out" 'OpenSSL')
 
-env -i PATH="$PATH" "$bin" token verify abc >/dev/null 2>&1; rc=$?
-check "stub exits 2" $([ $rc -eq 2 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" token verify abc 2>&1); rc=$?
+check "token verify without an issuer exits 1" $([ $rc -eq 1 ]; echo $?)
+check "token verify names the missing key" $(contains "$out" 'provider.issuer: required')
 
 exit $fail
