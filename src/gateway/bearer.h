@@ -67,6 +67,9 @@ class BearerVerifier {
 
   // Thread-safe. Never logs the token.
   BearerResult verify(std::string_view token);
+  // The token passed verify() recently and is still in the cache: verify() will not
+  // touch the network or check a signature.
+  bool isCached(std::string_view token) { return cache_.find(token, clock_) != nullptr; }
 
  private:
   net::ProviderClient& provider_;

@@ -160,51 +160,50 @@ std::string upstreamTarget(const UpstreamTarget& up, std::string_view clientTarg
 
 namespace {
 
-// Idle keep-alive connections to the upstream, kept as bare descriptors so any
-// connection's strand can adopt one. Most recently used first: the likeliest alive.
+// Idle keep-alive connections to the upstream. The sockets stay registered with the
+// reactor (no epoll_ctl per request); whoever takes one binds its own completion
+// handlers to its own strand. Most recently used first: the likeliest to be alive.
 class UpstreamPool {
  public:
   UpstreamPool(std::size_t max, std::chrono::milliseconds maxIdle) : max_(max), maxIdle_(maxIdle) {}
-  ~UpstreamPool() {
-    for (auto& i : idle_) ::close(i.fd);
-  }
 
-  struct Idle {
-    int fd = -1;
-    bool v6 = false;
-    SteadyClock::time_point since;
-  };
-
-  std::optional<Idle> take() {
+  std::unique_ptr<tcp::socket> take() {
     const auto now = SteadyClock::now();
     for (;;) {
       Idle i;
       {
         std::lock_guard lock(mu_);
-        if (idle_.empty()) return std::nullopt;
-        i = idle_.back();
+        if (idle_.empty()) return nullptr;
+        i = std::move(idle_.back());
         idle_.pop_back();
       }
-      if (now - i.since < maxIdle_ && alive(i.fd)) return i;
-      ::close(i.fd);
+      if (now - i.since < maxIdle_ && alive(*i.socket)) return std::move(i.socket);
     }
   }
 
-  void put(int fd, bool v6) {
+  void put(std::unique_ptr<tcp::socket> socket) {
     std::lock_guard lock(mu_);
-    if (idle_.size() >= max_) {
-      ::close(idle_.front().fd);
-      idle_.pop_front();
-    }
-    idle_.push_back(Idle{fd, v6, SteadyClock::now()});
+    if (idle_.size() >= max_) idle_.pop_front();
+    idle_.push_back(Idle{std::move(socket), SteadyClock::now()});
+  }
+
+  // Before the io_context goes away (Proxy::stop).
+  void clear() {
+    std::lock_guard lock(mu_);
+    idle_.clear();
   }
 
  private:
+  struct Idle {
+    std::unique_ptr<tcp::socket> socket;
+    SteadyClock::time_point since;
+  };
+
   // An idle HTTP/1.1 connection has nothing to read: EOF means the upstream closed
   // it, data means it is out of step. Either way it is not reused.
-  static bool alive(int fd) {
+  static bool alive(tcp::socket& s) {
     char c = 0;
-    auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
@@ -241,6 +240,10 @@ struct ProxyShared {
   const ProxyOptions options;
   const TrustedProxies trusted;
   std::optional<tcp::endpoint> literal;  // upstream host is an IP literal: no resolver
+  // The session store answers from this machine (memory, SQLite) without a network
+  // round trip; refreshing tokens (pass_access_token) can call the provider.
+  const bool local_sessions =
+      auth.store.backend() != "redis" && !auth.config.upstream.pass_access_token;
   UpstreamPool pool;
   asio::thread_pool workers;
 };
@@ -254,7 +257,10 @@ constexpr std::size_t kChunk = 64 * 1024;
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<ProxyShared> shared, std::unique_ptr<net::StreamHandoff> h)
-      : sh_(std::move(shared)), h_(std::move(h)), started_(SteadyClock::now()) {}
+      : sh_(std::move(shared)),
+        h_(std::move(h)),
+        started_(SteadyClock::now()),
+        up_timer_(h_->stream.get_executor()) {}
 
   void start() {
     auto& p = *h_->parser;
@@ -270,16 +276,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     expect_continue_ = iequals(trimOws(req[http::field::expect]), "100-continue");
     // The authentication code takes a string_body request: hand it a copy of the header.
     view_ = std::make_shared<net::Request>(req.base());
+    if (canAuthenticateInline()) {
+      onAuthenticated(authenticate());
+      return;
+    }
     auto work = asio::make_work_guard(client().get_executor());
     asio::post(sh_->workers, [self = shared_from_this(), work = std::move(work)]() mutable {
-      RequestAuth a;
-      try {
-        a = authenticateRequest(self->sh_->auth, *self->view_, /*redirectBrowsers=*/true);
-      } catch (const std::exception&) {
-        spdlog::error("proxy: authentication threw; answering 500");
-        a.denial = errorPage(*self->view_, http::status::internal_server_error, "internal_error",
-                             "Internal error");
-      }
+      RequestAuth a = self->authenticate();
       auto ex = self->client().get_executor();
       asio::post(ex, [self = std::move(self), a = std::move(a), work = std::move(work)]() mutable {
         self->onAuthenticated(std::move(a));
@@ -289,6 +292,32 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
  private:
   beast::tcp_stream& client() { return h_->stream; }
+
+  RequestAuth authenticate() {
+    RequestAuth a;
+    try {
+      a = authenticateRequest(sh_->auth, *view_, /*redirectBrowsers=*/true);
+    } catch (const std::exception&) {
+      spdlog::error("proxy: authentication threw; answering 500");
+      a.denial = errorPage(*view_, http::status::internal_server_error, "internal_error",
+                           "Internal error");
+    }
+    return a;
+  }
+
+  // A lookup in a local store (memory, SQLite: microseconds, measured in
+  // docs/BENCHMARKS.md "Sessions") or a bearer token already verified costs less than
+  // the two thread switches of the worker pool, so it runs here. A network store
+  // (Redis) or a token that needs its signature checked (and maybe a JWKS fetch) goes
+  // to the workers: nothing that can wait on the network runs on an I/O thread.
+  bool canAuthenticateInline() const {
+    if (sh_->auth.bearer != nullptr) {
+      auto header = parseAuthorization((*view_)[http::field::authorization]);
+      if (header.kind == AuthorizationKind::kBearer)
+        return sh_->auth.bearer->isCached(header.token);
+    }
+    return sh_->local_sessions;
+  }
   http::request<http::buffer_body>& req() { return h_->parser->get(); }
 
   // --- authentication result -----------------------------------------------------------
@@ -349,35 +378,48 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     r.body().size = 0;
     r.body().more = !h_->parser->is_done();
     has_body_ = !h_->parser->is_done();
-    body_buf_.resize(kChunk);
   }
 
   // --- upstream connection ------------------------------------------------------------
+  // Completion handlers of upstream operations run on this connection's strand,
+  // whatever executor a pooled socket was created with.
+  template <class F>
+  auto onStrand(F&& f) {
+    return asio::bind_executor(client().get_executor(), std::forward<F>(f));
+  }
+
+  // One deadline for the pending upstream operation: on expiry the socket is
+  // cancelled and the operation completes with operation_aborted.
+  void armUpstream(std::chrono::milliseconds d) {
+    up_timed_out_ = false;
+    up_timer_.expires_after(d);
+    up_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || !self->up_) return;
+      self->up_timed_out_ = true;
+      boost::system::error_code ignored;
+      self->up_->cancel(ignored);
+    });
+  }
+
   void acquire() {
     if (auto idle = sh_->pool.take()) {
-      tcp::socket s(client().get_executor());
-      boost::system::error_code ec;
-      s.assign(idle->v6 ? tcp::v6() : tcp::v4(), idle->fd, ec);
-      if (!ec) {
-        up_.emplace(std::move(s));
-        reused_ = true;
-        sendRequest();
-        return;
-      }
-      ::close(idle->fd);
+      up_ = std::move(idle);
+      reused_ = true;
+      sendRequest();
+      return;
     }
     connectFresh();
   }
 
   void connectFresh() {
     reused_ = false;
-    up_.emplace(client().get_executor());
-    up_->expires_after(sh_->options.connect_timeout);
+    up_ = std::make_unique<tcp::socket>(client().get_executor());
+    armUpstream(sh_->options.connect_timeout);
     if (sh_->literal) {
       up_->async_connect(*sh_->literal,
-                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                         onStrand([self = shared_from_this()](const boost::system::error_code& ec) {
                            self->onConnected(ec);
-                         });
+                         }));
       return;
     }
     resolver_.emplace(client().get_executor());
@@ -385,54 +427,50 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         sh_->target.host, sh_->target.port,
         [self = shared_from_this()](const boost::system::error_code& ec,
                                     const tcp::resolver::results_type& results) {
-          if (ec) {
+          if (ec || !self->up_) {
             self->upstreamFailed("upstream_unresolvable");
             return;
           }
-          self->up_->async_connect(
-              results, [self](const boost::system::error_code& cec, const tcp::endpoint&) {
+          asio::async_connect(
+              *self->up_, results,
+              self->onStrand([self](const boost::system::error_code& cec, const tcp::endpoint&) {
                 self->onConnected(cec);
-              });
+              }));
         });
   }
 
   void onConnected(const boost::system::error_code& ec) {
     if (ec) {
-      upstreamFailed(ec == beast::error::timeout ? "upstream_connect_timeout"
-                                                 : "upstream_unreachable");
+      upstreamFailed(up_timed_out_ ? "upstream_connect_timeout" : "upstream_unreachable");
       return;
     }
     boost::system::error_code ignored;
-    up_->socket().set_option(tcp::no_delay(true), ignored);
+    up_->set_option(tcp::no_delay(true), ignored);
     sendRequest();
   }
 
   void sendRequest() {
     up_buf_.clear();
     req_sr_.emplace(req());
-    up_->expires_after(sh_->options.io_timeout);
+    armUpstream(sh_->options.io_timeout);
     if (!has_body_) {
-      http::async_write(*up_, *req_sr_,
-                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                          if (ec) {
-                            self->onUpstreamError(ec);
-                            return;
-                          }
-                          self->readResponseHeader();
-                        });
+      http::async_write(
+          *up_, *req_sr_,
+          onStrand([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+            if (ec) {
+              self->onUpstreamError(ec);
+              return;
+            }
+            self->readResponseHeader();
+          }));
       return;
     }
-    http::async_write_header(
-        *up_, *req_sr_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-          if (ec == http::error::need_buffer) ec = {};
-          if (ec) {
-            self->onUpstreamError(ec);
-          } else if (self->expect_continue_) {
-            self->sendContinue();
-          } else {
-            self->readClientBody();
-          }
-        });
+    // The header goes out with the first piece of the body (one write, not two).
+    if (expect_continue_) {
+      sendContinue();
+    } else {
+      readClientBody();
+    }
   }
 
   // RFC 9110 s10.1.1: the client waits for 100 before sending the body; authgate has
@@ -454,8 +492,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // --- request body: client -> upstream, one 64 KiB piece at a time --------------------
   void readClientBody() {
     auto& body = req().body();
-    body.data = body_buf_.data();
-    body.size = body_buf_.size();
+    body.data = buf();
+    body.size = kChunk;
     client().expires_after(sh_->options.io_timeout);
     http::async_read(client(), h_->buffer, *h_->parser,
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -471,24 +509,25 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void writeRequestPiece() {
     auto& body = req().body();
-    body.size = body_buf_.size() - body.size;
-    body.data = body_buf_.data();
+    body.size = kChunk - body.size;
+    body.data = buf();
     body.more = !h_->parser->is_done();
     body_sent_ = true;
-    up_->expires_after(sh_->options.io_timeout);
-    http::async_write(*up_, *req_sr_,
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        if (ec == http::error::need_buffer) ec = {};
-                        if (ec) {
-                          self->onUpstreamError(ec);
-                          return;
-                        }
-                        if (self->h_->parser->is_done()) {
-                          self->readResponseHeader();
-                        } else {
-                          self->readClientBody();
-                        }
-                      });
+    armUpstream(sh_->options.io_timeout);
+    http::async_write(
+        *up_, *req_sr_,
+        onStrand([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            self->onUpstreamError(ec);
+            return;
+          }
+          if (self->h_->parser->is_done()) {
+            self->readResponseHeader();
+          } else {
+            self->readClientBody();
+          }
+        }));
   }
 
   // --- response header --------------------------------------------------------------------
@@ -497,15 +536,16 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     res_parser_->header_limit(static_cast<std::uint32_t>(sh_->options.max_header_bytes));
     res_parser_->body_limit(boost::none);
     if (head_) res_parser_->skip(true);  // RFC 9110 s9.3.2: no body follows
-    up_->expires_after(sh_->options.response_timeout);
-    http::async_read_header(*up_, up_buf_, *res_parser_,
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                              if (ec) {
-                                self->onUpstreamError(ec);
-                                return;
-                              }
-                              self->onResponseHeader();
-                            });
+    armUpstream(sh_->options.response_timeout);
+    http::async_read_header(
+        *up_, up_buf_, *res_parser_,
+        onStrand([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec) {
+            self->onUpstreamError(ec);
+            return;
+          }
+          self->onResponseHeader();
+        }));
   }
 
   // Before any response byte reached the client: retry a reused connection that the
@@ -521,7 +561,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       connectFresh();
       return;
     }
-    upstreamFailed(ec == beast::error::timeout ? "upstream_timeout" : "upstream_failed");
+    upstreamFailed(up_timed_out_ ? "upstream_timeout" : "upstream_failed");
   }
 
   void upstreamFailed(std::string_view reason) {
@@ -585,41 +625,34 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                         });
       return;
     }
-    http::async_write_header(
-        client(), *res_sr_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-          if (ec == http::error::need_buffer) ec = {};
-          if (ec) {
-            self->abort();
-            return;
-          }
-          self->readUpstreamBody();
-        });
+    // The header goes out with the first piece of the body (one write, not two).
+    readUpstreamBody();
   }
 
   // --- response body: upstream -> client ----------------------------------------------
   void readUpstreamBody() {
     auto& body = res_parser_->get().body();
-    body.data = body_buf_.data();
-    body.size = body_buf_.size();
-    up_->expires_after(sh_->options.response_timeout);
-    http::async_read(*up_, up_buf_, *res_parser_,
-                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                       if (ec == http::error::need_buffer) ec = {};
-                       if (ec) {
-                         // Headers are out: the only honest signal left is a cut connection.
-                         spdlog::warn("proxy: upstream body failed ({} {})", self->method_,
-                                      self->path_);
-                         self->abort();
-                         return;
-                       }
-                       self->writeResponsePiece();
-                     });
+    body.data = buf();
+    body.size = kChunk;
+    armUpstream(sh_->options.response_timeout);
+    http::async_read(
+        *up_, up_buf_, *res_parser_,
+        onStrand([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            // Headers are out: the only honest signal left is a cut connection.
+            spdlog::warn("proxy: upstream body failed ({} {})", self->method_, self->path_);
+            self->abort();
+            return;
+          }
+          self->writeResponsePiece();
+        }));
   }
 
   void writeResponsePiece() {
     auto& body = res_parser_->get().body();
-    body.size = body_buf_.size() - body.size;
-    body.data = body_buf_.data();
+    body.size = kChunk - body.size;
+    body.data = buf();
     body.more = !res_parser_->is_done();
     client().expires_after(sh_->options.io_timeout);
     http::async_write(client(), *res_sr_,
@@ -644,14 +677,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // response completely and has nothing more buffered.
     if (up_ && upstream_keep_alive_ && res_parser_ && res_parser_->is_done() &&
         h_->parser->is_done() && up_buf_.size() == 0) {
-      up_->expires_never();
-      boost::system::error_code ec;
-      const bool v6 = up_->socket().local_endpoint(ec).address().is_v6();
-      if (!ec) {
-        const int fd = up_->socket().release(ec);
-        if (!ec) sh_->pool.put(fd, v6);
-      }
-      up_.reset();
+      up_timer_.cancel();
+      sh_->pool.put(std::move(up_));
     } else {
       closeUpstream();
     }
@@ -701,9 +728,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void discard() {
-    body_buf_.resize(kChunk);
     client().async_read_some(
-        asio::buffer(body_buf_),
+        asio::buffer(buf(), kChunk),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
           if (ec) {
             self->abort();
@@ -714,9 +740,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void closeUpstream() {
+    up_timer_.cancel();
     if (!up_) return;
     boost::system::error_code ec;
-    up_->socket().close(ec);
+    up_->close(ec);
     up_.reset();
   }
 
@@ -752,8 +779,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   struct Pipe {
-    beast::tcp_stream* from = nullptr;
-    beast::tcp_stream* to = nullptr;
+    tcp::socket* from = nullptr;
+    tcp::socket* to = nullptr;
     beast::flat_buffer* pending = nullptr;  // bytes already read past the headers
     std::vector<char> buf;
     bool done = false;
@@ -761,10 +788,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void runTunnel() {
     client().expires_never();
-    up_->expires_never();
+    up_timer_.cancel();
     last_activity_ = SteadyClock::now();
-    pipes_[0] = Pipe{&client(), &*up_, &h_->buffer, std::vector<char>(kChunk / 4), false};
-    pipes_[1] = Pipe{&*up_, &client(), &up_buf_, std::vector<char>(kChunk / 4), false};
+    pipes_[0] =
+        Pipe{&client().socket(), up_.get(), &h_->buffer, std::vector<char>(kChunk / 4), false};
+    pipes_[1] = Pipe{up_.get(), &client().socket(), &up_buf_, std::vector<char>(kChunk / 4), false};
     tunnel_timer_.emplace(client().get_executor());
     armTunnelTimer();
     for (int i = 0; i < 2; ++i) flushPending(i);
@@ -790,27 +818,27 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
     asio::async_write(
         *p.to, p.pending->data(),
-        [self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t) {
+        onStrand([self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t) {
           if (ec || self->tunnel_closed_) {
             self->closeTunnel();
             return;
           }
           self->pipes_[i].pending->clear();
           self->pump(i);
-        });
+        }));
   }
 
   void pump(int i) {
     auto& p = pipes_[i];
     p.from->async_read_some(
-        asio::buffer(p.buf),
-        [self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t n) {
+        asio::buffer(p.buf), onStrand([self = shared_from_this(), i](
+                                          const boost::system::error_code& ec, std::size_t n) {
           if (self->tunnel_closed_) return;
           auto& pipe = self->pipes_[i];
           if (ec) {
             // EOF on one side: pass the half-close on; close when both are done.
             boost::system::error_code ignored;
-            pipe.to->socket().shutdown(tcp::socket::shutdown_send, ignored);
+            pipe.to->shutdown(tcp::socket::shutdown_send, ignored);
             pipe.done = true;
             if (ec != asio::error::eof || (self->pipes_[0].done && self->pipes_[1].done)) {
               self->closeTunnel();
@@ -818,15 +846,16 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
             return;
           }
           self->last_activity_ = SteadyClock::now();
-          asio::async_write(*pipe.to, asio::buffer(pipe.buf.data(), n),
-                            [self, i](const boost::system::error_code& wec, std::size_t) {
-                              if (wec || self->tunnel_closed_) {
-                                self->closeTunnel();
-                                return;
-                              }
-                              self->pump(i);
-                            });
-        });
+          asio::async_write(
+              *pipe.to, asio::buffer(pipe.buf.data(), n),
+              self->onStrand([self, i](const boost::system::error_code& wec, std::size_t) {
+                if (wec || self->tunnel_closed_) {
+                  self->closeTunnel();
+                  return;
+                }
+                self->pump(i);
+              }));
+        }));
   }
 
   void closeTunnel() {
@@ -869,8 +898,15 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool logged_ = false;
   unsigned status_ = 0;
 
-  std::vector<char> body_buf_;
-  std::optional<beast::tcp_stream> up_;
+  // One body buffer per exchange, allocated (not zeroed) only when a body moves.
+  std::unique_ptr<char[]> buf_;
+  char* buf() {
+    if (!buf_) buf_.reset(new char[kChunk]);
+    return buf_.get();
+  }
+  std::unique_ptr<tcp::socket> up_;
+  asio::steady_timer up_timer_;
+  bool up_timed_out_ = false;
   std::optional<tcp::resolver> resolver_;
   beast::flat_buffer up_buf_;
   std::optional<http::request_serializer<http::buffer_body>> req_sr_;
@@ -902,7 +938,10 @@ void Proxy::handle(std::unique_ptr<net::StreamHandoff> handoff) {
   std::make_shared<Exchange>(shared_, std::move(handoff))->start();
 }
 
-void Proxy::stop() { shared_->workers.join(); }
+void Proxy::stop() {
+  shared_->workers.join();
+  shared_->pool.clear();
+}
 
 void addProxyRoute(Router& router, Proxy& proxy) {
   router.addStream({}, "/*",

@@ -204,7 +204,8 @@ class ServerImpl {
   }
 
   void accept();
-  void resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer);
+  void resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
+              const asio::ip::address& remote);
   void onSessionGone(Session* s);
   void drainOnControl();
 
@@ -242,15 +243,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // A connection given back by a stream route after a keep-alive exchange.
-  Session(ServerImpl& srv, beast::tcp_stream&& stream, beast::flat_buffer&& buffer)
+  Session(ServerImpl& srv, beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
+          const asio::ip::address& remote)
       : srv_(srv),
         stream_(std::move(stream)),
         buffer_(std::move(buffer)),
         timer_(stream_.get_executor()),
-        served_(1) {
+        served_(1),
+        remote_(remote) {
     stream_.expires_never();  // this class keeps its own deadline timer
-    boost::system::error_code ec;
-    remote_ = stream_.socket().remote_endpoint(ec).address();
   }
 
   ~Session() { srv_.onSessionGone(this); }
@@ -562,8 +563,9 @@ class Session : public std::enable_shared_from_this<Session> {
     char id[16];
     newRequestId(id);
     h->request_id.assign(id, sizeof id);
-    h->resume = [srv = &srv_](beast::tcp_stream&& stream, beast::flat_buffer&& buffer) {
-      srv->resume(std::move(stream), std::move(buffer));
+    h->resume = [srv = &srv_, remote = remote_](beast::tcp_stream&& stream,
+                                                beast::flat_buffer&& buffer) {
+      srv->resume(std::move(stream), std::move(buffer), remote);
     };
     route_->stream(std::move(h));
   }
@@ -709,14 +711,15 @@ void ServerImpl::onSessionGone(Session* s) {
   }
 }
 
-void ServerImpl::resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer) {
+void ServerImpl::resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
+                        const asio::ip::address& remote) {
   if (draining.load()) {
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream.socket().close(ec);
     return;
   }
-  auto session = std::make_shared<Session>(*this, std::move(stream), std::move(buffer));
+  auto session = std::make_shared<Session>(*this, std::move(stream), std::move(buffer), remote);
   {
     std::lock_guard lock(sessions_mu);
     sessions.emplace(session.get(), session);
