@@ -36,6 +36,7 @@ for tool in wrk "$nginx_bin" node python3; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 
+load_start=$(cut -d" " -f1-3 /proc/loadavg)
 work=$(mktemp -d)
 chmod 755 "$work"  # Apache's workers run as www-data
 pids=()
@@ -211,7 +212,7 @@ done
 median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 median_ms() { printf '%s\n' $1 | awk '/us$/ {sub("us",""); print $1/1000; next} /ms$/ {sub("ms",""); print $1; next} /s$/ {sub("s",""); print $1*1000}' | sort -g | awk '{v[NR]=$1} END {printf "%.2f ms\n", v[int((NR+1)/2)]}'; }
 echo
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "settings: authgate threads=$threads, nginx front workers=$threads, upstream nginx 1 worker, wrk -t$wrk_threads -c$conns -d$duration (warm-up $warmup), $rounds round(s)"
 printf '%-10s %12s %10s\n' line 'req/s' p99
 for line in "${lines[@]}"; do
