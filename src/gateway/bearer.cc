@@ -174,14 +174,17 @@ RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req
                                 bool redirectBrowsers, std::string_view returnTo) {
   if (auto bearer = authenticateBearer(auth, req)) return std::move(*bearer);
   RequestAuth out;
-  auto cur = currentSession(auth, req);
+  // The session's access token goes upstream only with pass_access_token: only then
+  // must it be fresh (gateway/refresh.h).
+  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req)
+                                                    : currentSession(auth, req);
   if (cur.status == SessionStatus::kActive) {
     out.kind = RequestAuth::Kind::kSession;
     out.session = std::move(cur.session);
     return out;
   }
   if (cur.status == SessionStatus::kUnavailable) {
-    out.denial = storeUnavailable(req);
+    out.denial = unavailableResponse(req, cur);
     return out;
   }
   if (redirectBrowsers && isBrowserNavigation(req)) {

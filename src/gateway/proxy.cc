@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -246,6 +248,25 @@ struct ProxyShared {
       auth.store.backend() != "redis" && !auth.config.upstream.pass_access_token;
   UpstreamPool pool;
   asio::thread_pool workers;
+
+  // The server hands the connection over before it counts the request, so the proxy
+  // counts its exchanges in the same series as every other route (route="/*").
+  core::Histogram& latency = auth.metrics.histogram(
+      "authgate_http_request_duration_seconds", "HTTP request latency by route, seconds",
+      {{"route", "/*"}}, core::defaultLatencyBuckets());
+  std::array<std::atomic<core::Counter*>, 500> by_status{};  // status 100..599
+
+  core::Counter& statusCounter(unsigned status) {
+    status = std::clamp(status, 100U, 599U);
+    auto& slot = by_status[status - 100];
+    auto* c = slot.load(std::memory_order_acquire);
+    if (c == nullptr) {
+      c = &auth.metrics.counter("authgate_http_requests_total", "HTTP requests by route and status",
+                                {{"route", "/*"}, {"status", std::to_string(status)}});
+      slot.store(c, std::memory_order_release);
+    }
+    return *c;
+  }
 };
 
 // --- one proxied exchange ----------------------------------------------------------------
@@ -868,6 +889,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void accessLog(unsigned status) {
     if (logged_) return;
     logged_ = true;
+    sh_->latency.observe(std::chrono::duration<double>(SteadyClock::now() - started_).count());
+    sh_->statusCounter(status).inc();
     auto logger = spdlog::get("access");
     if (!logger || !logger->should_log(spdlog::level::info)) return;
     const double ms =

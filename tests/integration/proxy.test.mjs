@@ -196,6 +196,14 @@ describe('reverse proxy', { skip }, () => {
     assert.equal(check.headers['x-auth-request-user'], USERS.alice.sub);
   });
 
+  test('proxied exchanges are counted under route="/*"', async () => {
+    await rawRequest(`${ag.url}/status/418`, { headers: { cookie, accept: 'application/json' } });
+    const metrics = (await rawRequest(`${ag.url}/metrics`)).text;
+    assert.match(metrics, /authgate_http_requests_total\{route="\/\*",status="418"\} [1-9]/);
+    assert.match(metrics, /authgate_http_requests_total\{route="\/\*",status="200"\} [1-9]/);
+    assert.match(metrics, /authgate_http_request_duration_seconds_count\{route="\/\*"\} [1-9]/);
+  });
+
   test('upstream status codes and HEAD pass through', async () => {
     const res = await rawRequest(`${ag.url}/status/418`, { headers: { cookie, accept: 'application/json' } });
     assert.equal(res.status, 418);
