@@ -43,7 +43,9 @@ bool wantsJson(const Request& req) {
 void setSecurityHeaders(Response& res) {
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own
+  // form posts (logout), which the Origin check must refuse. Nothing leaks cross-site.
+  res.set("Referrer-Policy", "same-origin");
   res.set("X-Frame-Options", "DENY");
 }
 
@@ -78,8 +80,9 @@ Response htmlPage(const Request& req, http::status status, std::string_view titl
   auto res = net::makeResponse(req, status, std::move(html), "text/html; charset=utf-8");
   setSecurityHeaders(res);
   res.set("Content-Security-Policy",
-          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-          "frame-ancestors 'none'");
+          // No form-action: browsers apply it to the redirects after a form post too,
+          // and the logout form must redirect to the provider's logout endpoint.
+          "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
   return res;
 }
 
