@@ -819,11 +819,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     for (int i = 0; i < 2; ++i) flushPending(i);
   }
 
+  // Wakes every second: a tunnel closes after tunnel_idle_timeout without traffic, and
+  // within a second of the server starting to drain (SIGTERM), so it never holds the
+  // shutdown up.
   void armTunnelTimer() {
-    tunnel_timer_->expires_at(last_activity_ + sh_->options.tunnel_idle_timeout);
+    tunnel_timer_->expires_at(std::min(last_activity_ + sh_->options.tunnel_idle_timeout,
+                                       SteadyClock::now() + std::chrono::seconds(1)));
     tunnel_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->tunnel_closed_) return;
-      if (SteadyClock::now() >= self->last_activity_ + self->sh_->options.tunnel_idle_timeout) {
+      const bool draining = self->h_->draining != nullptr && self->h_->draining->load();
+      if (draining ||
+          SteadyClock::now() >= self->last_activity_ + self->sh_->options.tunnel_idle_timeout) {
         self->closeTunnel();
       } else {
         self->armTunnelTimer();

@@ -13,6 +13,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -66,6 +67,9 @@ struct StreamHandoff {
   // connection, so the next request is routed again (it may be /auth/check). During a
   // drain the server closes it instead. Call at most once, on the stream's executor.
   std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&)> resume;
+  // True once the server drains (SIGTERM): long-lived connections (WebSocket tunnels)
+  // close themselves soon after. Valid for as long as the server runs.
+  const std::atomic<bool>* draining = nullptr;
 };
 using StreamHandler = std::function<void(std::unique_ptr<StreamHandoff>)>;
 

@@ -408,8 +408,7 @@ class Session : public std::enable_shared_from_this<Session> {
         handOff();
         return;
       }
-      if (auto length = parser_->content_length();
-          length && *length > srv_.opt.max_body_bytes) {
+      if (auto length = parser_->content_length(); length && *length > srv_.opt.max_body_bytes) {
         onReadError(http::error::body_limit);
         return;
       }
@@ -552,8 +551,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // The stream route owns the connection from here; this session stops tracking it.
     phase_ = Phase::kClosed;
     timer_.cancel();
-    auto h = std::make_unique<StreamHandoff>(StreamHandoff{
-        std::move(stream_), std::move(buffer_), nullptr, {}, remote_, std::move(ctx_.params), {}});
+    auto h = std::make_unique<StreamHandoff>(StreamHandoff{std::move(stream_),
+                                                           std::move(buffer_),
+                                                           nullptr,
+                                                           {},
+                                                           remote_,
+                                                           std::move(ctx_.params),
+                                                           {},
+                                                           &srv_.draining});
     try {
       h->parser = std::make_unique<http::request_parser<http::buffer_body>>(std::move(*parser_));
     } catch (const std::exception&) {

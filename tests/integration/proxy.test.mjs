@@ -296,6 +296,26 @@ describe('reverse proxy errors', { skip }, () => {
     assert.equal(api.json().error, 'upstream_unreachable');
   });
 
+  test('an open WebSocket does not hold up SIGTERM', async (t) => {
+    const op = await startProvider({ t });
+    const up = await startUpstream({ t });
+    const ag = await startAuthgate({ t, config: config(op, up.url) });
+    const browser = new Browser();
+    await login(browser, ag.url, { returnTo: '/auth/me' });
+    const ws = await wsConnect(`${ag.url.replace('http:', 'ws:')}/ws`, {
+      headers: { cookie: browser.cookieHeader(`${ag.url}/`) },
+    });
+    assert.deepEqual(JSON.parse(await ws.next()), { hello: true, user: USERS.alice.sub });
+    const started = Date.now();
+    process.kill(ag.service.pid, 'SIGTERM');
+    const { code, signal } = await ag.service.exited;
+    const took = Date.now() - started;
+    ws.close();
+    assert.equal(signal, null, 'exited by itself, not killed');
+    assert.equal(code, 0);
+    assert.ok(took < 2500, `shutdown took ${took} ms`);
+  });
+
   test('X-Forwarded-For from a trusted proxy is extended, not replaced', async (t) => {
     const op = await startProvider({ t });
     const up = await startUpstream({ t });
