@@ -28,7 +28,14 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   router.get(p + "/login", login, blocking);
   router.add({verb::get, verb::post}, p + "/callback", bind(handleCallback), blocking);
   router.get(p + "/me", bind(handleMe), blocking);
-  router.get(p + "/check", bind(handleCheck), blocking);
+  // Forward-auth answers every request of the protected app, so it runs on the I/O
+  // thread when nothing in it can wait on the network: sessions in this machine's store
+  // (memory, SQLite), no token refresh (pass_access_token) and no bearer tokens (whose
+  // unknown kid fetches the JWKS). Otherwise it goes to the worker pool like the rest.
+  const bool checkInline = auth.store.backend() != "redis" &&
+                           !auth.config.upstream.pass_access_token &&
+                           auth.config.api.audiences.empty();
+  router.get(p + "/check", bind(handleCheck), RouteOptions{.blocking = !checkInline});
   router.get(p + "/logout", bind(handleLogoutPage), blocking);
   router.post(p + "/logout", bind(handleLogout), blocking);
   router.get(p + "/sessions", bind(handleListSessions), blocking);
