@@ -280,13 +280,6 @@ std::optional<std::chrono::seconds> parseRetryAfter(std::string_view value) {
   return std::chrono::seconds(seconds);
 }
 
-core::Secret basicAuthorization(std::string_view clientId, const core::Secret& clientSecret) {
-  std::string pair = core::percentEncode(clientId);
-  pair.push_back(':');
-  pair += core::percentEncode(clientSecret.reveal());
-  return core::Secret("Basic " + core::base64Encode(pair));
-}
-
 // The share object holds the DNS cache and TLS sessions for all of this client's
 // handles. The connection cache is deliberately NOT shared: with libcurl 7.88 (Debian
 // 12) a connection cache shared between threads is a documented known bug (curl issue

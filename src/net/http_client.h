@@ -126,12 +126,6 @@ class CurlHttpClient final : public HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// "Basic <base64(id:secret)>" for client_secret_basic. RFC 6749 s2.3.1 requires the
-// client id and secret to be form-urlencoded before they are joined and base64-encoded
-// (RFC 7617), which matters for secrets containing ':' or non-ASCII characters.
-// The result is a credential, hence a Secret.
-core::Secret basicAuthorization(std::string_view clientId, const core::Secret& clientSecret);
-
 // Delay before retry number `attempt` (1-based): backoff * 2^(attempt-1), scaled by a
 // jitter factor in [0.5, 1.0] so many gateways restarting together spread out.
 std::chrono::milliseconds retryDelay(std::chrono::milliseconds backoff, int attempt,

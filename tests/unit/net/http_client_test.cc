@@ -3,6 +3,8 @@
 // the proxy environment.
 #include "net/http_client.h"
 
+#include "authgate/oidc/token.h"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,6 +30,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using oidc::basicAuthorization;  // the one implementation (RFC 6749 s2.3.1)
 
 // One node process running the test server. Stopped by PID in the destructor; it also
 // exits by itself when its stdin pipe closes, i.e. when this test process dies.
