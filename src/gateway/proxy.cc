@@ -372,7 +372,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // Authorization reaches the upstream only as the bearer token validated here.
     if (a.kind != RequestAuth::Kind::kBearer) r.erase(http::field::authorization);
     if (!cookie.empty()) {
-      auto rest = removeCookie(cookie, sh_->auth.cookies.session);
+      // authgate's own cookies (session, login binding) are opaque credentials the
+      // upstream never needs.
+      auto rest = removeCookie(removeCookie(cookie, sh_->auth.cookies.session),
+                               sh_->auth.cookies.transaction);
       if (rest.empty()) {
         r.erase(http::field::cookie);
       } else {

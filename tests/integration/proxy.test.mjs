@@ -106,6 +106,7 @@ describe('reverse proxy', { skip }, () => {
     assert.equal(echo.identity['x-forwarded-host'], `127.0.0.1:${ag.port}`);
     // authgate's own cookie is a credential for authgate, not for the app.
     assert.doesNotMatch(echo.headers.cookie ?? '', /(^|; )authgate=/);
+    assert.doesNotMatch(echo.headers.cookie ?? '', /(^|; )authgate_txn=/, 'nor the login binding');
   });
 
   test('POST with a body is streamed to the upstream', async () => {
