@@ -1,0 +1,74 @@
+// `authgate token verify` and `authgate discover` against the local provider: the
+// operator's view of a token, with each check's outcome and the exit code.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+import { authgateAvailable, authgateBin, startProvider, tempDir } from '../tooling/lib/index.mjs';
+
+function run(args, { config, input } = {}) {
+  const r = spawnSync(authgateBin(), [...args, '-c', config], {
+    input, encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+test('token verify and discover', { skip: !authgateAvailable() && 'needs authgate' }, async (t) => {
+  const op = await startProvider({ t });
+  const config = path.join(tempDir('authgate-cli-'), 'authgate.yaml');
+  fs.writeFileSync(config, JSON.stringify({
+    provider: { issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret },
+    session: { store: 'memory' },
+  }));
+
+  await t.test('an ID token for our client is valid, and each check is listed', async () => {
+    const jwt = await op.sign({ aud: op.clientId, sub: 'auth0|alice' });
+    const r = run(['token', 'verify', jwt], { config });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /signature: passed/);
+    assert.match(r.out, /iss: passed/);
+    assert.match(r.out, /^valid$/m);
+  });
+
+  await t.test('the token can come from stdin, so it stays out of the process list', async () => {
+    const jwt = await op.sign({ aud: op.clientId, sub: 'auth0|alice' });
+    const r = run(['token', 'verify', '-'], { config, input: `${jwt}\n` });
+    assert.equal(r.code, 0, r.out);
+  });
+
+  await t.test('a foreign signature, another audience and an expired token are invalid', async () => {
+    const cases = [
+      [await op.sign({ aud: op.clientId, sub: 'x' }, { key: 'foreign' }), /invalid: bad_signature/],
+      [await op.sign({ aud: 'someone-else', sub: 'x' }), /invalid: audience_mismatch/],
+      [await op.sign({ aud: op.clientId, sub: 'x', iat: 1000, exp: 2000 }), /invalid: expired/],
+    ];
+    for (const [jwt, reason] of cases) {
+      const r = run(['token', 'verify', jwt], { config });
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, reason);
+      assert.match(r.out, /UNVERIFIED|claims/);
+    }
+  });
+
+  await t.test('--audience checks an API access token', async () => {
+    const api = 'https://api.authgate.test';
+    const jwt = await op.sign({ aud: api, sub: 'auth0|alice', scope: 'read:data' },
+      { header: { typ: 'at+jwt' } });
+    assert.equal(run(['token', 'verify', jwt, '--audience', api], { config }).code, 0);
+    const wrong = run(['token', 'verify', jwt, '--audience', 'https://other.example'], { config });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.out, /audience_mismatch/);
+  });
+
+  await t.test('discover prints the metadata and what authgate will use', async () => {
+    const r = run(['discover', op.issuer], { config });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`token_endpoint: ${op.issuer}oauth/token`));
+    assert.match(r.out, /client authentication: client_secret_basic/);
+    assert.match(r.out, /jwks: \d+ usable key/);
+    const bad = run(['discover', op.issuer.replace(/\/$/, '')], { config });
+    assert.equal(bad.code, 1, 'an issuer without its trailing slash does not match');
+  });
+});
