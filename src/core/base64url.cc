@@ -54,25 +54,49 @@ std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) 
 std::string base64urlEncode(std::string_view bytes) { return encode(bytes, kUrlAlphabet, false); }
 std::string base64Encode(std::string_view bytes) { return encode(bytes, kStdAlphabet, true); }
 
-Result<std::string> base64urlDecode(std::string_view text) {
-  // A length of 1 mod 4 cannot come from any byte string.
-  if (text.size() % 4 == 1) return Errc::kBadBase64url;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int8_t v = kUrlTable[static_cast<unsigned char>(c)];
-    if (v < 0) return Errc::kBadBase64url;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
+size_t base64urlDecodedSize(size_t n) {
+  const size_t rem = n % 4;
+  if (rem == 1) return 0;  // no byte string encodes to 4k+1 characters
+  return n / 4 * 3 + (rem == 0 ? 0 : rem - 1);
+}
+
+// Four characters at a time into a pre-sized buffer: a token's three segments are
+// decoded on every request that carries one.
+bool base64urlDecodeInto(std::string_view text, char* outBytes) {
+  const size_t rem = text.size() % 4;
+  if (rem == 1) return false;
+  auto lookup = [](char c) {
+    return static_cast<uint32_t>(kUrlTable[static_cast<unsigned char>(c)]);
+  };
+  auto* o = reinterpret_cast<unsigned char*>(outBytes);
+  const char* p = text.data();
+  for (size_t i = 0, full = text.size() / 4; i < full; ++i, p += 4, o += 3) {
+    uint32_t a = lookup(p[0]), b = lookup(p[1]), c = lookup(p[2]), d = lookup(p[3]);
+    if ((a | b | c | d) & 0x80u) return false;  // an invalid character maps to -1
+    uint32_t n = (a << 18) | (b << 12) | (c << 6) | d;
+    o[0] = static_cast<unsigned char>(n >> 16);
+    o[1] = static_cast<unsigned char>(n >> 8);
+    o[2] = static_cast<unsigned char>(n);
   }
-  // Leftover bits must be zero (canonical encoding).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return Errc::kBadBase64url;
+  // The unused bits of the last character must be zero: one encoding per value.
+  if (rem == 2) {
+    uint32_t a = lookup(p[0]), b = lookup(p[1]);
+    if ((a | b) & 0x80u || (b & 0x0fu)) return false;
+    o[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
+  } else if (rem == 3) {
+    uint32_t a = lookup(p[0]), b = lookup(p[1]), c = lookup(p[2]);
+    if ((a | b | c) & 0x80u || (c & 0x03u)) return false;
+    uint32_t n = (a << 10) | (b << 4) | (c >> 2);
+    o[0] = static_cast<unsigned char>(n >> 8);
+    o[1] = static_cast<unsigned char>(n);
+  }
+  return true;
+}
+
+Result<std::string> base64urlDecode(std::string_view text) {
+  if (text.size() % 4 == 1) return Errc::kBadBase64url;
+  std::string out(base64urlDecodedSize(text.size()), '\0');
+  if (!base64urlDecodeInto(text, out.data())) return Errc::kBadBase64url;
   return out;
 }
 

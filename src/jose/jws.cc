@@ -15,7 +15,6 @@
 #include "authgate/core/base64url.h"
 #include "authgate/jose/errc.h"
 #include "authgate/jose/json.h"
-#include "strict_base64url.h"
 
 namespace authgate::jose {
 namespace {
@@ -165,20 +164,28 @@ Result<CompactJws> parseCompactJws(std::string_view token, const JwsLimits& limi
   // The header is small: decode it on the stack (the size check above bounds it).
   std::array<char, 4096> headerBuf;
   std::string headerSpill;
-  const size_t headerLen = detail::decodedSize(encHeader.size());
+  const size_t headerLen = core::base64urlDecodedSize(encHeader.size());
   char* headerOut = headerBuf.data();
   if (headerLen > headerBuf.size()) {
     headerSpill.resize(headerLen);
     headerOut = headerSpill.data();
   }
-  if (!detail::strictBase64urlDecodeInto(encHeader, headerOut)) return Errc::kBadBase64url;
+  if (!core::base64urlDecodeInto(encHeader, headerOut)) return Errc::kBadBase64url;
   const std::string_view headerJson(headerOut, headerLen);
   // Decode the other two segments now so "invalid base64url" is reported as such
   // whatever the signature check would say.
   if (encPayload.size() > (limits.maxPayloadBytes * 4 + 2) / 3) return Errc::kClaimsTooLarge;
   CompactJws jws;
-  if (!detail::strictBase64urlDecode(encPayload, jws.payload)) return Errc::kBadBase64url;
-  if (!detail::strictBase64urlDecode(encSig, jws.signature)) return Errc::kBadBase64url;
+  if (auto d = core::base64urlDecode(encPayload)) {
+    jws.payload = std::move(*d);
+  } else {
+    return Errc::kBadBase64url;
+  }
+  if (auto d = core::base64urlDecode(encSig)) {
+    jws.signature = std::move(*d);
+  } else {
+    return Errc::kBadBase64url;
+  }
 
   auto header = parseStrictJsonObject(headerJson, JsonLimits{limits.maxHeaderBytes, 8});
   if (!header) return header.error();
