@@ -90,17 +90,24 @@ Response handleLogout(const AuthContext& auth, const Request& req, net::RequestC
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive || !cookie) return signedOutPage(auth, req);
 
-  // A form post must carry the token of this session's confirmation page. A request
-  // without a form body (fetch/XHR from our own origin: Origin was checked above, and
-  // SameSite=Lax keeps the cookie off cross-site POSTs) passes on the Origin check.
-  if (req[http::field::content_type].starts_with("application/x-www-form-urlencoded")) {
-    auto form = core::formDecode(req.body());
-    auto csrf = form ? core::findParam(*form, "csrf") : std::nullopt;
+  // A form post must carry the token of this session's confirmation page. Any other
+  // request (fetch/XHR from our own app) must show where it comes from: an Origin,
+  // checked above (browsers always send one on POST), or Fetch Metadata saying it is our
+  // own (the OpenMetadata GET alias). A request with neither proves nothing and is
+  // refused: defence in depth beside SameSite=Lax, e.g. for text/plain cross-site forms.
+  const bool form = req[http::field::content_type].starts_with("application/x-www-form-urlencoded");
+  if (form) {
+    auto body = core::formDecode(req.body());
+    auto csrf = body ? core::findParam(*body, "csrf") : std::nullopt;
     if (!csrf || !core::constantTimeEqual(*csrf, logoutCsrfToken(*cookie))) {
       return errorPage(req, http::status::forbidden, "csrf_mismatch",
                        "This sign-out form has expired",
                        "Open the sign-out page again and confirm.");
     }
+  } else if (req[http::field::origin].empty() && !isOwnOriginRequest(req)) {
+    return errorPage(req, http::status::forbidden, "csrf_mismatch",
+                     "This sign-out request cannot be verified",
+                     "Sign out from the sign-out page of this site.");
   }
 
   const auto& s = *cur.session;
