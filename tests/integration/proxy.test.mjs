@@ -199,8 +199,15 @@ describe('reverse proxy', { skip }, () => {
 
   test('proxied exchanges are counted under route="/*"', async () => {
     await rawRequest(`${ag.url}/status/418`, { headers: { cookie, accept: 'application/json' } });
-    const metrics = (await rawRequest(`${ag.url}/metrics`)).text;
-    assert.match(metrics, /authgate_http_requests_total\{route="\/\*",status="418"\} [1-9]/);
+    // The proxy counts an exchange once its response is written, which can be a moment
+    // after the client has read it: poll briefly rather than race that.
+    const want = /authgate_http_requests_total\{route="\/\*",status="418"\} [1-9]/;
+    let metrics = '';
+    for (let i = 0; i < 40 && !want.test(metrics); i += 1) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      metrics = (await rawRequest(`${ag.url}/metrics`)).text;
+    }
+    assert.match(metrics, want);
     assert.match(metrics, /authgate_http_requests_total\{route="\/\*",status="200"\} [1-9]/);
     assert.match(metrics, /authgate_http_request_duration_seconds_count\{route="\/\*"\} [1-9]/);
   });
