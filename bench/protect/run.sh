@@ -14,7 +14,8 @@
 # Environment: THREADS (authgate server.threads = nginx/front worker_processes, default
 # nproc), WRK_THREADS (1), CONNECTIONS (50), DURATION (10s), WARMUP (2s), ROUNDS (1:
 # lines interleaved per round, median reported), TOKENS (10000), APACHE (1: include the
-# mod_auth_openidc line when apache2 and the module are installed).
+# mod_auth_openidc line when apache2 and the module are installed), LINES (a subset of
+# the line names above, e.g. LINES="check return200"; default all).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -191,8 +192,12 @@ run() {
 }
 
 declare -A rps p99
-lines=(check return200 ag-proxy ng-proxy bearer1 bearerN)
-[[ $use_apache == 1 ]] && lines+=(apache)
+if [[ -n ${LINES:-} ]]; then
+  read -r -a lines <<<"$LINES"
+else
+  lines=(check return200 ag-proxy ng-proxy bearer1 bearerN)
+  [[ $use_apache == 1 ]] && lines+=(apache)
+fi
 for _ in $(seq 1 "$rounds"); do
   for line in "${lines[@]}"; do
     case $line in
@@ -218,7 +223,11 @@ printf '%-10s %12s %10s\n' line 'req/s' p99
 for line in "${lines[@]}"; do
   printf '%-10s %12s %10s\n' "$line" "$(median "${rps[$line]}")" "$(median_ms "${p99[$line]}")"
 done
-ratio() { python3 -c "print(f'{$(median "${rps[$1]}") / $(median "${rps[$2]}"):.2f}')"; }
-echo "check/return200: $(ratio check return200)   ag-proxy/ng-proxy: $(ratio ag-proxy ng-proxy)"
-[[ $use_apache == 1 ]] && echo "ag-proxy/apache: $(ratio ag-proxy apache)"
+ratio() {
+  [[ -n ${rps[$1]:-} && -n ${rps[$2]:-} ]] || return 0
+  echo "$1/$2: $(python3 -c "print(f'{$(median "${rps[$1]}") / $(median "${rps[$2]}"):.2f}')")"
+}
+ratio check return200
+ratio ag-proxy ng-proxy
+ratio ag-proxy apache
 exit 0

@@ -57,6 +57,12 @@ class NoAuditStore final : public SessionStore {
     return s_.extendLock(n, o, t);
   }
   Result<void> unlock(std::string_view n, std::string_view o) override { return s_.unlock(n, o); }
+  Result<bool> putValue(std::string_view k, std::string_view v, Millis t, bool a) override {
+    return s_.putValue(k, v, t, a);
+  }
+  Result<std::optional<std::string>> takeValue(std::string_view k) override {
+    return s_.takeValue(k);
+  }
   Result<void> appendAudit(std::string_view) override { return {}; }
   Result<std::vector<std::string>> recentAudit(size_t n) override { return s_.recentAudit(n); }
   Result<void> publishRevoked(std::string_view k) override { return s_.publishRevoked(k); }

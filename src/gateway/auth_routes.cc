@@ -1,5 +1,7 @@
 #include "gateway/auth_routes.h"
 
+#include "gateway/bearer.h"
+
 namespace authgate::gateway {
 
 void AuthContext::countFailure(std::string_view step, std::string_view reason) const {
@@ -28,14 +30,13 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   router.get(p + "/login", login, blocking);
   router.add({verb::get, verb::post}, p + "/callback", bind(handleCallback), blocking);
   router.get(p + "/me", bind(handleMe), blocking);
-  // Forward-auth answers every request of the protected app, so it runs on the I/O
-  // thread when nothing in it can wait on the network: sessions in this machine's store
-  // (memory, SQLite), no token refresh (pass_access_token) and no bearer tokens (whose
-  // unknown kid fetches the JWKS). Otherwise it goes to the worker pool like the rest.
-  const bool checkInline = auth.store.backend() != "redis" &&
-                           !auth.config.upstream.pass_access_token &&
-                           auth.config.api.audiences.empty();
-  router.get(p + "/check", bind(handleCheck), RouteOptions{.blocking = !checkInline});
+  // Forward-auth answers every request of the protected app, so a request that cannot
+  // wait on the network (canAuthenticateInline: a local store, or a bearer token
+  // verified recently) is answered on the I/O thread; the others go to the worker pool.
+  router.get(p + "/check", bind(handleCheck),
+             RouteOptions{.blocking = true, .inline_when = [&auth](const Request& req) {
+                            return canAuthenticateInline(auth, req);
+                          }});
   router.get(p + "/logout", bind(handleLogoutPage), blocking);
   router.post(p + "/logout", bind(handleLogout), blocking);
   router.get(p + "/sessions", bind(handleListSessions), blocking);

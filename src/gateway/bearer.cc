@@ -170,6 +170,14 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
   return std::nullopt;
 }
 
+bool canAuthenticateInline(const AuthContext& auth, const net::Request& req) {
+  if (auth.bearer != nullptr) {
+    auto header = parseAuthorization(req[http::field::authorization]);
+    if (header.kind == AuthorizationKind::kBearer) return auth.bearer->isCached(header.token);
+  }
+  return auth.store.backend() != "redis" && !auth.config.upstream.pass_access_token;
+}
+
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
                                 bool redirectBrowsers, std::string_view returnTo) {
   if (auto bearer = authenticateBearer(auth, req)) return std::move(*bearer);
@@ -226,7 +234,9 @@ void addForwardAuthRoutes(Router& router, const AuthContext& auth) {
       [&auth](const Request& req, net::RequestContext& ctx) {
         return handleCheckRedirect(auth, req, ctx);
       },
-      RouteOptions{.blocking = true});
+      RouteOptions{.blocking = true, .inline_when = [&auth](const Request& req) {
+                     return canAuthenticateInline(auth, req);
+                   }});
 }
 
 }  // namespace authgate::gateway

@@ -106,6 +106,13 @@ struct RequestAuth {
 // Only the bearer half: nullopt when bearer tokens are off (no api.audiences) or the
 // request has no Bearer credential, so the caller goes on with the session cookie.
 std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req);
+// True when authenticateRequest() cannot wait on the network for this request: its
+// bearer token was verified recently (no signature check, no JWKS fetch), or it has no
+// bearer token and its session lives in this machine's store (memory, SQLite: a few
+// microseconds, docs/BENCHMARKS.md "Sessions") with no token refresh
+// (pass_access_token). Such requests are answered on the I/O thread; the rest go to a
+// worker pool, so nothing that can wait on the network runs on an I/O thread.
+bool canAuthenticateInline(const AuthContext& auth, const net::Request& req);
 // `returnTo`: where login sends the browser back to; empty: the request's own target.
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
                                 bool redirectBrowsers, std::string_view returnTo = {});

@@ -8,9 +8,11 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/execution/context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
@@ -162,44 +164,67 @@ std::string upstreamTarget(const UpstreamTarget& up, std::string_view clientTarg
 
 namespace {
 
-// Idle keep-alive connections to the upstream. The sockets stay registered with the
-// reactor (no epoll_ctl per request); whoever takes one binds its own completion
-// handlers to its own strand. Most recently used first: the likeliest to be alive.
+// Idle keep-alive connections to the upstream, kept per I/O thread: a socket is only
+// reused by connections of the io_context it was opened on, so its completions never
+// cross threads. The sockets stay registered with the reactor (no epoll_ctl per
+// request). Most recently used first: the likeliest to be alive.
 class UpstreamPool {
  public:
   UpstreamPool(std::size_t max, std::chrono::milliseconds maxIdle) : max_(max), maxIdle_(maxIdle) {}
 
-  std::unique_ptr<tcp::socket> take() {
+  std::unique_ptr<tcp::socket> take(const asio::any_io_executor& ex) {
+    auto& b = bucketFor(ex);
+    const void* ctx = contextOf(ex);
     const auto now = SteadyClock::now();
     for (;;) {
       Idle i;
       {
-        std::lock_guard lock(mu_);
-        if (idle_.empty()) return nullptr;
-        i = std::move(idle_.back());
-        idle_.pop_back();
+        std::lock_guard lock(b.mu);
+        auto it = std::find_if(b.idle.rbegin(), b.idle.rend(),
+                               [ctx](const Idle& e) { return e.context == ctx; });
+        if (it == b.idle.rend()) return nullptr;
+        i = std::move(*it);
+        b.idle.erase(std::next(it).base());
       }
       if (now - i.since < maxIdle_ && alive(*i.socket)) return std::move(i.socket);
     }
   }
 
   void put(std::unique_ptr<tcp::socket> socket) {
-    std::lock_guard lock(mu_);
-    if (idle_.size() >= max_) idle_.pop_front();
-    idle_.push_back(Idle{std::move(socket), SteadyClock::now()});
+    const auto ex = socket->get_executor();
+    auto& b = bucketFor(ex);
+    std::lock_guard lock(b.mu);
+    if (b.idle.size() >= max_) b.idle.pop_front();
+    b.idle.push_back(Idle{std::move(socket), contextOf(ex), SteadyClock::now()});
   }
 
-  // Before the io_context goes away (Proxy::stop).
+  // Before the io_contexts go away (Proxy::stop).
   void clear() {
-    std::lock_guard lock(mu_);
-    idle_.clear();
+    for (auto& b : buckets_) {
+      std::lock_guard lock(b.mu);
+      b.idle.clear();
+    }
   }
 
  private:
+  static constexpr std::size_t kBuckets = 16;
   struct Idle {
     std::unique_ptr<tcp::socket> socket;
+    const void* context = nullptr;
     SteadyClock::time_point since;
   };
+  struct Bucket {
+    std::mutex mu;
+    std::deque<Idle> idle;
+  };
+
+  static const void* contextOf(const asio::any_io_executor& ex) {
+    return &asio::query(ex, asio::execution::context);
+  }
+  Bucket& bucketFor(const asio::any_io_executor& ex) {
+    auto h = std::hash<const void*>{}(contextOf(ex));
+    return buckets_[(h >> 4) % kBuckets];
+  }
 
   // An idle HTTP/1.1 connection has nothing to read: EOF means the upstream closed
   // it, data means it is out of step. Either way it is not reused.
@@ -211,8 +236,7 @@ class UpstreamPool {
 
   const std::size_t max_;
   const std::chrono::milliseconds maxIdle_;
-  std::mutex mu_;
-  std::deque<Idle> idle_;
+  std::array<Bucket, kBuckets> buckets_;
 };
 
 }  // namespace
@@ -242,10 +266,6 @@ struct ProxyShared {
   const ProxyOptions options;
   const TrustedProxies trusted;
   std::optional<tcp::endpoint> literal;  // upstream host is an IP literal: no resolver
-  // The session store answers from this machine (memory, SQLite) without a network
-  // round trip; refreshing tokens (pass_access_token) can call the provider.
-  const bool local_sessions =
-      auth.store.backend() != "redis" && !auth.config.upstream.pass_access_token;
   UpstreamPool pool;
   asio::thread_pool workers;
 
@@ -297,7 +317,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     expect_continue_ = iequals(trimOws(req[http::field::expect]), "100-continue");
     // The authentication code takes a string_body request: hand it a copy of the header.
     view_ = std::make_shared<net::Request>(req.base());
-    if (canAuthenticateInline()) {
+    if (canAuthenticateInline(sh_->auth, *view_)) {
       onAuthenticated(authenticate());
       return;
     }
@@ -326,19 +346,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     return a;
   }
 
-  // A lookup in a local store (memory, SQLite: microseconds, measured in
-  // docs/BENCHMARKS.md "Sessions") or a bearer token already verified costs less than
-  // the two thread switches of the worker pool, so it runs here. A network store
-  // (Redis) or a token that needs its signature checked (and maybe a JWKS fetch) goes
-  // to the workers: nothing that can wait on the network runs on an I/O thread.
-  bool canAuthenticateInline() const {
-    if (sh_->auth.bearer != nullptr) {
-      auto header = parseAuthorization((*view_)[http::field::authorization]);
-      if (header.kind == AuthorizationKind::kBearer)
-        return sh_->auth.bearer->isCached(header.token);
-    }
-    return sh_->local_sessions;
-  }
   http::request<http::buffer_body>& req() { return h_->parser->get(); }
 
   // --- authentication result -----------------------------------------------------------
@@ -426,7 +433,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void acquire() {
-    if (auto idle = sh_->pool.take()) {
+    if (auto idle = sh_->pool.take(client().get_executor())) {
       up_ = std::move(idle);
       reused_ = true;
       sendRequest();

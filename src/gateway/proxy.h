@@ -47,7 +47,7 @@ struct ProxyOptions {
   // Idle upstream connections are reused for at most this long: below the 5 s
   // keep-alive timeout of Node's http server, the shortest common default.
   std::chrono::milliseconds pool_idle{4000};
-  std::size_t pool_max_idle = 128;
+  std::size_t pool_max_idle = 128;  // per I/O thread
   std::size_t max_header_bytes = 16 * 1024;
   int auth_threads = 0;  // worker threads for session/bearer lookups; 0: 2 x cores
 };

@@ -68,15 +68,16 @@ Router& Router::add(std::initializer_list<net::http::verb> methods, std::string 
   r.methods = methods;
   r.handler = std::move(handler);
   r.blocking = options.blocking;
+  r.inline_when = std::move(options.inline_when);
   return push(std::move(r));
 }
 
 Router& Router::get(std::string pattern, net::Handler handler, RouteOptions options) {
-  return add({net::http::verb::get}, std::move(pattern), std::move(handler), options);
+  return add({net::http::verb::get}, std::move(pattern), std::move(handler), std::move(options));
 }
 
 Router& Router::post(std::string pattern, net::Handler handler, RouteOptions options) {
-  return add({net::http::verb::post}, std::move(pattern), std::move(handler), options);
+  return add({net::http::verb::post}, std::move(pattern), std::move(handler), std::move(options));
 }
 
 Router& Router::addStream(std::initializer_list<net::http::verb> methods, std::string pattern,

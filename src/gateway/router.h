@@ -8,6 +8,7 @@
 // match wins. The pattern is also the metrics label `route`, which bounds cardinality.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@ namespace authgate::gateway {
 
 struct RouteOptions {
   bool blocking = false;  // runs on the worker pool (outbound HTTP, SQLite, ...)
+  // With `blocking`: requests for which this returns true run on the I/O thread.
+  std::function<bool(const net::Request&)> inline_when = {};
 };
 
 class Router final : public net::RouteTable {

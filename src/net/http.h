@@ -80,6 +80,10 @@ struct Route {
   // Runs on the server's worker pool instead of the I/O thread: for handlers that
   // block (outbound HTTP, SQLite). The response is posted back to the connection.
   bool blocking = false;
+  // For a blocking route: true when this request cannot block (e.g. its session is in
+  // this machine's store), so it runs on the I/O thread and skips two thread switches.
+  // Called on the I/O thread with the complete request; must not block itself.
+  std::function<bool(const Request&)> inline_when;
   StreamHandler stream;  // when set, `handler` is not used
   std::size_t id = 0;    // index in the table, set by the table
 

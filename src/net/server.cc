@@ -164,12 +164,15 @@ class ServerImpl {
         routes(table),
         metrics(registry),
         log(opt.access_log ? opt.access_log : spdlog::default_logger()),
-        control(asio::make_strand(ioc)),
+        threads(opt.threads > 0
+                    ? opt.threads
+                    : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()))),
+        iocs(makeContexts(threads)),
+        control(asio::make_strand(*iocs.front())),
         acceptor(control),
         signals(control),
         grace(control) {
-    threads = opt.threads > 0 ? opt.threads
-                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    for (auto& c : iocs) keep_running.emplace_back(asio::make_work_guard(*c));
     int workers = opt.blocking_threads > 0 ? opt.blocking_threads : 2 * threads;
     pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(workers));
     const auto buckets = core::defaultLatencyBuckets();
@@ -203,6 +206,28 @@ class ServerImpl {
     return *c;
   }
 
+  // One single-threaded io_context per I/O thread (nginx's worker model): a connection
+  // lives on one thread from accept to close, so its handlers need no strand and the
+  // threads share no scheduler lock. Concurrency hint 1 lets Asio skip locking for
+  // work posted from the owning thread.
+  static std::vector<std::unique_ptr<asio::io_context>> makeContexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> v;
+    for (int i = 0; i < n; ++i) v.push_back(std::make_unique<asio::io_context>(1));
+    return v;
+  }
+  // New connections go to the threads in turn.
+  asio::io_context& nextContext() {
+    auto i = next_context.fetch_add(1, std::memory_order_relaxed);
+    return *iocs[i % iocs.size()];
+  }
+  // Lets run() return once every connection is gone (drain) or the grace expired.
+  void releaseContexts() {
+    for (auto& g : keep_running) g.reset();
+  }
+  void stopContexts() {
+    for (auto& c : iocs) c->stop();
+  }
+
   void accept();
   void resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
               const asio::ip::address& remote);
@@ -215,7 +240,6 @@ class ServerImpl {
   std::shared_ptr<spdlog::logger> log;
   std::vector<std::unique_ptr<RouteStats>> stats;
   core::Gauge* in_flight = nullptr;
-  int threads = 1;
   std::atomic<bool> draining{false};
   std::atomic<bool> destroying{false};
 
@@ -224,7 +248,10 @@ class ServerImpl {
 
   // Declared after everything sessions touch in their destructors, before the I/O
   // objects and the pool (which must go first): destroyed in reverse order.
-  asio::io_context ioc;
+  int threads = 1;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::atomic<std::size_t> next_context{0};
   asio::strand<asio::io_context::executor_type> control;  // acceptor, signals, grace
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -515,7 +542,7 @@ class Session : public std::enable_shared_from_this<Session> {
       respond(std::move(res));
       return;
     }
-    if (!route_->blocking) {
+    if (!route_->blocking || (route_->inline_when && route_->inline_when(req))) {
       respond(invoke(*route_, req, ctx_));
       return;
     }
@@ -712,7 +739,10 @@ void ServerImpl::onSessionGone(Session* s) {
   }
   // The last connection of a drain: nothing left to wait for.
   if (remaining == 0 && draining.load() && !destroying.load()) {
-    asio::post(control, [this] { grace.cancel(); });
+    asio::post(control, [this] {
+      grace.cancel();
+      releaseContexts();
+    });
   }
 }
 
@@ -733,7 +763,7 @@ void ServerImpl::resume(beast::tcp_stream&& stream, beast::flat_buffer&& buffer,
 }
 
 void ServerImpl::accept() {
-  acceptor.async_accept(asio::make_strand(ioc),
+  acceptor.async_accept(nextContext(),
                         [this](const boost::system::error_code& ec, tcp::socket socket) {
                           if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
                           if (ec) {
@@ -765,7 +795,10 @@ void ServerImpl::drainOnControl() {
   spdlog::info("draining: {} open connection(s), grace {} ms", live.size(),
                opt.shutdown_grace.count());
   for (auto& s : live) s->closeIfIdle();
-  if (live.empty()) return;
+  if (live.empty()) {
+    releaseContexts();
+    return;
+  }
   live.clear();
   grace.expires_after(opt.shutdown_grace);
   grace.async_wait([this](const boost::system::error_code& gec) {
@@ -775,9 +808,12 @@ void ServerImpl::drainOnControl() {
       std::lock_guard lock(sessions_mu);
       left = sessions.size();
     }
-    if (left == 0) return;
+    if (left == 0) {
+      releaseContexts();
+      return;
+    }
     spdlog::warn("drain grace expired; closing {} connection(s)", left);
-    ioc.stop();
+    stopContexts();
   });
 }
 
@@ -835,8 +871,10 @@ int Server::run() {
   auto& impl = *impl_;
   std::vector<std::thread> extra;
   extra.reserve(static_cast<std::size_t>(impl.threads - 1));
-  for (int i = 1; i < impl.threads; ++i) extra.emplace_back([&impl] { impl.ioc.run(); });
-  impl.ioc.run();
+  for (int i = 1; i < impl.threads; ++i) {
+    extra.emplace_back([&impl, i] { impl.iocs[static_cast<std::size_t>(i)]->run(); });
+  }
+  impl.iocs.front()->run();
   for (auto& t : extra) t.join();
   impl.pool->join();
   return 0;

@@ -1,8 +1,10 @@
 // HTTP/1.1 server on Boost.Beast/Asio. The session class only does I/O; routes come from
 // a RouteTable (request -> response functions). See docs/ARCHITECTURE.md.
 //
-// Per connection: a strand, one request parsed at a time and one write in flight, so
-// pipelined requests are answered in order. Limits: header block over
+// Threads: one single-threaded io_context per I/O thread; each connection is accepted
+// onto one of them in turn and stays there, so its handlers never run concurrently and
+// need no strand. Per connection: one request parsed at a time and one write in
+// flight, so pipelined requests are answered in order. Limits: header block over
 // max_header_bytes -> 431, body over max_body_bytes -> 413, a request that does not
 // fully arrive within read_timeout -> 408, a keep-alive connection idle for idle_timeout
 // (read_timeout before its first request) -> closed. Each answered request gets an id
