@@ -2,12 +2,18 @@
 // file) and Redis (a redis-server this program starts), plus the memory store.
 //
 //   session_bench [--sizes 1000,100000,1000000] [--backends memory,sqlite,redis]
-//                 [--lookups 20000] [--dir /tmp]
+//                 [--lookups 20000] [--dir /tmp] [--cache 10000]
 //
 // For each size it times `lookups` SessionManager::lookup() calls (store read, record
 // decode, AES-GCM decrypt; the clock is frozen so no last-seen write happens) and
 // the same number of raw SessionStore::get() calls, on cookies picked at random from
 // every session created so far. It also reports bytes per stored session.
+//
+// Then the session cache (docs/SESSIONS.md "Session cache"): `--cache N` sessions
+// looked up through a manager whose cache holds them all, reporting the heap bytes
+// each cached session takes (malloc's bytes in use before and after, so freed
+// temporaries do not count) and the time of a cache hit. `--cache 0` skips it.
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -31,48 +37,10 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 // Forwards everything but the audit trail, so filling the store measures sessions.
-class NoAuditStore final : public SessionStore {
+class NoAuditStore final : public session::testing::ForwardingStore {
  public:
-  explicit NoAuditStore(SessionStore& s) : s_(s) {}
-  std::string_view backend() const override { return s_.backend(); }
-  Result<void> ping() override { return s_.ping(); }
-  Result<StoreRecord> get(std::string_view k) override { return s_.get(k); }
-  Result<StoreRecord> getByPublicId(std::string_view p) override { return s_.getByPublicId(p); }
-  Result<uint64_t> put(const StoreRecord& r, Millis t, uint64_t v) override {
-    return s_.put(r, t, v);
-  }
-  Result<void> erase(std::string_view k) override { return s_.erase(k); }
-  Result<std::vector<StoreRecord>> listBySubject(std::string_view s) override {
-    return s_.listBySubject(s);
-  }
-  Result<std::vector<StoreRecord>> listBySid(std::string_view s) override {
-    return s_.listBySid(s);
-  }
-  Result<RecordPage> listAll(std::string_view c, size_t n) override { return s_.listAll(c, n); }
-  Result<std::vector<StoreRecord>> purgeExpired(size_t n) override { return s_.purgeExpired(n); }
-  Result<bool> tryLock(std::string_view n, std::string_view o, Millis t) override {
-    return s_.tryLock(n, o, t);
-  }
-  Result<bool> extendLock(std::string_view n, std::string_view o, Millis t) override {
-    return s_.extendLock(n, o, t);
-  }
-  Result<void> unlock(std::string_view n, std::string_view o) override { return s_.unlock(n, o); }
-  Result<bool> putValue(std::string_view k, std::string_view v, Millis t, bool a) override {
-    return s_.putValue(k, v, t, a);
-  }
-  Result<std::optional<std::string>> takeValue(std::string_view k) override {
-    return s_.takeValue(k);
-  }
+  using ForwardingStore::ForwardingStore;
   Result<void> appendAudit(std::string_view) override { return {}; }
-  Result<std::vector<std::string>> recentAudit(size_t n) override { return s_.recentAudit(n); }
-  Result<void> publishRevoked(std::string_view k) override { return s_.publishRevoked(k); }
-  std::unique_ptr<Subscription> subscribeRevoked(
-      std::function<void(const std::string&)> f) override {
-    return s_.subscribeRevoked(std::move(f));
-  }
-
- private:
-  SessionStore& s_;
 };
 
 // Token sizes of a typical Auth0 login: RS256 access token with an API audience and
@@ -163,6 +131,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes{1000, 100000, 1000000};
   std::vector<std::string> backends{"memory", "sqlite", "redis"};
   size_t lookups = 20000;
+  size_t cacheSessions = 10000;
   std::string dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -174,6 +143,8 @@ int main(int argc, char** argv) {
       lookups = std::stoul(argv[i + 1]);
     else if (a == "--dir")
       dir = argv[i + 1];
+    else if (a == "--cache")
+      cacheSessions = std::stoul(argv[i + 1]);
   }
 
   core::ManualClock clock;  // frozen: lookups never write last-seen
@@ -280,6 +251,45 @@ int main(int argc, char** argv) {
       inner.reset();
       for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dbPath + suffix);
     }
+  }
+  if (cacheSessions > 0) {
+    // The cache in front of a memory store: the store's own records are allocated
+    // before the measurement starts.
+    auto store = makeMemoryStore(clock);
+    auto cipher = *TokenCipher::fromKeys({generateKey(random)});
+    SessionManager filler(*store, cipher, sink, clock, random);
+    std::vector<std::string> cookies;
+    for (size_t i = 0; i < cacheSessions; ++i) {
+      auto c = filler.create(loginFor(i));
+      if (!c) return 1;
+      cookies.push_back(c->cookieValue.reveal());
+    }
+    SessionOptions o;
+    o.cacheCapacity = cacheSessions;
+    o.cacheTtl = Millis(3'600'000);
+    SessionManager cached(*store, cipher, sink, clock, random, o);
+    const auto before = mallinfo2().uordblks;
+    for (const auto& c : cookies) {
+      if (!cached.lookup(c)) return 1;
+    }
+    const auto after = mallinfo2().uordblks;
+    std::vector<double> hitUs;
+    std::uniform_int_distribution<size_t> any(0, cookies.size() - 1);
+    for (size_t i = 0; i < lookups; ++i) {
+      const std::string& cookie = cookies[any(pick)];
+      auto t0 = SteadyClock::now();
+      auto s = cached.lookup(cookie);
+      auto t1 = SteadyClock::now();
+      if (!s) return 1;
+      hitUs.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    Stats h = summarize(hitUs);
+    std::printf(
+        "\n| session cache | cached | heap bytes/cached session | hit mean us | p50 | p99 |\n"
+        "|---|---|---|---|---|---|\n| memory store behind | %zu | %.0f | %.2f | %.2f | %.2f |\n",
+        cached.cachedSessions(),
+        static_cast<double>(after - before) / static_cast<double>(cached.cachedSessions()), h.mean,
+        h.p50, h.p99);
   }
   return 0;
 }

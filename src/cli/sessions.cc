@@ -62,6 +62,8 @@ int open(const CommonOptions& options, StoreSession& out) {
     std::cerr << "session.store: no database at " << where->sqlitePath << '\n';
     return kExitProblems;
   }
+  // A one-shot command reads the store directly: no cache (and no subscription).
+  out.settings.config.session.cache_size = 0;
   std::vector<std::string> problems;
   out.app = gateway::App::create(out.settings.config, out.metrics, problems);
   if (!out.app) {

@@ -66,6 +66,10 @@ struct SessionSettings {
   std::string encryption_key_file;            // one base64url 32-byte key per line, newest first
   std::vector<core::Secret> encryption_keys;  // inline keys, newest first
   Duration refresh_before_expiry{60};
+  // Active sessions kept decrypted in memory (docs/SESSIONS.md "Session cache"); 0 turns
+  // it off. Entries live at most cache_ttl and go at once when revoked.
+  int cache_size = 10000;
+  Duration cache_ttl{30};
 };
 
 struct LogoutSettings {

@@ -56,6 +56,8 @@ const std::array kFields = {
     AUTHGATE_FIELD(session, encryption_key_file),
     AUTHGATE_FIELD(session, encryption_keys),
     AUTHGATE_FIELD(session, refresh_before_expiry),
+    AUTHGATE_FIELD(session, cache_size),
+    AUTHGATE_FIELD(session, cache_ttl),
     AUTHGATE_FIELD(logout, idp_logout),
     AUTHGATE_FIELD(logout, post_logout_redirect_url),
     AUTHGATE_FIELD(access, allowed_email_domains),

@@ -375,6 +375,8 @@ void checkSession(const SessionSettings& s, Problems& out) {
                                                formatDuration(s.absolute_timeout) + ")"});
   }
   if (s.max_per_user < 0) out.push_back({"session.max_per_user", "must be 0 (unlimited) or more"});
+  if (s.cache_size < 0) out.push_back({"session.cache_size", "must be 0 (no cache) or more"});
+  if (s.cache_ttl.count() <= 0) out.push_back({"session.cache_ttl", "must be positive"});
   for (std::size_t i = 0; i < s.encryption_keys.size(); ++i) {
     if (!isKey(s.encryption_keys[i].reveal())) {
       out.push_back({"session.encryption_keys",

@@ -61,6 +61,8 @@ session::SessionOptions sessionOptions(const config::SessionSettings& s) {
   o.idleTimeout = s.idle_timeout;
   o.absoluteTimeout = s.absolute_timeout;
   o.maxPerUser = s.max_per_user;
+  o.cacheCapacity = static_cast<size_t>(std::max(0, s.cache_size));
+  o.cacheTtl = std::chrono::duration_cast<session::Millis>(s.cache_ttl);
   return o;
 }
 

@@ -175,7 +175,10 @@ bool canAuthenticateInline(const AuthContext& auth, const net::Request& req) {
     auto header = parseAuthorization(req[http::field::authorization]);
     if (header.kind == AuthorizationKind::kBearer) return auth.bearer->isCached(header.token);
   }
-  return auth.store.backend() != "redis" && !auth.config.upstream.pass_access_token;
+  if (auth.config.upstream.pass_access_token) return false;  // may refresh at the provider
+  if (auth.store.backend() == "memory") return true;
+  auto cookie = cookieValue(req, auth.cookies.session);
+  return cookie && auth.sessions.answersFromMemory(*cookie);
 }
 
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,

@@ -18,6 +18,7 @@
 #include "authgate/session/session.h"
 #include "config/config.h"
 #include "gateway/auth_context.h"
+#include "gateway/identity.h"
 #include "gateway/router.h"
 #include "gateway/web.h"
 #include "net/http.h"
@@ -83,12 +84,12 @@ class BearerVerifier {
 // X-Auth-Request-User = sub, and Email / Preferred-Username when the token has them.
 template <class Fields>
 void setTokenIdentityHeaders(Fields& h, const jose::VerifiedJwt& jwt) {
-  if (auto sub = jwt.stringClaim("sub")) h.set("X-Auth-Request-User", *sub);
+  if (auto sub = jwt.stringClaim("sub")) setIdentityHeader(h, "X-Auth-Request-User", *sub);
   auto email = jwt.stringClaim("email");
-  if (email && !email->empty()) h.set("X-Auth-Request-Email", *email);
+  if (email) setIdentityHeader(h, "X-Auth-Request-Email", *email);
   auto preferred = jwt.stringClaim("preferred_username");
   if (!preferred || preferred->empty()) preferred = email;
-  if (preferred && !preferred->empty()) h.set("X-Auth-Request-Preferred-Username", *preferred);
+  if (preferred) setIdentityHeader(h, "X-Auth-Request-Preferred-Username", *preferred);
 }
 
 // Who is calling: a bearer token (when api.audiences is set and the request carries
@@ -108,10 +109,11 @@ struct RequestAuth {
 std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req);
 // True when authenticateRequest() cannot wait on the network for this request: its
 // bearer token was verified recently (no signature check, no JWKS fetch), or it has no
-// bearer token and its session lives in this machine's store (memory, SQLite: a few
-// microseconds, docs/BENCHMARKS.md "Sessions") with no token refresh
-// (pass_access_token). Such requests are answered on the I/O thread; the rest go to a
-// worker pool, so nothing that can wait on the network runs on an I/O thread.
+// bearer token, no token refresh can happen (no pass_access_token), and its session is
+// in the session cache (or the store is the in-process memory store). Such requests
+// are answered on the I/O thread; the rest go to a worker pool, so nothing that can
+// wait on the network or on a SQLite lock held by another process runs on an I/O
+// thread.
 bool canAuthenticateInline(const AuthContext& auth, const net::Request& req);
 // `returnTo`: where login sends the browser back to; empty: the request's own target.
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,

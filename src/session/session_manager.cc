@@ -4,6 +4,7 @@
 
 #include "authgate/core/base64url.h"
 #include "authgate/core/crypto.h"
+#include "session/session_cache.h"
 #include "session/session_codec.h"
 
 namespace authgate::session {
@@ -29,7 +30,47 @@ SessionManager::SessionManager(SessionStore& store, TokenCipher cipher, AuditSin
       audit_(audit),
       clock_(clock),
       random_(random),
-      options_(options) {}
+      options_(options) {
+  if (options_.cacheCapacity > 0) {
+    cache_ = std::make_unique<detail::SessionCache>(options_.cacheCapacity, options_.cacheTtl);
+    revocations_ = store_.subscribeRevoked([cache = cache_.get()](const std::string& key) {
+      if (key.empty()) {
+        cache->clear();
+      } else {
+        cache->erase(key);
+      }
+    });
+  }
+}
+
+SessionManager::~SessionManager() { revocations_.reset(); }
+
+detail::SessionCache* SessionManager::usableCache() const {
+  // Without a working revocation channel a cached session could outlive its revocation.
+  if (!cache_ || !revocations_ || !revocations_->live()) return nullptr;
+  return cache_.get();
+}
+
+void SessionManager::uncache(const std::string& key) {
+  if (cache_) cache_->erase(key);
+}
+
+// Memory answers only for an active session with no write due; expiry and the last-seen
+// write go through the store, which has the last word.
+bool SessionManager::servableFromCache(const Session& s) const {
+  const int64_t t = now();
+  return t < s.absoluteExpiresAt && t < s.idleExpiresAt &&
+         t - s.lastSeenAt < writeInterval().count();
+}
+
+bool SessionManager::answersFromMemory(std::string_view cookieValue) {
+  auto* cache = usableCache();
+  if (!cache || !isWellFormedCookie(cookieValue)) return false;
+  return cache->holds(keyOf(cookieValue), store_.externalVersion(),
+                      [this](const Session& s) { return servableFromCache(s); });
+}
+
+size_t SessionManager::cachedSessions() const { return cache_ ? cache_->size() : 0; }
 
 bool SessionManager::isWellFormedCookie(std::string_view v) {
   if (v.size() != kCookieChars) return false;
@@ -39,8 +80,8 @@ bool SessionManager::isWellFormedCookie(std::string_view v) {
     if (!ok) return false;
   }
   // Canonical encoding only (unused trailing bits zero), so one id has one cookie.
-  auto raw = core::base64urlDecode(v);
-  return raw && raw->size() == kIdBytes;
+  char raw[kIdBytes];
+  return core::base64urlDecodedSize(v.size()) == kIdBytes && core::base64urlDecodeInto(v, raw);
 }
 
 std::string SessionManager::keyOf(std::string_view cookieValue) {
@@ -84,6 +125,7 @@ Result<void> SessionManager::decryptInto(Session& s, const std::string& cipherte
 
 void SessionManager::markExpired(Loaded& l) {
   Session& s = l.session;
+  uncache(s.key);
   s.state = SessionState::kExpired;
   s.endedAt = now();
   // Best effort: the session is refused either way, and purge catches it later.
@@ -128,10 +170,13 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
   s.userAgent = login.userAgent.substr(0, options_.userAgentMax);
 
   std::string ct = cipher_.encrypt(detail::encodeTokens(login.tokens), s.key, random_);
+  auto* cache = usableCache();
+  auto ticket = cache ? cache->ticket(store_.externalVersion()) : detail::SessionCache::Ticket{};
   auto v = write(s, ct, kMustNotExist, ttlUntil(s.expiresAt()));
   if (!v) return v.error();
   s.version = *v;
   s.tokens = login.tokens;
+  if (cache) cache->put(s.key, {s}, ticket);
   emit(AuditType::kLogin, &s, {}, {});
 
   // Cap per user after the new session is safely stored, so a failed write never
@@ -157,7 +202,17 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
 
 Result<Session> SessionManager::lookup(std::string_view cookieValue) {
   if (!isWellFormedCookie(cookieValue)) return Errc::kNotFound;
-  auto l = read(keyOf(cookieValue));
+  const std::string key = keyOf(cookieValue);
+  auto* cache = usableCache();
+  detail::SessionCache::Ticket ticket;
+  if (cache) {
+    const auto version = store_.externalVersion();
+    if (auto hit = cache->get(key, version); hit && servableFromCache(hit->session)) {
+      return std::move(hit->session);
+    }
+    ticket = cache->ticket(version);
+  }
+  auto l = read(key);
   if (!l) return l.error();
   auto active = checkActive(*l);
   if (!active) return active.error();
@@ -175,18 +230,25 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue) {
       s.version = *v;
     } else if (!isError(v.error(), Errc::kConflict)) {
       return v.error();  // cannot tell whether it is still valid everywhere: fail closed
+    } else {
+      // Another request wrote first (touch or refresh): the read is still valid, but
+      // not the version to cache.
+      return std::move(s);
     }
-    // kConflict: another request wrote first (touch or refresh); the read is still valid.
   }
+  if (cache) cache->put(key, {s}, ticket);
   return std::move(s);
 }
 
 Result<Session> SessionManager::reload(const Session& current) {
+  auto* cache = usableCache();
+  auto ticket = cache ? cache->ticket(store_.externalVersion()) : detail::SessionCache::Ticket{};
   auto l = read(current.key);
   if (!l) return l.error();
   auto active = checkActive(*l);
   if (!active) return active.error();
   if (auto d = decryptInto(l->session, l->tokenCiphertext); !d) return d.error();
+  if (cache) cache->put(current.key, {l->session}, ticket);
   return std::move(l->session);
 }
 
@@ -217,9 +279,15 @@ Result<Session> SessionManager::updateTokens(const Session& current, const Token
   }
   s.refreshCount = current.refreshCount + 1;
   std::string ct = cipher_.encrypt(detail::encodeTokens(s.tokens), s.key, random_);
+  auto* cache = usableCache();
+  auto ticket = cache ? cache->ticket(store_.externalVersion()) : detail::SessionCache::Ticket{};
   auto v = write(s, ct, current.version, ttlUntil(s.expiresAt()));
-  if (!v) return v.error();
+  if (!v) {
+    uncache(s.key);  // kConflict: what this instance holds is not the latest
+    return v.error();
+  }
   s.version = *v;
+  if (cache) cache->put(s.key, {s}, ticket);
   emit(AuditType::kRefresh, &s, {}, {});
   return s;
 }
@@ -238,7 +306,8 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
     auto v = write(s, l->tokenCiphertext, s.version, Millis(options_.endedRetention));
     if (!v && isError(v.error(), Errc::kConflict)) continue;  // touched meanwhile: redo
     if (!v) return failed(v.error());
-    (void)store_.publishRevoked(key);  // no cache depends on it yet; see SESSIONS.md
+    uncache(key);
+    (void)store_.publishRevoked(key);  // every instance's cache drops it
     emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &s,
          reasonName(reason), actor);
     return true;
@@ -246,6 +315,7 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
   // Still racing after several attempts: deleting ends it just as surely.
   auto l = read(key);
   if (auto e = store_.erase(key); !e) return failed(e.error());
+  uncache(key);
   (void)store_.publishRevoked(key);
   if (l) {
     emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &l->session,

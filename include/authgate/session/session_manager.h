@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@
 #include "authgate/session/token_cipher.h"
 
 namespace authgate::session {
+
+namespace detail {
+class SessionCache;
+}
 
 using Seconds = std::chrono::seconds;
 
@@ -43,6 +48,11 @@ struct SessionOptions {
   Millis refreshLockTtl{30'000};
   size_t purgeBatch = 1000;
   size_t userAgentMax = 256;
+  // Sessions kept decrypted in memory (docs/SESSIONS.md "Session cache"); 0: none, every
+  // lookup reads the store. Entries are dropped on revocation (the store's revocation
+  // events), when another process wrote to a SQLite file, and after cacheTtl.
+  size_t cacheCapacity = 0;
+  Millis cacheTtl{30'000};
 };
 
 // What the callback knows after every check passed.
@@ -78,6 +88,9 @@ class SessionManager {
  public:
   SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& audit,
                  const core::Clock& clock, core::Random& random, SessionOptions options = {});
+  ~SessionManager();
+  SessionManager(const SessionManager&) = delete;
+  SessionManager& operator=(const SessionManager&) = delete;
 
   // A fresh session for a completed login. The id is always new (never an incoming
   // cookie: no session fixation). With maxPerUser, the user's oldest sessions are
@@ -87,8 +100,14 @@ class SessionManager {
   // The active session for a cookie value, tokens decrypted. A malformed value is
   // kNotFound without touching the store. kExpired / kRevoked for ended sessions;
   // kStoreUnavailable, kCorruptRecord, kDecryptFailed fail closed. Slides the idle
-  // timeout (throttled write).
+  // timeout (throttled write). Answered from the session cache when it holds the
+  // session and no last-seen write is due.
   Result<Session> lookup(std::string_view cookieValue);
+  // True when lookup(cookieValue) would be answered from the cache, without the store
+  // (for callers deciding whether the lookup may run on an I/O thread).
+  bool answersFromMemory(std::string_view cookieValue);
+  // Sessions in the cache now (for metrics and benchmarks).
+  size_t cachedSessions() const;
 
   // Re-reads a session by key (after taking the refresh lock, another request may
   // have refreshed first). Same checks as lookup, without the last-seen write.
@@ -161,6 +180,8 @@ class SessionManager {
   Millis ttlUntil(int64_t unixSeconds) const;
   Result<Loaded> read(const std::string& key);
   Result<Session> checkActive(Loaded& l);
+  // A cached session memory may answer for: active, and no last-seen write due.
+  bool servableFromCache(const Session& s) const;
   Result<void> decryptInto(Session& s, const std::string& ciphertext) const;
   Result<uint64_t> write(const Session& s, const std::string& tokenCiphertext,
                          uint64_t expectedVersion, Millis ttl);
@@ -172,12 +193,18 @@ class SessionManager {
   Session summary(Session s) const;
   std::vector<Session> summaries(const std::vector<StoreRecord>& recs) const;
 
+  // The cache when it is enabled and its revocation channel is up, else nullptr.
+  detail::SessionCache* usableCache() const;
+  void uncache(const std::string& key);
+
   SessionStore& store_;
   TokenCipher cipher_;
   AuditSink& audit_;
   const core::Clock& clock_;
   core::Random& random_;
   SessionOptions options_;
+  std::unique_ptr<detail::SessionCache> cache_;
+  std::unique_ptr<Subscription> revocations_;  // feeds cache_; destroyed first
 };
 
 }  // namespace authgate::session

@@ -47,6 +47,10 @@ inline constexpr uint64_t kMustNotExist = 0;         // create only
 class Subscription {
  public:
   virtual ~Subscription() = default;
+  // False while the channel is interrupted (events may be lost meanwhile): a cache fed
+  // by it must not be trusted then. After an interruption the callback receives ""
+  // (drop everything).
+  virtual bool live() const { return true; }
 };
 
 class SessionStore {
@@ -101,6 +105,12 @@ class SessionStore {
   virtual Result<void> appendAudit(std::string_view line) = 0;
   // Newest first.
   virtual Result<std::vector<std::string>> recentAudit(size_t limit) = 0;
+
+  // Changes whenever another process may have written to the store since the previous
+  // call, so local caches drop what they hold (SQLite: PRAGMA data_version). nullopt
+  // for stores whose other writers report through subscribeRevoked (Redis) or that
+  // have none (memory). When the store cannot tell, a value never returned before.
+  virtual std::optional<uint64_t> externalVersion() { return std::nullopt; }
 
   // Tells every process sharing the store that a session was revoked so any local
   // cache drops it (Redis: PUBLISH). Backends without cross-process delivery call

@@ -538,6 +538,7 @@ class RedisSubscription final : public Subscription {
     stop_ = true;
     thread_.join();
   }
+  bool live() const override { return live_; }
 
  private:
   void loop() {
@@ -547,12 +548,17 @@ class RedisSubscription final : public Subscription {
       if (c) {
         Reply r = runArgv(c.get(), {"SUBSCRIBE", channel});
         if (r && r->type == REDIS_REPLY_ARRAY) {
+          // Events published while not subscribed are lost: caches start over.
+          cb_("");
+          live_ = true;
           {
             std::lock_guard lock(mu_);
             subscribed_ = true;
           }
           cv_.notify_all();
           listen(c.get());
+          live_ = false;
+          cb_("");
         }
       }
       // Back off before reconnecting, staying responsive to stop.
@@ -583,6 +589,7 @@ class RedisSubscription final : public Subscription {
   const RedisStore& store_;
   std::function<void(const std::string&)> cb_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> live_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool subscribed_ = false;

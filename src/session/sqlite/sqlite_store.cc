@@ -278,9 +278,15 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
-  // SQLite has no cross-process notification. Nothing is cached above this store:
-  // every lookup reads the file, so a revocation by another process is seen on the
-  // next request anyway. Subscribers of this object are still told.
+  // SQLite has no cross-process notification: subscribers of this object are told, and
+  // other processes' writes show in externalVersion().
+  std::optional<uint64_t> externalVersion() override {
+    std::lock_guard lock(mu_);
+    Stmt st(this, "PRAGMA data_version");
+    if (st && st.step() == SQLITE_ROW) return static_cast<uint64_t>(st.i64(0));
+    return unknownVersion_--;  // cannot tell: a value never returned before
+  }
+
   Result<void> publishRevoked(std::string_view key) override {
     hub_.publish(std::string(key));
     return {};
@@ -419,6 +425,7 @@ class SqliteStore final : public SessionStore {
   size_t auditCap_;
   std::mutex mu_;
   std::map<std::string, sqlite3_stmt*> stmts_;
+  uint64_t unknownVersion_ = UINT64_MAX;
   detail::LocalRevocationHub hub_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "gateway/bearer.h"
 #include "gateway/forwarded.h"
+#include "gateway/identity.h"
 #include "gateway/proxy.h"
 
 namespace authgate::gateway {
@@ -24,6 +25,27 @@ TEST(TrustedProxies, MatchesAddressesAndNetworks) {
   // IPv4-mapped IPv6 peers are compared as IPv4.
   EXPECT_TRUE(t.contains(ip::make_address("::ffff:10.1.2.3")));
   EXPECT_EQ(bad, (std::vector<std::string>{"nonsense", "1.2.3.4/33"}));
+}
+
+// A claim with CR/LF would otherwise split the header block towards the upstream (or
+// in the /auth/check answer): such values are left out, never altered.
+TEST(IdentityHeaders, UnsafeClaimsAreLeftOut) {
+  EXPECT_TRUE(isSafeHeaderValue("Ada Lovelace\t<ada@example.com>"));
+  EXPECT_FALSE(isSafeHeaderValue("ada\r\nX-Admin: 1"));
+  EXPECT_FALSE(isSafeHeaderValue(std::string_view("a\0b", 3)));
+  EXPECT_FALSE(isSafeHeaderValue("del\x7f"));
+
+  session::Session s;
+  s.subject = "auth0|ada";
+  s.email = "ada@example.com\r\nX-Auth-Request-User: root";
+  s.preferredUsername = "ada\nroot";
+  s.publicId = "0123456789abcdef";
+  net::http::fields h;
+  setIdentityHeaders(h, s, config::UpstreamSettings{});
+  EXPECT_EQ(h["X-Auth-Request-User"], "auth0|ada");
+  EXPECT_EQ(h.count("X-Auth-Request-Email"), 0U);
+  EXPECT_EQ(h.count("X-Auth-Request-Preferred-Username"), 0U);
+  EXPECT_EQ(h["X-Auth-Request-Session"], "0123456789abcdef");
 }
 
 TEST(TrustedProxies, EmptyTrustsNobody) {

@@ -77,6 +77,7 @@ class CountingStore final : public SessionStore {
   Result<std::vector<std::string>> recentAudit(size_t n) override {
     return ++calls, in_.recentAudit(n);
   }
+  std::optional<uint64_t> externalVersion() override { return in_.externalVersion(); }
   Result<void> publishRevoked(std::string_view k) override {
     return ++calls, in_.publishRevoked(k);
   }

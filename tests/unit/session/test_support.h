@@ -1,6 +1,6 @@
-// Helpers for the session tests: a temporary directory and a real redis-server on a
-// free port, stopped by PID when the test ends (and killed with the test process if
-// it crashes, via PR_SET_PDEATHSIG).
+// Helpers for the session tests: a temporary directory, a real redis-server on a free
+// port, stopped by PID when the test ends (and killed with the test process if it
+// crashes, via PR_SET_PDEATHSIG), and a store decorator that forwards every call.
 #pragma once
 
 #include <arpa/inet.h>
@@ -19,6 +19,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include "authgate/session/session_store.h"
 
 namespace authgate::session::testing {
 
@@ -155,6 +157,53 @@ class RedisServer {
  private:
   int port_;
   pid_t pid_ = -1;
+};
+
+// Passes every call to `inner`; tests and benchmarks override the calls they count or
+// change.
+class ForwardingStore : public SessionStore {
+ public:
+  explicit ForwardingStore(SessionStore& inner) : in_(inner) {}
+  std::string_view backend() const override { return in_.backend(); }
+  Result<void> ping() override { return in_.ping(); }
+  Result<StoreRecord> get(std::string_view k) override { return in_.get(k); }
+  Result<StoreRecord> getByPublicId(std::string_view p) override { return in_.getByPublicId(p); }
+  Result<uint64_t> put(const StoreRecord& r, Millis t, uint64_t v) override {
+    return in_.put(r, t, v);
+  }
+  Result<void> erase(std::string_view k) override { return in_.erase(k); }
+  Result<std::vector<StoreRecord>> listBySubject(std::string_view s) override {
+    return in_.listBySubject(s);
+  }
+  Result<std::vector<StoreRecord>> listBySid(std::string_view s) override {
+    return in_.listBySid(s);
+  }
+  Result<RecordPage> listAll(std::string_view c, size_t n) override { return in_.listAll(c, n); }
+  Result<std::vector<StoreRecord>> purgeExpired(size_t n) override { return in_.purgeExpired(n); }
+  Result<bool> tryLock(std::string_view n, std::string_view o, Millis t) override {
+    return in_.tryLock(n, o, t);
+  }
+  Result<bool> extendLock(std::string_view n, std::string_view o, Millis t) override {
+    return in_.extendLock(n, o, t);
+  }
+  Result<void> unlock(std::string_view n, std::string_view o) override { return in_.unlock(n, o); }
+  Result<bool> putValue(std::string_view k, std::string_view v, Millis t, bool a) override {
+    return in_.putValue(k, v, t, a);
+  }
+  Result<std::optional<std::string>> takeValue(std::string_view k) override {
+    return in_.takeValue(k);
+  }
+  Result<void> appendAudit(std::string_view l) override { return in_.appendAudit(l); }
+  Result<std::vector<std::string>> recentAudit(size_t n) override { return in_.recentAudit(n); }
+  std::optional<uint64_t> externalVersion() override { return in_.externalVersion(); }
+  Result<void> publishRevoked(std::string_view k) override { return in_.publishRevoked(k); }
+  std::unique_ptr<Subscription> subscribeRevoked(
+      std::function<void(const std::string&)> f) override {
+    return in_.subscribeRevoked(std::move(f));
+  }
+
+ protected:
+  SessionStore& in_;
 };
 
 }  // namespace authgate::session::testing
