@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
@@ -29,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "authgate/core/random.h"
 #include "gateway/bearer.h"
 #include "gateway/forwarded.h"
 #include "gateway/identity.h"
@@ -267,6 +269,10 @@ struct ProxyShared {
   const TrustedProxies trusted;
   std::optional<tcp::endpoint> literal;  // upstream host is an IP literal: no resolver
   UpstreamPool pool;
+  // The route table and the catch-all's id in it (addProxyRoute): a keep-alive client
+  // connection stays in the proxy while its next request is for this route.
+  const net::RouteTable* routes = nullptr;
+  std::size_t route_id = 0;
   asio::thread_pool workers;
 
   // The server hands the connection over before it counts the request, so the proxy
@@ -294,6 +300,56 @@ struct ProxyShared {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = 4096;
+
+// Request ids for the requests read by the proxy itself (the server makes the id of the
+// request it hands over): 16 hex chars from a per-thread splitmix64 seeded from the
+// CSPRNG, like the server's. Ids identify requests in logs; they are not secrets.
+class RequestIdGenerator {
+ public:
+  RequestIdGenerator() {
+    std::array<std::uint8_t, 8> seed{};
+    core::OpenSslRandom::instance().fill(seed);
+    for (auto b : seed) state_ = (state_ << 8) | b;
+  }
+  void next(std::string& out) {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.resize(16);
+    for (int i = 15; i >= 0; --i) {
+      out[static_cast<std::size_t>(i)] = kHex[z & 0xf];
+      z >>= 4;
+    }
+  }
+
+ private:
+  std::uint64_t state_ = 0;
+};
+
+void newRequestId(std::string& out) {
+  thread_local RequestIdGenerator gen;
+  gen.next(out);
+}
+
+// A message header as Beast's serializer writes it (its own field writer, so the bytes
+// are the same), into one reusable string: one plain write instead of the serializer's
+// buffer-sequence machinery, which costs more than the bytes on small messages.
+void serializeHeader(std::string& out, const http::request_header<>& h) {
+  http::fields::writer w(h, h.version(), h.method());
+  const auto bufs = w.get();
+  out.resize(beast::buffer_bytes(bufs));
+  asio::buffer_copy(asio::buffer(out.data(), out.size()), bufs);
+}
+
+void serializeHeader(std::string& out, const http::response_header<>& h) {
+  http::fields::writer w(h, h.version(), h.result_int());
+  const auto bufs = w.get();
+  out.resize(beast::buffer_bytes(bufs));
+  asio::buffer_copy(asio::buffer(out.data(), out.size()), bufs);
+}
 
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
@@ -303,7 +359,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         started_(SteadyClock::now()),
         up_timer_(h_->stream.get_executor()) {}
 
-  void start() {
+  // The first request of the connection (read by the server).
+  void start() { begin(); }
+
+ private:
+  // One exchange, from the parsed request header in h_->parser.
+  void begin() {
     auto& p = *h_->parser;
     // Proxied bodies are streamed, so the server's body limit does not apply.
     p.body_limit(boost::none);
@@ -315,9 +376,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     head_ = req.method() == http::verb::head;
     upgrade_ = isUpgradeRequest(req);
     expect_continue_ = iequals(trimOws(req[http::field::expect]), "100-continue");
-    // The authentication code takes a string_body request: hand it a copy of the header.
-    view_ = std::make_shared<net::Request>(req.base());
-    if (canAuthenticateInline(sh_->auth, *view_)) {
+    accept_.assign(req[http::field::accept]);  // for a later 502/504 page
+    // The authentication code takes a string_body request: lend it the header (a move,
+    // no copy); onAuthenticated moves it back before the request is touched again.
+    view_.base() = std::move(req.base());
+    if (canAuthenticateInline(sh_->auth, view_)) {
       onAuthenticated(authenticate());
       return;
     }
@@ -331,17 +394,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     });
   }
 
- private:
   beast::tcp_stream& client() { return h_->stream; }
+  bool draining() const { return h_->draining != nullptr && h_->draining->load(); }
 
   RequestAuth authenticate() {
     RequestAuth a;
     try {
-      a = authenticateRequest(sh_->auth, *view_, /*redirectBrowsers=*/true);
+      a = authenticateRequest(sh_->auth, view_, /*redirectBrowsers=*/true);
     } catch (const std::exception&) {
       spdlog::error("proxy: authentication threw; answering 500");
-      a.denial = errorPage(*view_, http::status::internal_server_error, "internal_error",
-                           "Internal error");
+      a.denial =
+          errorPage(view_, http::status::internal_server_error, "internal_error", "Internal error");
     }
     return a;
   }
@@ -350,6 +413,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // --- authentication result -----------------------------------------------------------
   void onAuthenticated(RequestAuth a) {
+    req().base() = std::move(view_.base());  // the header lent to authentication
     if (a.kind == RequestAuth::Kind::kDenied) {
       respondLocal(std::move(a.denial));
       return;
@@ -482,11 +546,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void sendRequest() {
     up_buf_.clear();
-    req_sr_.emplace(req());
     armUpstream(sh_->options.io_timeout);
     if (!has_body_) {
-      http::async_write(
-          *up_, *req_sr_,
+      // A header alone: written as one buffer, without a serializer.
+      serializeHeader(out_, req());
+      asio::async_write(
+          *up_, asio::buffer(out_),
           onStrand([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
             if (ec) {
               self->onUpstreamError(ec);
@@ -496,6 +561,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
           }));
       return;
     }
+    req_sr_.emplace(req());
     // The header goes out with the first piece of the body (one write, not two).
     if (expect_continue_) {
       sendContinue();
@@ -599,12 +665,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     closeUpstream();
     spdlog::warn("proxy: {} ({} {})", reason, method_, path_);
     const bool timeout = reason == "upstream_timeout" || reason == "upstream_connect_timeout";
-    auto res =
-        errorPage(*view_, timeout ? http::status::gateway_timeout : http::status::bad_gateway,
-                  reason, "The application is not reachable",
-                  timeout ? "The application did not answer in time. Please try again."
-                          : "The application behind this sign-in is not answering. Please "
-                            "try again in a moment.");
+    // errorPage only looks at the version and Accept of the request.
+    net::Request view{http::verb::get, "/", client_version_};
+    if (!accept_.empty()) view.set(http::field::accept, accept_);
+    auto res = errorPage(view, timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+                         reason, "The application is not reachable",
+                         timeout ? "The application did not answer in time. Please try again."
+                                 : "The application behind this sign-in is not answering. Please "
+                                   "try again in a moment.");
     respondLocal(std::move(res));
   }
 
@@ -629,7 +697,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     const bool lengthKnown = res_parser_->content_length().has_value();
     const bool bodyless = head_ || status == 204 || status == 304;
     stripHopByHop(res, false);
-    bool closeClient = !client_keep_alive_ || upgrade_;
+    // During a drain the connection closes after this response (Connection: close).
+    bool closeClient = !client_keep_alive_ || upgrade_ || draining();
     if (!bodyless) {
       if (chunked || (!lengthKnown && client_version_ >= 11)) {
         res.chunked(true);
@@ -643,17 +712,28 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     res.body().data = nullptr;
     res.body().size = 0;
     res.body().more = !res_parser_->is_done();
-    res_sr_.emplace(res);
+    // Without chunked framing the body bytes go out as they are: the header is
+    // serialized once and written with the first piece, no serializer needed.
+    raw_ = !res.chunked();
+    if (raw_) {
+      serializeHeader(out_, res);
+    } else {
+      res_sr_.emplace(res);
+    }
     client().expires_after(sh_->options.io_timeout);
     if (res_parser_->is_done()) {
-      http::async_write(client(), *res_sr_,
-                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                          if (ec) {
-                            self->abort();
-                            return;
-                          }
-                          self->finish();
-                        });
+      auto done = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+        if (ec) {
+          self->abort();
+          return;
+        }
+        self->finish();
+      };
+      if (raw_) {
+        asio::async_write(client(), asio::buffer(out_), std::move(done));
+      } else {
+        http::async_write(client(), *res_sr_, std::move(done));
+      }
       return;
     }
     // The header goes out with the first piece of the body (one write, not two).
@@ -682,6 +762,26 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void writeResponsePiece() {
     auto& body = res_parser_->get().body();
+    if (raw_) {
+      // out_: the header before the first piece, empty afterwards.
+      const std::array<asio::const_buffer, 2> bufs{asio::buffer(out_),
+                                                   asio::buffer(buf(), kChunk - body.size)};
+      client().expires_after(sh_->options.io_timeout);
+      asio::async_write(client(), bufs,
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (ec) {
+                            self->abort();
+                            return;
+                          }
+                          self->out_.clear();
+                          if (self->res_parser_->is_done()) {
+                            self->finish();
+                          } else {
+                            self->readUpstreamBody();
+                          }
+                        });
+      return;
+    }
     body.size = kChunk - body.size;
     body.data = buf();
     body.more = !res_parser_->is_done();
@@ -715,17 +815,129 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
     if (keep_client_ && h_->parser->is_done() && h_->resume) {
       client().expires_never();
-      auto resume = std::move(h_->resume);
-      resume(std::move(h_->stream), std::move(h_->buffer));
+      if (sh_->routes == nullptr || draining()) {
+        handBack();  // during a drain the server closes the connection
+        return;
+      }
+      nextRequest();
       return;
     }
     lingerClose();
   }
 
+  // Gives the connection back to the server with whatever is buffered, unconsumed.
+  void handBack() {
+    stopWatch();
+    client().expires_never();
+    auto resume = std::move(h_->resume);
+    resume(std::move(h_->stream), std::move(h_->buffer));
+  }
+
+  // --- the next request on a keep-alive connection ---------------------------------------
+  // While the client's requests are for the catch-all, the connection stays here: the
+  // next header is parsed from what the client sent and, when it is complete and routed
+  // to the proxy, proxied like the first. Anything else (another route, a header split
+  // over several reads, a malformed or oversized header) goes back to the server
+  // untouched, which answers it exactly as on any keep-alive connection.
+  void resetForNext() {
+    req_sr_.reset();
+    res_sr_.reset();
+    res_parser_.reset();
+    local_.reset();
+    has_body_ = body_sent_ = reused_ = retried_ = false;
+    upstream_keep_alive_ = keep_client_ = logged_ = raw_ = false;
+    out_.clear();
+    up_timed_out_ = false;
+    status_ = 0;
+  }
+
+  void nextRequest() {
+    resetForNext();
+    if (h_->buffer.size() > 0) {
+      started_ = SteadyClock::now();
+      onNextBytes();  // pipelined: already buffered
+      return;
+    }
+    idle_ = true;
+    idle_since_ = SteadyClock::now();
+    armWatch();
+    client().socket().async_read_some(
+        h_->buffer.prepare(kReadChunk),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          self->idle_ = false;
+          if (ec) {
+            // Closed by the client, or by the watch (idle timeout, drain).
+            self->abort();
+            return;
+          }
+          self->h_->buffer.commit(n);
+          self->started_ = SteadyClock::now();
+          self->onNextBytes();
+        });
+  }
+
+  void onNextBytes() {
+    auto parser = std::make_unique<http::request_parser<http::buffer_body>>();
+    parser->header_limit(static_cast<std::uint32_t>(sh_->options.max_header_bytes));
+    parser->body_limit(boost::none);
+    boost::system::error_code ec;
+    const auto n = parser->put(h_->buffer.data(), ec);
+    if (ec || !parser->is_header_done()) {
+      handBack();
+      return;
+    }
+    const auto& req = parser->get();
+    ctx_.params.clear();
+    auto m = sh_->routes->match(req.method(), pathOf(req.target()), ctx_);
+    if (m.route == nullptr || !m.method_allowed || m.route->id != sh_->route_id ||
+        !m.route->stream) {
+      handBack();
+      return;
+    }
+    h_->buffer.consume(n);
+    h_->parser = std::move(parser);
+    h_->params.swap(ctx_.params);
+    newRequestId(h_->request_id);
+    begin();
+  }
+
+  // One timer per kept connection, armed lazily (at most one wake-up a second): closes
+  // an idle connection after io_timeout (server.idle_timeout), or within a second of
+  // the server starting to drain.
+  void armWatch() {
+    const auto deadline = std::min(idle_since_ + sh_->options.io_timeout,
+                                   SteadyClock::now() + std::chrono::seconds(1));
+    if (watch_armed_ && watch_expiry_ <= deadline) return;
+    watch_armed_ = true;
+    watch_expiry_ = deadline;
+    if (!watch_) watch_.emplace(client().get_executor());
+    watch_->expires_at(deadline);
+    watch_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->watch_armed_ = false;
+      self->onWatch();
+    });
+  }
+
+  void onWatch() {
+    if (watch_stopped_) return;
+    if (idle_ && (draining() || SteadyClock::now() >= idle_since_ + sh_->options.io_timeout)) {
+      boost::system::error_code ignored;
+      client().socket().close(ignored);  // the pending read completes with an error
+      return;
+    }
+    armWatch();
+  }
+
+  void stopWatch() {
+    watch_stopped_ = true;
+    if (watch_) watch_->cancel();
+  }
+
   void respondLocal(net::Response res) {
     status_ = res.result_int();
     // An unread request body cannot be skipped reliably: close after answering.
-    keep_client_ = client_keep_alive_ && h_->parser->is_done() && !upgrade_;
+    keep_client_ = client_keep_alive_ && h_->parser->is_done() && !upgrade_ && !draining();
     res.version(client_version_);
     res.set("X-Request-Id", h_->request_id);
     res.keep_alive(keep_client_);
@@ -779,6 +991,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void abort() {
+    stopWatch();
     closeUpstream();
     boost::system::error_code ec;
     client().socket().close(ec);
@@ -920,7 +1133,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::shared_ptr<ProxyShared> sh_;
   std::unique_ptr<net::StreamHandoff> h_;
   SteadyClock::time_point started_;
-  std::shared_ptr<net::Request> view_;  // header copy for authentication and error pages
+  net::Request view_;        // holds the header while authentication runs
+  std::string accept_;       // the request's Accept, for error pages
+  net::RequestContext ctx_;  // route matching of the next request
   std::string method_;
   std::string path_;
   unsigned client_version_ = 11;
@@ -951,7 +1166,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::optional<http::request_serializer<http::buffer_body>> req_sr_;
   std::optional<http::response_parser<http::buffer_body>> res_parser_;
   std::optional<http::response_serializer<http::buffer_body>> res_sr_;
+  std::string out_;   // a serialized header (request or response) being written
+  bool raw_ = false;  // the response body is written without a serializer
   std::shared_ptr<net::Response> local_;
+
+  // Kept connection state.
+  bool idle_ = false;  // waiting for the next request
+  SteadyClock::time_point idle_since_{};
+  std::optional<asio::steady_timer> watch_;
+  bool watch_armed_ = false;
+  bool watch_stopped_ = false;
+  SteadyClock::time_point watch_expiry_{};
 
   // Tunnel state.
   Pipe pipes_[2];
@@ -985,6 +1210,8 @@ void Proxy::stop() {
 void addProxyRoute(Router& router, Proxy& proxy) {
   router.addStream({}, "/*",
                    [&proxy](std::unique_ptr<net::StreamHandoff> h) { proxy.handle(std::move(h)); });
+  proxy.shared_->routes = &router;
+  proxy.shared_->route_id = router.size() - 1;
 }
 
 }  // namespace authgate::gateway

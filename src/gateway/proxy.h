@@ -4,7 +4,9 @@
 // the response back through fixed 64 KiB buffers (never a whole body in memory),
 // passes WebSocket (any HTTP/1.1 Upgrade) connections through after the 101, and gives
 // the client connection back to the server for its next request when both sides
-// allow keep-alive. Upstream connections are pooled (idle keep-alive sockets, LIFO).
+// allow keep-alive and that request is for another route (requests for the catch-all
+// stay in the proxy: no per-request hand-over). Upstream connections are pooled (idle keep-alive
+// sockets, LIFO).
 //
 // Header rules towards the upstream: hop-by-hop fields removed (RFC 9110 s7.6.1),
 // incoming X-Auth-Request-* removed, Authorization removed unless it carries the bearer
@@ -67,6 +69,7 @@ class Proxy {
   void stop();
 
  private:
+  friend void addProxyRoute(Router& router, Proxy& proxy);
   explicit Proxy(std::shared_ptr<ProxyShared> shared);
   std::shared_ptr<ProxyShared> shared_;
 };
