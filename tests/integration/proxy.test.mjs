@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -37,6 +38,77 @@ function rawRequest(url, { method = 'GET', headers = {}, body, agent } = {}) {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A raw keep-alive socket: send() writes bytes, response() reads one whole response. */
+async function rawSocket(url) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect({ host: hostname, port: Number(port) });
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let buffered = Buffer.alloc(0);
+  let waiter = null;
+  let closed = false;
+  socket.on('data', (d) => {
+    buffered = Buffer.concat([buffered, d]);
+    if (waiter) waiter();
+  });
+  socket.on('close', () => {
+    closed = true;
+    if (waiter) waiter();
+  });
+  socket.on('error', () => {});
+  const more = () => new Promise((resolve) => { waiter = () => { waiter = null; resolve(); }; });
+  return {
+    socket,
+    closed: () => closed,
+    send: (text) => socket.write(text),
+    /** One response (length or chunked): { status, headers, body }, or null on close. */
+    async response() {
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          const lines = buffered.subarray(0, end).toString().split('\r\n');
+          const headers = {};
+          for (const l of lines.slice(1)) {
+            const i = l.indexOf(':');
+            headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+          }
+          const status = Number(lines[0].split(' ')[1]);
+          if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+            // Chunked: complete once the last chunk and the empty trailer are in.
+            let at = end + 4;
+            const parts = [];
+            for (;;) {
+              const eol = buffered.indexOf('\r\n', at);
+              if (eol < 0) break;
+              const size = parseInt(buffered.subarray(at, eol).toString(), 16);
+              if (size === 0) {
+                if (buffered.length < eol + 4) break;
+                buffered = buffered.subarray(eol + 4);
+                return { status, headers, body: Buffer.concat(parts).toString() };
+              }
+              if (buffered.length < eol + 2 + size + 2) break;
+              parts.push(buffered.subarray(eol + 2, eol + 2 + size));
+              at = eol + 2 + size + 2;
+            }
+          } else {
+            const length = Number(headers['content-length'] ?? 0);
+            if (buffered.length >= end + 4 + length) {
+              const body = buffered.subarray(end + 4, end + 4 + length).toString();
+              buffered = buffered.subarray(end + 4 + length);
+              return { status, headers, body };
+            }
+          }
+        }
+        if (closed) return null;
+        await more();
+      }
+    },
+    close: () => socket.destroy(),
+  };
 }
 
 function peakRssMb(pid) {
@@ -190,6 +262,64 @@ describe('reverse proxy', { skip }, () => {
     }
   });
 
+  test('a kept connection serves proxied requests in a row, each with its own request id', async () => {
+    const c = await rawSocket(ag.url);
+    try {
+      const get = (path, extra = '') =>
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n${extra}\r\n`;
+      for (const path of ['/k1', '/k2', '/k3']) {
+        c.send(get(path, `Cookie: ${cookie}\r\n`));
+        const r = await c.response();
+        assert.equal(r.status, 200);
+        assert.equal(JSON.parse(r.body).path, path);
+        assert.notEqual(r.headers.connection, 'close');
+      }
+      // Without a cookie the proxy answers itself (401), with a fresh id each time.
+      c.send(get('/k4'));
+      const a = await c.response();
+      c.send(get('/k5'));
+      const b = await c.response();
+      assert.equal(a.status, 401);
+      assert.equal(b.status, 401);
+      assert.match(a.headers['x-request-id'], /^[0-9a-f]{16}$/);
+      assert.match(b.headers['x-request-id'], /^[0-9a-f]{16}$/);
+      assert.notEqual(a.headers['x-request-id'], b.headers['x-request-id']);
+      // Another route on the same connection is answered by authgate itself.
+      c.send(get('/auth/me', `Cookie: ${cookie}\r\n`));
+      const me = await c.response();
+      assert.equal(me.status, 200);
+      assert.equal(JSON.parse(me.body).sub, USERS.alice.sub);
+      c.send(get('/k6', `Cookie: ${cookie}\r\n`));
+      assert.equal(JSON.parse((await c.response()).body).path, '/k6');
+    } finally {
+      c.close();
+    }
+  });
+
+  test('pipelined, split and oversized next requests on a kept connection', async () => {
+    const c = await rawSocket(ag.url);
+    try {
+      const get = (path) =>
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nCookie: ${cookie}\r\n\r\n`;
+      // Two requests in one write: both answered, in order.
+      c.send(get('/p1') + get('/p2'));
+      assert.equal(JSON.parse((await c.response()).body).path, '/p1');
+      assert.equal(JSON.parse((await c.response()).body).path, '/p2');
+      // A header that arrives in two pieces.
+      const split = get('/p3');
+      c.send(split.slice(0, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      c.send(split.slice(20));
+      assert.equal(JSON.parse((await c.response()).body).path, '/p3');
+      // A header block over server.max_header_bytes: 431, as on any connection.
+      c.send(`GET /p4 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+      const big = await c.response();
+      assert.equal(big.status, 431);
+    } finally {
+      c.close();
+    }
+  });
+
   test('authgate routes win over the catch-all', async () => {
     assert.equal((await rawRequest(`${ag.url}/healthz`)).status, 200);
     const check = await rawRequest(`${ag.url}/auth/check`, { headers: { cookie } });
@@ -322,6 +452,50 @@ describe('reverse proxy errors', { skip }, () => {
     assert.equal(signal, null, 'exited by itself, not killed');
     assert.equal(code, 0);
     assert.ok(took < 2500, `shutdown took ${took} ms`);
+  });
+
+  test('an idle kept-alive proxied connection does not hold up SIGTERM', async (t) => {
+    const op = await startProvider({ t });
+    const up = await startUpstream({ t });
+    const ag = await startAuthgate({ t, config: config(op, up.url) });
+    const browser = new Browser();
+    await login(browser, ag.url, { returnTo: '/auth/me' });
+    const c = await rawSocket(ag.url);
+    const get = (path) =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nCookie: ${browser.cookieHeader(`${ag.url}/`)}\r\n\r\n`;
+    for (const path of ['/d1', '/d2']) {
+      c.send(get(path));
+      assert.equal((await c.response()).status, 200);
+    }
+    const started = Date.now();
+    process.kill(ag.service.pid, 'SIGTERM');
+    const { code, signal } = await ag.service.exited;
+    const took = Date.now() - started;
+    assert.equal(signal, null, 'exited by itself, not killed');
+    assert.equal(code, 0);
+    assert.ok(took < 2500, `shutdown took ${took} ms`);
+    assert.equal(await c.response(), null, 'the idle connection was closed');
+    c.close();
+  });
+
+  test('a kept-alive proxied connection is closed after server.idle_timeout', async (t) => {
+    const op = await startProvider({ t });
+    const up = await startUpstream({ t });
+    const ag = await startAuthgate({ t, config: config(op, up.url, { server: { idle_timeout: '1s' } }) });
+    const browser = new Browser();
+    await login(browser, ag.url, { returnTo: '/auth/me' });
+    const c = await rawSocket(ag.url);
+    const get = (path) =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nCookie: ${browser.cookieHeader(`${ag.url}/`)}\r\n\r\n`;
+    for (const path of ['/i1', '/i2']) {
+      c.send(get(path));
+      assert.equal((await c.response()).status, 200);
+    }
+    const started = Date.now();
+    assert.equal(await c.response(), null, 'closed by authgate');
+    const took = Date.now() - started;
+    assert.ok(took >= 800 && took < 2500, `closed after ${took} ms`);
+    c.close();
   });
 
   test('X-Forwarded-For from a trusted proxy is extended, not replaced', async (t) => {
