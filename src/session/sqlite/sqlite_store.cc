@@ -513,10 +513,22 @@ Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& 
   sqlite3_finalize(st);
   if (mode != "wal") return fail("enable WAL on");
   // NORMAL: in WAL mode a commit survives a process crash, and only a power loss can
-  // undo the last transactions (sessions, not money). mmap lets reads of a large
-  // store skip a copy through the page cache; 16 MB of page cache per connection.
+  // undo the last transactions (sessions, not money). 16 MB of page cache per
+  // connection.
+  //
+  // mmap: once mapped (the first touch is a page fault), a page is read without a
+  // read() call and a copy into SQLite's page cache, which are most of a lookup's
+  // cost once the store outgrows that cache (docs/BENCHMARKS.md "Sessions"). The request is larger
+  // than any store; SQLite silently caps it at its compile-time SQLITE_MAX_MMAP_SIZE (2 GB,
+  // 0x7fff0000, in the usual 64-bit builds, including Debian's) and maps no more than the file.
+  // Only address space: the pages are the OS page cache's, shared by every process
+  // on the file. A store larger than the cap reads the rest through read().
+  //
+  // The page size stays SQLite's default (4 KB): a record (about 3 KB) fits in one
+  // leaf page, and 16 KB pages, tried, made lookups beyond the mmap window slower
+  // (each read() copies 16 KB) and every put writes four times the WAL bytes.
   std::string pragmas = std::string("PRAGMA synchronous=") + (options.fsync ? "NORMAL" : "OFF") +
-                        "; PRAGMA mmap_size=268435456; PRAGMA cache_size=-16000";
+                        "; PRAGMA mmap_size=1099511627776; PRAGMA cache_size=-16000";
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return fail("configure");
   }
