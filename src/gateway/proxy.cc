@@ -30,7 +30,6 @@
 #include <thread>
 #include <vector>
 
-#include "authgate/core/random.h"
 #include "gateway/bearer.h"
 #include "gateway/forwarded.h"
 #include "gateway/identity.h"
@@ -302,36 +301,11 @@ namespace {
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr std::size_t kReadChunk = 4096;
 
-// Request ids for the requests read by the proxy itself (the server makes the id of the
-// request it hands over): 16 hex chars from a per-thread splitmix64 seeded from the
-// CSPRNG, like the server's. Ids identify requests in logs; they are not secrets.
-class RequestIdGenerator {
- public:
-  RequestIdGenerator() {
-    std::array<std::uint8_t, 8> seed{};
-    core::OpenSslRandom::instance().fill(seed);
-    for (auto b : seed) state_ = (state_ << 8) | b;
-  }
-  void next(std::string& out) {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    static constexpr char kHex[] = "0123456789abcdef";
-    out.resize(16);
-    for (int i = 15; i >= 0; --i) {
-      out[static_cast<std::size_t>(i)] = kHex[z & 0xf];
-      z >>= 4;
-    }
-  }
-
- private:
-  std::uint64_t state_ = 0;
-};
-
+// Requests the proxy reads itself get their id from the server's generator.
 void newRequestId(std::string& out) {
-  thread_local RequestIdGenerator gen;
-  gen.next(out);
+  char id[16];
+  net::newRequestId(id);
+  out.assign(id, sizeof id);
 }
 
 // A message header as Beast's serializer writes it (its own field writer, so the bytes

@@ -113,6 +113,11 @@ class RouteTable {
   virtual RouteMatch match(http::verb method, std::string_view path, RequestContext& ctx) const = 0;
 };
 
+// A fresh request id (X-Request-Id, access log): 16 hex chars from a per-thread
+// splitmix64 seeded from the CSPRNG. Ids identify requests in logs; they are not
+// secrets. For stream routes that read further requests on a connection themselves.
+void newRequestId(char (&out)[16]);
+
 // Small helpers for handlers.
 Response makeResponse(const Request& req, http::status status, std::string body,
                       std::string_view content_type = "text/plain; charset=utf-8");

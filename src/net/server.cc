@@ -74,10 +74,14 @@ class RequestIdGenerator {
   std::uint64_t state_ = 0;
 };
 
+}  // namespace
+
 void newRequestId(char (&out)[16]) {
   thread_local RequestIdGenerator gen;
   gen.next(out);
 }
+
+namespace {
 
 // JSON string body escaping for the access log; bytes outside printable ASCII become
 // \u00XX so the line is always valid JSON whatever the client sent.
