@@ -12,9 +12,34 @@ bool constantTimeEqual(std::string_view a, std::string_view b) noexcept {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() looks the algorithm up in the provider store (a
+// read-write lock) on every call; session lookups hash a cookie per request. Fetch it
+// once, and keep one digest context per thread.
+const EVP_MD* sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct DigestCtx {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~DigestCtx() { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
 Sha256Digest sha256(std::string_view data) {
   Sha256Digest out{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  thread_local DigestCtx d;
+  const EVP_MD* md = sha256Md();
+  unsigned int n = 0;
+  if (md == nullptr || d.ctx == nullptr || EVP_DigestInit_ex2(d.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(d.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(d.ctx, out.data(), &n) != 1 || n != out.size()) {
+    // Not expected with a working libcrypto; the one-shot call has its own fallbacks.
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  }
   return out;
 }
 
