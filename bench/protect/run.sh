@@ -223,9 +223,16 @@ printf '%-10s %12s %10s\n' line 'req/s' p99
 for line in "${lines[@]}"; do
   printf '%-10s %12s %10s\n' "$line" "$(median "${rps[$line]}")" "$(median_ms "${p99[$line]}")"
 done
+# The median of the per-round ratios: each round measures both lines back to back, so a
+# ratio within a round cancels most of the machine's drift between rounds.
 ratio() {
   [[ -n ${rps[$1]:-} && -n ${rps[$2]:-} ]] || return 0
-  echo "$1/$2: $(python3 -c "print(f'{$(median "${rps[$1]}") / $(median "${rps[$2]}"):.2f}')")"
+  echo "$1/$2: $(python3 -c "
+import statistics, sys
+a, b = [float(x) for x in sys.argv[1].split()], [float(x) for x in sys.argv[2].split()]
+r = sorted(x / y for x, y in zip(a, b))
+print(f'{statistics.median(r):.2f} (rounds: {\" \".join(f\"{v:.2f}\" for v in r)})')
+" "${rps[$1]}" "${rps[$2]}")"
 }
 ratio check return200
 ratio ag-proxy ng-proxy

@@ -20,8 +20,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 #include <cerrno>
 #include <charconv>
@@ -245,6 +243,15 @@ class UpstreamPool {
 // --- shared state ------------------------------------------------------------------------
 
 struct ProxyShared {
+  // The "access" logger (gateway/serve.cc), looked up once: the registry takes a lock.
+  // Requests only arrive after serve() created it.
+  spdlog::logger* accessLogger() {
+    std::call_once(access_once, [this] { access_log = spdlog::get("access"); });
+    return access_log.get();
+  }
+  std::once_flag access_once;
+  std::shared_ptr<spdlog::logger> access_log;
+
   ProxyShared(const AuthContext& a, UpstreamTarget t, ProxyOptions o)
       : auth(a),
         target(std::move(t)),
@@ -1094,14 +1101,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     logged_ = true;
     sh_->latency.observe(std::chrono::duration<double>(SteadyClock::now() - started_).count());
     sh_->statusCounter(status).inc();
-    auto logger = spdlog::get("access");
-    if (!logger || !logger->should_log(spdlog::level::info)) return;
-    const double ms =
-        std::chrono::duration<double, std::milli>(SteadyClock::now() - started_).count();
-    boost::json::object line{{"type", "access"}, {"id", h_->request_id}, {"method", method_},
-                             {"path", path_},    {"status", status},     {"duration_ms", ms},
-                             {"route", "proxy"}};
-    logger->info(boost::json::serialize(line));
+    auto* log = sh_->accessLogger();
+    if (log == nullptr || !log->should_log(spdlog::level::info)) return;
+    auto& logger = *log;
+    net::formatAccessLog(line_, h_->request_id, method_, path_, status,
+                         std::chrono::duration<double>(SteadyClock::now() - started_).count(),
+                         "proxy");
+    logger.info(std::string_view(line_));
   }
 
   std::shared_ptr<ProxyShared> sh_;
@@ -1112,6 +1118,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   net::RequestContext ctx_;  // route matching of the next request
   std::string method_;
   std::string path_;
+  std::string line_;  // the access-log line, reused across kept requests
   unsigned client_version_ = 11;
   bool client_keep_alive_ = false;
   bool head_ = false;

@@ -118,6 +118,14 @@ class RouteTable {
 // secrets. For stream routes that read further requests on a connection themselves.
 void newRequestId(char (&out)[16]);
 
+// One access-log line, JSON: {"type":"access","id","method","path","status",
+// "duration_ms"[,"route"]}, written into `out` (reused, so a keep-alive connection does
+// not allocate per request). Strings are escaped so the line is valid JSON whatever
+// the client sent; `path` must already be without its query (it may carry codes).
+void formatAccessLog(std::string& out, std::string_view id, std::string_view method,
+                     std::string_view path, unsigned status, double seconds,
+                     std::string_view route = {});
+
 // Small helpers for handlers.
 Response makeResponse(const Request& req, http::status status, std::string body,
                       std::string_view content_type = "text/plain; charset=utf-8");

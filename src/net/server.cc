@@ -82,6 +82,35 @@ void newRequestId(char (&out)[16]) {
 }
 
 namespace {
+void appendJsonEscaped(std::string& out, std::string_view s);
+}
+
+void formatAccessLog(std::string& out, std::string_view id, std::string_view method,
+                     std::string_view path, unsigned status, double seconds,
+                     std::string_view route) {
+  out.clear();
+  out += R"({"type":"access","id":")";
+  appendJsonEscaped(out, id);
+  out += R"(","method":")";
+  appendJsonEscaped(out, method);
+  out += R"(","path":")";
+  appendJsonEscaped(out, path);
+  out += R"(","status":)";
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, status);
+  out.append(buf, r.ptr);
+  out += R"(,"duration_ms":)";
+  r = std::to_chars(buf, buf + sizeof buf, seconds * 1000.0, std::chars_format::fixed, 3);
+  out.append(buf, r.ptr);
+  if (!route.empty()) {
+    out += R"(,"route":")";
+    appendJsonEscaped(out, route);
+    out += '"';
+  }
+  out += '}';
+}
+
+namespace {
 
 // JSON string body escaping for the access log; bytes outside printable ASCII become
 // \u00XX so the line is always valid JSON whatever the client sent.
@@ -671,21 +700,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void accessLog(unsigned status, double seconds) {
     auto& logger = *srv_.log;
     if (!logger.should_log(spdlog::level::info)) return;
-    line_.clear();
-    line_ += R"({"type":"access","id":")";
-    line_.append(id_, sizeof id_);
-    line_ += R"(","method":")";
-    appendJsonEscaped(line_, method_copy_);
-    line_ += R"(","path":")";
-    appendJsonEscaped(line_, log_path_);
-    line_ += R"(","status":)";
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, status);
-    line_.append(buf, r.ptr);
-    line_ += R"(,"duration_ms":)";
-    r = std::to_chars(buf, buf + sizeof buf, seconds * 1000.0, std::chars_format::fixed, 3);
-    line_.append(buf, r.ptr);
-    line_ += '}';
+    formatAccessLog(line_, std::string_view(id_, sizeof id_), method_copy_, log_path_, status,
+                    seconds);
     logger.info(std::string_view(line_));
   }
 

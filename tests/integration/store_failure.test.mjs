@@ -93,6 +93,11 @@ describe('Redis killed and restarted in the middle of traffic', { skip }, () => 
     // Kill, not a clean shutdown.
     process.kill(redis.service.pid, 'SIGKILL');
     await redis.service.exited;
+    // The session cache answers until the instance sees its revocation channel drop
+    // (milliseconds; SESSIONS.md "Session cache"); from then on nothing is answered
+    // from memory. Wait for that moment, bounded, then check every answer.
+    await waitFor('the instance to notice Redis is gone', async () =>
+      (await get(`${ag.url}/auth/me`, { cookie: alice.cookie })).status === 503, 3000);
 
     const me = await get(`${ag.url}/auth/me`, { cookie: alice.cookie });
     assert.equal(me.status, 503, 'fail closed: not 401, which would send the app to log in');
