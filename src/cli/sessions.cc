@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "authgate/core/codec.h"
 #include "authgate/core/metrics.h"
 #include "authgate/session/errc.h"
 #include "authgate/session/store_factory.h"
@@ -79,17 +80,10 @@ int storeFailed(const error_code& e) {
   return kExitProblems;
 }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // --user takes a subject (indexed) or an email (emails are not indexed: matched over
 // a scan, which is fine for an operator's command).
 bool matchesUser(const session::Session& s, std::string_view user) {
-  return s.subject == user || (!s.email.empty() && equalsIgnoreCase(s.email, user));
+  return s.subject == user || (!s.email.empty() && core::asciiIEquals(s.email, user));
 }
 
 Result<std::vector<session::Session>> allSessions(session::SessionManager& sessions) {

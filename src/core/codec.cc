@@ -81,6 +81,17 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
+bool asciiIEquals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 Result<Params> parseCookieHeader(std::string_view header, size_t maxCookies) {
   Params out;
   while (!header.empty()) {
@@ -109,7 +120,8 @@ Result<Params> parseCookieHeader(std::string_view header, size_t maxCookies) {
 
 std::string formatSetCookie(const SetCookie& c) {
   std::string out = c.name + "=" + c.value + "; Path=" + c.path;
-  if (c.maxAgeSeconds) out += "; Max-Age=" + std::to_string(*c.maxAgeSeconds < 0 ? 0 : *c.maxAgeSeconds);
+  if (c.maxAgeSeconds)
+    out += "; Max-Age=" + std::to_string(*c.maxAgeSeconds < 0 ? 0 : *c.maxAgeSeconds);
   if (c.secure) out += "; Secure";
   if (c.httpOnly) out += "; HttpOnly";
   if (!c.sameSite.empty()) out += "; SameSite=" + c.sameSite;
@@ -121,12 +133,23 @@ std::string htmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

@@ -25,16 +25,6 @@ bool isB64Token(std::string_view s) {
   return i == s.size();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if ((static_cast<unsigned char>(a[i]) | 0x20) != (static_cast<unsigned char>(b[i]) | 0x20)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool isTokenError(const error_code& ec) {
   // Every check on the token itself is a jose error; anything else (discovery or JWKS
   // fetch failures) means authgate cannot decide now.
@@ -50,7 +40,7 @@ AuthorizationHeader parseAuthorization(std::string_view value) {
   if (value.empty()) return out;
   auto sp = value.find(' ');
   auto scheme = value.substr(0, sp);
-  if (!iequals(scheme, "Bearer")) {
+  if (!core::asciiIEquals(scheme, "Bearer")) {
     out.kind = AuthorizationKind::kOther;
     return out;
   }

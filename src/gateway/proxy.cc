@@ -1,4 +1,5 @@
 #include "gateway/proxy.h"
+#include "authgate/core/codec.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -50,16 +51,6 @@ std::string_view trimOws(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if ((static_cast<unsigned char>(a[i]) | 0x20) != (static_cast<unsigned char>(b[i]) | 0x20)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 template <class F>
 void forEachToken(std::string_view list, F&& f) {
   while (!list.empty()) {
@@ -109,8 +100,8 @@ void stripHopByHop(http::fields& h, bool keepUpgrade) {
   }
   for (const auto& n : named) {
     // Never let a client drop the framing or Host through Connection.
-    if (iequals(n, "content-length") || iequals(n, "host")) continue;
-    if (keepUpgrade && iequals(n, "upgrade")) continue;
+    if (core::asciiIEquals(n, "content-length") || core::asciiIEquals(n, "host")) continue;
+    if (keepUpgrade && core::asciiIEquals(n, "upgrade")) continue;
     h.erase(n);
   }
   h.erase(http::field::connection);
@@ -129,7 +120,8 @@ bool isUpgradeRequest(const http::fields& h) {
   bool found = false;
   auto range = h.equal_range(http::field::connection);
   for (auto it = range.first; it != range.second; ++it) {
-    forEachToken(it->value(), [&](std::string_view t) { found = found || iequals(t, "upgrade"); });
+    forEachToken(it->value(),
+                 [&](std::string_view t) { found = found || core::asciiIEquals(t, "upgrade"); });
   }
   return found;
 }
@@ -356,7 +348,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     client_keep_alive_ = req.keep_alive();
     head_ = req.method() == http::verb::head;
     upgrade_ = isUpgradeRequest(req);
-    expect_continue_ = iequals(trimOws(req[http::field::expect]), "100-continue");
+    expect_continue_ = core::asciiIEquals(trimOws(req[http::field::expect]), "100-continue");
     accept_.assign(req[http::field::accept]);  // for a later 502/504 page
     // The authentication code takes a string_body request: lend it the header (a move,
     // no copy); onAuthenticated moves it back before the request is touched again.

@@ -1,5 +1,7 @@
 #include "oidc/json_util.h"
 
+#include "authgate/core/codec.h"
+
 #include <cmath>
 #include <limits>
 
@@ -66,15 +68,6 @@ std::string asciiLower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+bool iequals(std::string_view a, std::string_view b) { return core::asciiIEquals(a, b); }
 
 }  // namespace authgate::oidc::detail

@@ -26,6 +26,10 @@ std::optional<std::string> findParam(const Params& params, std::string_view key)
 
 // Parses a Cookie request header (RFC 6265 s4.2.1) into name/value pairs. Values are
 // kept as sent (no decoding). Malformed pairs make the whole header invalid.
+// ASCII case-insensitive equality (header tokens, auth schemes, emails): only A-Z
+// fold, so no byte outside the letters ever matches another.
+bool asciiIEquals(std::string_view a, std::string_view b) noexcept;
+
 Result<Params> parseCookieHeader(std::string_view header, size_t maxCookies = 64);
 
 struct SetCookie {
