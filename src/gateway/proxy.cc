@@ -307,23 +307,6 @@ void newRequestId(std::string& out) {
   out.assign(id, sizeof id);
 }
 
-// A message header as Beast's serializer writes it (its own field writer, so the bytes
-// are the same), into one reusable string: one plain write instead of the serializer's
-// buffer-sequence machinery, which costs more than the bytes on small messages.
-void serializeHeader(std::string& out, const http::request_header<>& h) {
-  http::fields::writer w(h, h.version(), h.method());
-  const auto bufs = w.get();
-  out.resize(beast::buffer_bytes(bufs));
-  asio::buffer_copy(asio::buffer(out.data(), out.size()), bufs);
-}
-
-void serializeHeader(std::string& out, const http::response_header<>& h) {
-  http::fields::writer w(h, h.version(), h.result_int());
-  const auto bufs = w.get();
-  out.resize(beast::buffer_bytes(bufs));
-  asio::buffer_copy(asio::buffer(out.data(), out.size()), bufs);
-}
-
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<ProxyShared> shared, std::unique_ptr<net::StreamHandoff> h)
@@ -522,7 +505,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     armUpstream(sh_->options.io_timeout);
     if (!has_body_) {
       // A header alone: written as one buffer, without a serializer.
-      serializeHeader(out_, req());
+      net::serializeHeader(out_, req());
       asio::async_write(
           *up_, asio::buffer(out_),
           onStrand([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -689,7 +672,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // serialized once and written with the first piece, no serializer needed.
     raw_ = !res.chunked();
     if (raw_) {
-      serializeHeader(out_, res);
+      net::serializeHeader(out_, res);
     } else {
       res_sr_.emplace(res);
     }

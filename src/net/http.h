@@ -126,6 +126,12 @@ void formatAccessLog(std::string& out, std::string_view id, std::string_view met
                      std::string_view path, unsigned status, double seconds,
                      std::string_view route = {});
 
+// A message header exactly as Beast's serializer writes it (Beast's own field writer),
+// into one reusable string, for a single plain write: on small messages the
+// serializer's buffer-sequence machinery costs more than the bytes.
+void serializeHeader(std::string& out, const http::request_header<>& h);
+void serializeHeader(std::string& out, const http::response_header<>& h);
+
 // Small helpers for handlers.
 Response makeResponse(const Request& req, http::status status, std::string body,
                       std::string_view content_type = "text/plain; charset=utf-8");

@@ -76,6 +76,25 @@ class RequestIdGenerator {
 
 }  // namespace
 
+namespace {
+template <class Writer>
+void copyHeader(std::string& out, Writer& w) {
+  const auto bufs = w.get();
+  out.resize(beast::buffer_bytes(bufs));
+  asio::buffer_copy(asio::buffer(out.data(), out.size()), bufs);
+}
+}  // namespace
+
+void serializeHeader(std::string& out, const http::request_header<>& h) {
+  http::fields::writer w(h, h.version(), h.method());
+  copyHeader(out, w);
+}
+
+void serializeHeader(std::string& out, const http::response_header<>& h) {
+  http::fields::writer w(h, h.version(), h.result_int());
+  copyHeader(out, w);
+}
+
 void newRequestId(char (&out)[16]) {
   thread_local RequestIdGenerator gen;
   gen.next(out);
@@ -144,28 +163,6 @@ std::string_view queryOf(std::string_view target) {
   if (q == std::string_view::npos) return {};
   auto rest = target.substr(q + 1);
   return rest.substr(0, rest.find('#'));
-}
-
-// A whole response in one buffer, as Beast's serializer would write it (status line,
-// the fields in order, the body): one send per response, without the serializer's
-// buffer-sequence machinery, which costs more than the bytes on small answers.
-void serializeResponse(std::string& out, const Response& res) {
-  out.clear();
-  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  char code[8];
-  auto r = std::to_chars(code, code + sizeof code, res.result_int());
-  out.append(code, r.ptr);
-  out += ' ';
-  out += res.reason();
-  out += "\r\n";
-  for (const auto& f : res) {
-    out += f.name_string();
-    out += ": ";
-    out += f.value();
-    out += "\r\n";
-  }
-  out += "\r\n";
-  out += res.body();
 }
 
 struct Endpoint {
@@ -669,7 +666,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (head_) res_.body().clear();  // keep the Content-Length of the GET (RFC 9110 s9.3.2)
     phase_ = Phase::kWriting;
     arm();
-    serializeResponse(out_, res_);
+    // Header and body in one buffer: one send per response.
+    serializeHeader(out_, res_);
+    out_ += res_.body();
     asio::async_write(stream_.socket(), asio::buffer(out_),
                       [self = shared_from_this()](const boost::system::error_code& ec,
                                                   std::size_t) { self->onWrite(ec); });
