@@ -9,12 +9,25 @@
 // the same number of raw SessionStore::get() calls, on cookies picked at random from
 // every session created so far. It also reports bytes per stored session.
 //
+// Beside each lookup it times the floor no store design can go below, in the same
+// run and under the same conditions, so the table separates what grows with the
+// machine's memory from what grows with authgate:
+//   sqlite: pread() of one random 4 KB page of the database file (the OS handing over
+//           a page of a file that size: a cache miss, a TLB miss, and on a machine
+//           that evicts cold page cache, a disk read);
+//   redis:  a PING on its own connection (the round trip, including the wake-up of
+//           an idle CPU, which on a VM dominates a quiet machine);
+//   memory: none.
+// "above floor" is the lookup's p50 minus the floor's p50.
+//
 // Then the session cache (docs/SESSIONS.md "Session cache"): `--cache N` sessions
 // looked up through a manager whose cache holds them all, reporting the heap bytes
 // each cached session takes (malloc's bytes in use before and after, so freed
 // temporaries do not count) and the time of a cache hit. `--cache 0` skips it.
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -68,6 +81,31 @@ LoginInfo loginFor(size_t i) {
   l.tokens = realisticTokens(i);
   return l;
 }
+
+// Every cookie created, in one buffer reserved up front. A million separately
+// allocated strings, interleaved with what filling the store allocates and frees,
+// would scatter the heap, and every later allocation in a lookup would land on a cold
+// page: the bench's own memory, not a lookup's.
+class CookieList {
+ public:
+  explicit CookieList(size_t capacity) {
+    text_.reserve(capacity * 48);
+    ends_.reserve(capacity);
+  }
+  void add(std::string_view c) {
+    text_.append(c);
+    ends_.push_back(text_.size());
+  }
+  size_t size() const { return ends_.size(); }
+  std::string operator[](size_t i) const {
+    const size_t begin = i == 0 ? 0 : ends_[i - 1];
+    return text_.substr(begin, ends_[i] - begin);
+  }
+
+ private:
+  std::string text_;
+  std::vector<size_t> ends_;
+};
 
 struct Stats {
   double mean = 0, p50 = 0, p99 = 0;  // microseconds
@@ -153,8 +191,9 @@ int main(int argc, char** argv) {
   std::mt19937_64 pick(42);
 
   std::printf(
-      "| backend | sessions | fill s | lookup mean us | p50 | p99 | store get mean us | "
-      "p99 | bytes/session | errors |\n|---|---|---|---|---|---|---|---|---|---|\n");
+      "| backend | sessions | fill s | lookup mean us | p50 | p99 | store get mean us | p50 | "
+      "floor p50 us | lookup above floor us | bytes/session | errors |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& backend : backends) {
     std::unique_ptr<SessionStore> inner;
     std::optional<session::testing::RedisServer> redis;
@@ -185,7 +224,7 @@ int main(int argc, char** argv) {
     NoAuditStore store(*inner);
     SessionManager manager(store, *TokenCipher::fromKeys({generateKey(random)}), sink, clock,
                            random);
-    std::vector<std::string> cookies;
+    CookieList cookies(*std::max_element(sizes.begin(), sizes.end()));
     long baseRss = rssKb();
     long baseRedis = redis ? redisUsedMemory(redis->port()) : 0;
     size_t created = 0;
@@ -203,14 +242,37 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "create failed: %s\n", c.error().message().c_str());
           return 1;
         }
-        cookies.push_back(c->cookieValue.reveal());
+        cookies.add(c->cookieValue.reveal());
       }
       double fillSeconds = std::chrono::duration<double>(SteadyClock::now() - fillStart).count();
 
-      std::vector<double> lookupUs, getUs;
+      std::vector<double> lookupUs, getUs, floorUs;
       std::uniform_int_distribution<size_t> any(0, cookies.size() - 1);
+      // The floor's own handle: a file descriptor on the database, or a connection.
+      int fd = backend == "sqlite" ? ::open(dbPath.c_str(), O_RDONLY) : -1;
+      const off_t pages = fd >= 0 ? ::lseek(fd, 0, SEEK_END) / 4096 : 0;
+      std::uniform_int_distribution<off_t> anyPage(0, pages > 0 ? pages - 1 : 0);
+      redisContext* ping = redis ? redisConnect("127.0.0.1", redis->port()) : nullptr;
+      auto floorOnce = [&]() -> bool {
+        char page[4096];
+        auto t0 = SteadyClock::now();
+        if (fd >= 0) {
+          if (::pread(fd, page, sizeof page, anyPage(pick) * 4096) != sizeof page) return false;
+        } else if (ping) {
+          auto* r = static_cast<redisReply*>(redisCommand(ping, "PING"));
+          if (!r) return false;
+          freeReplyObject(r);
+        } else {
+          return true;
+        }
+        floorUs.push_back(
+            std::chrono::duration<double, std::micro>(SteadyClock::now() - t0).count());
+        return true;
+      };
       for (size_t i = 0; i < lookups; ++i) {
-        const std::string& cookie = cookies[any(pick)];
+        if (!floorOnce()) ++failures;
+        // A copy, as a server holds the cookie it just parsed.
+        const std::string cookie = cookies[any(pick)];
         auto t0 = SteadyClock::now();
         auto s = manager.lookup(cookie);
         auto t1 = SteadyClock::now();
@@ -229,7 +291,10 @@ int main(int argc, char** argv) {
         lookupUs.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
         getUs.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
       }
+      if (fd >= 0) ::close(fd);
+      if (ping) redisFree(ping);
       Stats l = summarize(lookupUs), g = summarize(getUs);
+      Stats f = floorUs.empty() ? Stats{} : summarize(floorUs);
       double bytes = 0;
       if (backend == "memory") {
         bytes = static_cast<double>(rssKb() - baseRss) * 1024.0 / static_cast<double>(created);
@@ -242,9 +307,10 @@ int main(int argc, char** argv) {
         bytes = static_cast<double>(redisUsedMemory(redis->port()) - baseRedis) /
                 static_cast<double>(created);
       }
-      std::printf("| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %zu |\n",
-                  backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, g.mean, g.p99, bytes,
-                  failures);
+      std::printf(
+          "| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %zu |\n",
+          backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, g.mean, g.p50, f.p50,
+          l.p50 - f.p50, bytes, failures);
       std::fflush(stdout);
     }
     if (backend == "sqlite") {
@@ -276,7 +342,7 @@ int main(int argc, char** argv) {
     std::vector<double> hitUs;
     std::uniform_int_distribution<size_t> any(0, cookies.size() - 1);
     for (size_t i = 0; i < lookups; ++i) {
-      const std::string& cookie = cookies[any(pick)];
+      const std::string cookie = cookies[any(pick)];
       auto t0 = SteadyClock::now();
       auto s = cached.lookup(cookie);
       auto t1 = SteadyClock::now();

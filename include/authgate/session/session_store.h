@@ -75,7 +75,9 @@ class SessionStore {
   // Unexpired records, oldest first.
   virtual Result<std::vector<StoreRecord>> listBySubject(std::string_view subject) = 0;
   virtual Result<std::vector<StoreRecord>> listBySid(std::string_view sid) = 0;
-  // Unexpired records in key order, `limit` per page; pass the previous nextCursor.
+  // Unexpired records, `limit` per page, each exactly once, in an order the backend
+  // chooses (key order in memory and Redis, row-id order in SQLite); pass the previous
+  // nextCursor, which is opaque. A cursor the backend never issued is an error.
   virtual Result<RecordPage> listAll(std::string_view cursor, size_t limit) = 0;
 
   // Deletes up to `limit` records past their TTL and returns them (for expiry audit

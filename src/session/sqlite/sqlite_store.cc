@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <map>
 #include <mutex>
 
+#include "authgate/core/crypto.h"
 #include "session/local_revocation_hub.h"
 
 namespace authgate::session {
@@ -50,11 +52,66 @@ CREATE TABLE kv (
 ) WITHOUT ROWID;
 CREATE INDEX kv_expires ON kv(expires_at);
 )sql",
+    // 3: sessions keyed by a 64-bit id derived from the key (keyId below), so a
+    // lookup is one search of the table's own B-tree. Version 1 searched the key's
+    // index and then the table: two leaf pages per lookup, each a cold read once the
+    // store outgrows memory (docs/BENCHMARKS.md "Sessions"). The key stays in the row
+    // and every statement compares it, so two keys sharing an id (a 64-bit collision
+    // of SHA-256) can never read or overwrite each other: the second put fails.
+    // Rebuilding copies every row once, inside the migration's transaction, in id
+    // order: only the (id, old rowid) pairs are sorted, and the new table is written
+    // front to back instead of at random places, which took twice as long when tried.
+    // The indexes, public_id's unique one included, are built after the copy, each
+    // by one sort, rather than updated row by row at random places.
+    R"sql(
+CREATE TABLE sessions_by_id (
+  id         INTEGER PRIMARY KEY,
+  key        TEXT NOT NULL,
+  public_id  TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  sid        TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  version    INTEGER NOT NULL,
+  data       BLOB NOT NULL
+);
+CREATE TEMP TABLE migrate_ids AS
+  SELECT authgate_key_id(key) AS id, rowid AS old FROM sessions ORDER BY 1;
+INSERT INTO sessions_by_id
+  SELECT m.id, s.key, s.public_id, s.subject, s.sid, s.created_at, s.expires_at, s.version,
+         s.data
+  FROM migrate_ids m CROSS JOIN sessions s ON s.rowid = m.old ORDER BY m.rowid;
+DROP TABLE migrate_ids;
+DROP TABLE sessions;
+ALTER TABLE sessions_by_id RENAME TO sessions;
+CREATE UNIQUE INDEX sessions_public_id ON sessions(public_id);
+CREATE INDEX sessions_subject ON sessions(subject, created_at);
+CREATE INDEX sessions_sid ON sessions(sid) WHERE sid <> '';
+CREATE INDEX sessions_expires ON sessions(expires_at);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
 constexpr const char* kColumns =
     "key, public_id, subject, sid, created_at, expires_at, version, data";
+
+// The row id of a key: the first 8 bytes of its SHA-256. Keys are already hashes of
+// 256-bit cookies, but the store accepts any key, and a cryptographic hash keeps ids
+// spread and collisions out of reach of anyone choosing keys.
+int64_t keyId(std::string_view key) {
+  const auto digest = core::sha256(key);
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | digest[i];
+  return static_cast<int64_t>(v);
+}
+
+// keyId as an SQL function, for migration 3.
+void sqlKeyId(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* text = sqlite3_value_text(argv[0]);
+  const int n = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int64(
+      ctx, keyId(std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(n))));
+}
 
 class SqliteStore final : public SessionStore {
  public:
@@ -75,13 +132,25 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<StoreRecord> get(std::string_view key) override {
+    const int64_t id = keyId(key);
     std::lock_guard lock(mu_);
-    return getWhere("key", key);
+    Stmt st(this, std::string("SELECT ") + kColumns +
+                      " FROM sessions WHERE id = ?1 AND key = ?2 AND expires_at > ?3");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, id);
+    st.bind(2, key);
+    st.bind(3, nowMs());
+    return one(st);
   }
 
   Result<StoreRecord> getByPublicId(std::string_view publicId) override {
     std::lock_guard lock(mu_);
-    return getWhere("public_id", publicId);
+    Stmt st(this, std::string("SELECT ") + kColumns +
+                      " FROM sessions WHERE public_id = ?1 AND expires_at > ?2");
+    if (!st) return Errc::kStoreUnavailable;
+    st.bind(1, publicId);
+    st.bind(2, nowMs());
+    return one(st);
   }
 
   Result<uint64_t> put(const StoreRecord& rec, Millis ttl, uint64_t expectedVersion) override {
@@ -100,10 +169,12 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<void> erase(std::string_view key) override {
+    const int64_t id = keyId(key);
     std::lock_guard lock(mu_);
-    Stmt st(this, "DELETE FROM sessions WHERE key = ?1");
+    Stmt st(this, "DELETE FROM sessions WHERE id = ?1 AND key = ?2");
     if (!st) return Errc::kStoreUnavailable;
-    st.bind(1, key);
+    st.bind(1, id);
+    st.bind(2, key);
     if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
     return {};
   }
@@ -131,26 +202,37 @@ class SqliteStore final : public SessionStore {
     return collect(st);
   }
 
+  // Pages in id order; the cursor is the last id seen, in decimal.
   Result<RecordPage> listAll(std::string_view cursor, size_t limit) override {
+    int64_t after = 0;
+    if (!cursor.empty()) {
+      auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), after);
+      if (ec != std::errc() || end != cursor.data() + cursor.size()) return Errc::kNotFound;
+    }
     std::lock_guard lock(mu_);
-    Stmt st(this, std::string("SELECT ") + kColumns +
-                      " FROM sessions WHERE key > ?1 AND expires_at > ?2 ORDER BY key LIMIT ?3");
+    Stmt st(this, std::string("SELECT ") + kColumns + ", id FROM sessions WHERE " +
+                      (cursor.empty() ? "?1 IS NOT NULL" : "id > ?1") +
+                      " AND expires_at > ?2 ORDER BY id LIMIT ?3");
     if (!st) return Errc::kStoreUnavailable;
-    st.bind(1, cursor);
+    st.bind(1, after);
     st.bind(2, nowMs());
     st.bind(3, static_cast<int64_t>(limit));
-    auto recs = collect(st);
-    if (!recs) return recs.error();
     RecordPage page;
-    page.records = std::move(*recs);
-    if (page.records.size() == limit && limit > 0) page.nextCursor = page.records.back().key;
+    int64_t last = 0;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      page.records.push_back(row(st));
+      last = st.i64(8);
+    }
+    if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
+    if (page.records.size() == limit && limit > 0) page.nextCursor = std::to_string(last);
     return page;
   }
 
   Result<std::vector<StoreRecord>> purgeExpired(size_t limit) override {
     std::lock_guard lock(mu_);
     // RETURNING (SQLite 3.35) hands back what was deleted, in one statement.
-    Stmt st(this, std::string("DELETE FROM sessions WHERE key IN (SELECT key FROM sessions"
+    Stmt st(this, std::string("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
                               " WHERE expires_at <= ?1 LIMIT ?2) RETURNING ") +
                       kColumns);
     if (!st) return Errc::kStoreUnavailable;
@@ -371,12 +453,8 @@ class SqliteStore final : public SessionStore {
     return out;
   }
 
-  Result<StoreRecord> getWhere(const char* column, std::string_view value) {
-    Stmt st(this, std::string("SELECT ") + kColumns + " FROM sessions WHERE " + column +
-                      " = ?1 AND expires_at > ?2");
-    if (!st) return Errc::kStoreUnavailable;
-    st.bind(1, value);
-    st.bind(2, nowMs());
+  // The first row of a lookup statement, or kNotFound.
+  static Result<StoreRecord> one(Stmt& st) {
     int rc = st.step();
     if (rc == SQLITE_ROW) return row(st);
     if (rc == SQLITE_DONE) return Errc::kNotFound;
@@ -384,23 +462,25 @@ class SqliteStore final : public SessionStore {
   }
 
   Result<uint64_t> putLocked(const StoreRecord& rec, Millis ttl, uint64_t expectedVersion) {
+    const int64_t id = keyId(rec.key);
     uint64_t current = 0;
     {
-      Stmt st(this, "SELECT version FROM sessions WHERE key = ?1");
+      Stmt st(this, "SELECT key, version FROM sessions WHERE id = ?1");
       if (!st) return Errc::kStoreUnavailable;
-      st.bind(1, rec.key);
+      st.bind(1, id);
       int rc = st.step();
       if (rc == SQLITE_ROW) {
-        current = static_cast<uint64_t>(st.i64(0));
+        if (st.text(0) != rec.key) return Errc::kConflict;  // another key with this id
+        current = static_cast<uint64_t>(st.i64(1));
       } else if (rc != SQLITE_DONE) {
         return Errc::kStoreUnavailable;
       }
     }
     if (expectedVersion != kAnyVersion && expectedVersion != current) return Errc::kConflict;
-    // An upsert on the key only: a clash on public_id must fail, not replace the
+    // An upsert on the id only: a clash on public_id must fail, not replace the
     // other row as INSERT OR REPLACE would.
-    Stmt st(this, std::string("INSERT INTO sessions(") + kColumns +
-                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(key) DO UPDATE SET"
+    Stmt st(this, std::string("INSERT INTO sessions(id, ") + kColumns +
+                      ") VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO UPDATE SET"
                       " public_id = excluded.public_id, subject = excluded.subject,"
                       " sid = excluded.sid, created_at = excluded.created_at,"
                       " expires_at = excluded.expires_at, version = excluded.version,"
@@ -414,6 +494,7 @@ class SqliteStore final : public SessionStore {
     st.bind(6, nowMs() + ttl.count());
     st.bind(7, static_cast<int64_t>(current + 1));
     st.bindBlob(8, rec.data);
+    st.bind(9, id);
     int rc = st.step();
     if ((rc & 0xff) == SQLITE_CONSTRAINT) return Errc::kConflict;  // public id taken
     if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
@@ -468,6 +549,7 @@ Result<void> migrate(sqlite3* db, std::string* detail, const std::string& path) 
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     return Errc::kSchemaTooNew;
   }
+  const bool migrating = current < kSchemaVersion;
   for (int v = current + 1; v <= kSchemaVersion; ++v) {
     std::string sql = std::string(kMigrations[v - 1]) +
                       "INSERT INTO schema_migrations(version, applied_at) VALUES (" +
@@ -479,6 +561,10 @@ Result<void> migrate(sqlite3* db, std::string* detail, const std::string& path) 
   if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return fail(Errc::kStoreOpenFailed, "migrate");
   }
+  // A rebuild leaves a WAL as large as the table; copy it back and shrink it now
+  // rather than keep the file at that size for as long as the process runs. Best
+  // effort: another process reading the file can delay it, which is harmless.
+  if (migrating) sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
   return {};
 }
 
@@ -530,6 +616,11 @@ Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& 
   std::string pragmas = std::string("PRAGMA synchronous=") + (options.fsync ? "NORMAL" : "OFF") +
                         "; PRAGMA mmap_size=1099511627776; PRAGMA cache_size=-16000";
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("configure");
+  }
+  if (sqlite3_create_function(db, "authgate_key_id", 1,
+                              SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, nullptr,
+                              sqlKeyId, nullptr, nullptr) != SQLITE_OK) {
     return fail("configure");
   }
   if (auto m = migrate(db, detail, options.path); !m) {
