@@ -52,6 +52,11 @@ struct AuthContext {
 
   // Counts a rejected login or callback by reason (the error's stable name).
   void countFailure(std::string_view step, std::string_view reason) const;
+
+  // Revokes a refresh token at the provider's revocation_endpoint (RFC 7009), when it
+  // has one. Best effort, for a token authgate is about to forget: whatever the
+  // provider answers, the caller goes on.
+  void revokeRefreshToken(const core::Secret& token) const;
 };
 
 }  // namespace authgate::gateway

@@ -1,5 +1,9 @@
 #include "gateway/auth_routes.h"
 
+#include <spdlog/spdlog.h>
+
+#include "authgate/core/error.h"
+#include "authgate/oidc/token.h"
 #include "gateway/bearer.h"
 
 namespace authgate::gateway {
@@ -9,6 +13,20 @@ void AuthContext::countFailure(std::string_view step, std::string_view reason) c
       .counter("authgate_auth_failures_total", "Rejected authentication steps by reason.",
                {{"step", std::string(step)}, {"reason", std::string(reason)}})
       .inc();
+}
+
+void AuthContext::revokeRefreshToken(const core::Secret& token) const {
+  if (token.empty()) return;
+  auto metadata = provider.metadata();
+  if (!metadata || (*metadata)->revocation_endpoint.empty()) return;
+  auto revoked =
+      provider.post(oidc::buildRevocationRequest((*metadata)->revocation_endpoint, rp, token));
+  if (!revoked) {
+    spdlog::warn("refresh token revocation at the provider failed ({})",
+                 core::errorName(revoked.error()));
+  } else if (revoked->status != 200) {
+    spdlog::warn("refresh token revocation at the provider answered {}", revoked->status);
+  }
 }
 
 void addAuthRoutes(Router& router, const AuthContext& auth) {

@@ -9,7 +9,6 @@
 #include "authgate/oidc/logout.h"
 #include "authgate/core/crypto.h"
 #include "authgate/oidc/return_to.h"
-#include "authgate/oidc/token.h"
 #include "gateway/auth_routes.h"
 #include "gateway/current_session.h"
 #include "gateway/refresh.h"
@@ -117,13 +116,9 @@ Response handleLogout(const AuthContext& auth, const Request& req, net::RequestC
     return storeUnavailable(req);
   }
 
+  // The session is already gone locally whatever the provider says.
+  auth.revokeRefreshToken(s.tokens.refreshToken);
   auto metadata = auth.provider.metadata();
-  if (metadata && !(*metadata)->revocation_endpoint.empty() && !s.tokens.refreshToken.empty()) {
-    // Best effort: the session is already gone locally whatever the provider says.
-    auto revocation = oidc::buildRevocationRequest((*metadata)->revocation_endpoint, auth.rp,
-                                                   s.tokens.refreshToken);
-    (void)auth.provider.post(revocation);
-  }
 
   std::string target = oidc::absolutize(postLogoutTarget(auth), auth.public_url);
   if (metadata) {

@@ -39,6 +39,12 @@ boost::json::object parseClaims(const std::string& text) {
   return std::move(v.as_object());
 }
 
+const core::Secret& currentRefreshToken(const session::Session& s,
+                                        const session::TokenSet& obtained) {
+  // Without rotation the provider sends no new refresh token and the old one lives on.
+  return obtained.refreshToken.empty() ? s.tokens.refreshToken : obtained.refreshToken;
+}
+
 bool isSessionGone(const error_code& ec) {
   return ec == session::Errc::kNotFound || ec == session::Errc::kExpired ||
          ec == session::Errc::kRevoked;
@@ -337,17 +343,20 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
       return oidc::validateRefreshedIdToken(tokens->id_token.reveal(), keys, expect, stored,
                                             auth.clock, &tokens->access_token);
     });
-    if (!idToken) return endSession(auth, s, idToken.error());
+    if (!idToken) return endSession(auth, s, idToken.error(), &fresh);
     auto merged = mergeRefreshedClaims(stored, idToken->claims);
     // Access rules again: the user may have lost the role or the domain since login.
     auto decision = oidc::evaluateAccess(auth.access, merged);
-    if (!decision) return endSession(auth, s, oidc::make_error_code(decision.reason));
+    if (!decision) return endSession(auth, s, oidc::make_error_code(decision.reason), &fresh);
     fresh.idToken = tokens->id_token;
     fresh.idTokenClaims = boost::json::serialize(merged);
   }
 
   // Store before anyone else may look: we still hold the lock. A conflict is a
-  // concurrent last-seen write or revocation; reread and write again.
+  // concurrent last-seen write or revocation; reread and write again. Tokens that
+  // cannot be stored (the session ended meanwhile, or the store keeps failing) are
+  // revoked at the provider: nobody holds them any more, and a live grant nobody holds
+  // is still a credential.
   session::Session base = s;
   for (int attempt = 0;; ++attempt) {
     auto updated = auth.sessions.updateTokens(base, fresh);
@@ -361,6 +370,10 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
         (ec != session::Errc::kConflict && ec != session::Errc::kStoreUnavailable)) {
       spdlog::error("refreshed tokens of session {} could not be stored: {}", s.publicId,
                     core::errorName(ec));
+      // Only a rotated token is orphaned: without rotation the session still holds it.
+      if (!fresh.refreshToken.empty() && fresh.refreshToken != s.tokens.refreshToken) {
+        auth.revokeRefreshToken(fresh.refreshToken);
+      }
       return reloadFailed(ec);
     }
     if (ec == session::Errc::kStoreUnavailable) {
@@ -368,7 +381,11 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
     }
     auto again = auth.sessions.reload(s);
     if (!again) {
-      if (isSessionGone(again.error())) return reloadFailed(again.error());
+      if (isSessionGone(again.error())) {
+        spdlog::warn("session {} ended during its refresh; the new tokens are revoked", s.publicId);
+        auth.revokeRefreshToken(currentRefreshToken(s, fresh));
+        return reloadFailed(again.error());
+      }
       continue;
     }
     base = std::move(*again);
@@ -376,8 +393,11 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
 }
 
 RefreshResult Refresher::endSession(const AuthContext& auth, const session::Session& s,
-                                    const error_code& why) {
+                                    const error_code& why, const session::TokenSet* obtained) {
   const auto reason = core::errorName(why);
+  // The provider answered with tokens the session may not keep (an ID token that fails
+  // validation, access rules no longer met): its grant is alive, so end it there too.
+  if (obtained) auth.revokeRefreshToken(currentRefreshToken(s, *obtained));
   spdlog::warn("refresh of session {} refused ({}): session ended", s.publicId, reason);
   auth.sessions.recordRefreshFailure(s, reason);
   clearBackoff(s.key);

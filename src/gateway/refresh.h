@@ -115,8 +115,9 @@ class Refresher {
   RefreshResult asHolder(const AuthContext& auth, const session::Session& snapshot,
                          const session::Session& current, bool force);
   RefreshResult exchange(const AuthContext& auth, const session::Session& s);
+  // `obtained`: tokens the provider just issued that the session may not keep.
   RefreshResult endSession(const AuthContext& auth, const session::Session& s,
-                           const error_code& why);
+                           const error_code& why, const session::TokenSet* obtained = nullptr);
   RefreshResult transient(const AuthContext& auth, const session::Session& s, const error_code& why,
                           std::optional<int64_t> notBefore);
   // When backing off: the result for `s` without asking the provider.

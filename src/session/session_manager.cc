@@ -372,7 +372,7 @@ Result<size_t> SessionManager::revokeBySid(std::string_view sid, RevokeReason re
 
 Result<size_t> SessionManager::revokeAll(RevokeReason reason, std::string_view actor) {
   // Page by page, so memory stays bounded with a million sessions. Revoking rewrites
-  // records but never changes keys, so the key-ordered cursor stays valid.
+  // records but never changes keys (nor SQLite's ids), so the cursor stays valid.
   size_t n = 0;
   std::string cursor;
   do {

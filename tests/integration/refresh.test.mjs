@@ -154,6 +154,34 @@ test('a rotated refresh token used again ends the session (family revoked)', { s
   assert.doesNotMatch(reused.text, /refresh_token|eyJ/, 'no token in the answer');
 });
 
+test('a session revoked while its refresh is in flight leaves no live grant at the provider', { skip }, async (t) => {
+  const op = await startProvider({ t, accessTokenTtl: TTL });
+  const ag = await startGateway(t, op, { session: { refresh_before_expiry: `${WINDOW}s` } });
+  const browser = new Browser();
+  await login(browser, ag.url);
+  const mine = await api(browser, `${ag.url}/auth/sessions`);
+  assert.equal(mine.status, 200, mine.text);
+  const [own] = mine.json.sessions;
+  assert.ok(own?.id, mine.text);
+
+  // The provider issues new tokens (rotating the refresh token) and answers 1.5 s late;
+  // the user revokes the session meanwhile, so authgate cannot store what comes back.
+  await op.failToken({ delayAfterMs: 1500, grant_type: 'refresh_token' });
+  const refreshing = api(browser, `${ag.url}/auth/refresh`, { method: 'POST' });
+  await sleep(500);
+  const revoked = await api(browser, `${ag.url}/auth/sessions/${own.id}`, { method: 'DELETE' });
+  assert.equal(revoked.status, 200, revoked.text);
+  const refreshed = await refreshing;
+  assert.equal(refreshed.status, 401, `the session ended: ${refreshed.text}`);
+  assert.doesNotMatch(refreshed.text, /refresh_token|eyJ/, 'no token in the answer');
+  assert.equal(await refreshCount(op), 1, 'the grant ran once');
+  assert.equal((await me(browser, ag)).status, 401, 'still signed out');
+
+  const tokens = await op.tokens(USERS.alice.sub);
+  assert.ok(!tokens.some((x) => x.kind === 'RefreshToken' && !x.consumed),
+    `no live refresh token left: ${JSON.stringify(tokens)}`);
+});
+
 test('provider errors during refresh keep the session (503, 429 with Retry-After, down)', { skip }, async (t) => {
   const op = await startProvider({ t, accessTokenTtl: TTL });
   const ag = await startGateway(t, op, { session: { refresh_before_expiry: `${WINDOW}s` } });

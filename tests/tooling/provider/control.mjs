@@ -48,7 +48,7 @@ async function readJson(ctx) {
 export function installControl(provider, state) {
   const { config, keys, issuer, users } = state;
   let stats = freshStats();
-  let failRules = []; // [{remaining, status, error, errorDescription, grantType, headers, delayMs}]
+  let failRules = []; // [{remaining, status, error, errorDescription, grantType, headers, delayMs, delayAfterMs}]
   let forgeRules = []; // [{remaining, mode, claims, header, grantType}]
   const signingKey = jose.importJWK(keys.signing, 'RS256');
   const foreignKey = jose.importJWK(keys.foreign, 'RS256');
@@ -152,6 +152,7 @@ export function installControl(provider, state) {
     }
 
     await next();
+    if (fail?.delayAfterMs) await new Promise((r) => setTimeout(r, fail.delayAfterMs));
 
     const error = ctx.body?.error;
     if (error) {
@@ -281,13 +282,16 @@ export function installControl(provider, state) {
       const b = await readJson(ctx);
       const rule = {
         remaining: b.count ?? 1,
-        status: b.status ?? (b.delayMs ? undefined : 503),
+        status: b.status ?? (b.delayMs || b.delayAfterMs ? undefined : 503),
         error: b.error,
         errorDescription: b.error_description ?? b.errorDescription,
         grantType: b.grant_type ?? b.grantType,
         headers: b.headers,
         retryAfter: b.retryAfter,
         delayMs: b.delayMs ?? 0,
+        // Answers late after the grant ran (tokens issued, the old refresh token
+        // rotated): a response that is slow on the way back.
+        delayAfterMs: b.delayAfterMs ?? 0,
       };
       failRules.push(rule);
       json(ctx, 200, { queued: failRules.filter((r) => r.remaining > 0).length });
