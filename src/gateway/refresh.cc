@@ -357,6 +357,11 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
   // cannot be stored (the session ended meanwhile, or the store keeps failing) are
   // revoked at the provider: nobody holds them any more, and a live grant nobody holds
   // is still a credential.
+  auto ended = [&](const error_code& why) {
+    spdlog::warn("session {} ended during its refresh; the new tokens are revoked", s.publicId);
+    auth.revokeRefreshToken(currentRefreshToken(s, fresh));
+    return reloadFailed(why);
+  };
   session::Session base = s;
   for (int attempt = 0;; ++attempt) {
     auto updated = auth.sessions.updateTokens(base, fresh);
@@ -366,6 +371,7 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
       return withSession(RefreshStatus::kRefreshed, std::move(*updated));
     }
     const auto& ec = updated.error();
+    if (isSessionGone(ec)) return ended(ec);
     if (attempt >= 4 ||
         (ec != session::Errc::kConflict && ec != session::Errc::kStoreUnavailable)) {
       spdlog::error("refreshed tokens of session {} could not be stored: {}", s.publicId,
@@ -381,11 +387,7 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
     }
     auto again = auth.sessions.reload(s);
     if (!again) {
-      if (isSessionGone(again.error())) {
-        spdlog::warn("session {} ended during its refresh; the new tokens are revoked", s.publicId);
-        auth.revokeRefreshToken(currentRefreshToken(s, fresh));
-        return reloadFailed(again.error());
-      }
+      if (isSessionGone(again.error())) return ended(again.error());
       continue;
     }
     base = std::move(*again);
