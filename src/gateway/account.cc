@@ -134,9 +134,10 @@ Response handleRevokeSession(const AuthContext& auth, const Request& req,
   const auto& me = *cur.session;
   const bool admin = isAdmin(auth, me);
   auto owner = admin ? std::nullopt : std::optional<std::string_view>(me.subject);
+  core::Secret refreshToken;
   auto revoked = auth.sessions.revokeByPublicId(
       ctx.param("id"), admin ? session::RevokeReason::kAdmin : session::RevokeReason::kUser,
-      me.email.empty() ? me.subject : me.email, owner);
+      me.email.empty() ? me.subject : me.email, owner, &refreshToken);
   if (!revoked) {
     const auto& e = revoked.error();
     // Someone else's session looks exactly like a missing one: no probing of ids.
@@ -145,6 +146,9 @@ Response handleRevokeSession(const AuthContext& auth, const Request& req,
     }
     return storeUnavailable(req);
   }
+  // Ended here, so it ends at the provider too: a session revoked because a device was
+  // lost must not leave its grant alive.
+  auth.revokeRefreshToken(refreshToken);
   return jsonResponse(req, http::status::ok, {{"revoked", revoked->publicId}});
 }
 

@@ -294,7 +294,13 @@ Result<Session> SessionManager::updateTokens(const Session& current, const Token
 
 // Returns true when this call ended the session, false when it had already ended.
 Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reason,
-                                       std::string_view actor) {
+                                       std::string_view actor, core::Secret* refreshToken) {
+  // The token of the session this call ends, decrypted from the record it read.
+  auto handOver = [&](Loaded& l) {
+    if (refreshToken && decryptInto(l.session, l.tokenCiphertext)) {
+      *refreshToken = l.session.tokens.refreshToken;
+    }
+  };
   for (int attempt = 0; attempt < kRevokeAttempts; ++attempt) {
     auto l = read(key);
     if (!l) return failed(l.error());
@@ -310,6 +316,7 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
     (void)store_.publishRevoked(key);  // every instance's cache drops it
     emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &s,
          reasonName(reason), actor);
+    handOver(*l);
     return true;
   }
   // Still racing after several attempts: deleting ends it just as surely.
@@ -320,6 +327,7 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
   if (l) {
     emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &l->session,
          reasonName(reason), actor);
+    if (l->session.state == SessionState::kActive) handOver(*l);
   }
   return true;
 }
@@ -346,11 +354,12 @@ Result<size_t> SessionManager::revokeRecords(const std::vector<StoreRecord>& rec
 
 Result<Session> SessionManager::revokeByPublicId(std::string_view publicId, RevokeReason reason,
                                                  std::string_view actor,
-                                                 std::optional<std::string_view> ownerSubject) {
+                                                 std::optional<std::string_view> ownerSubject,
+                                                 core::Secret* refreshToken) {
   auto rec = store_.getByPublicId(publicId);
   if (!rec) return rec.error();
   if (ownerSubject && rec->subject != *ownerSubject) return Errc::kForbidden;
-  auto r = revokeKey(rec->key, reason, actor);
+  auto r = revokeKey(rec->key, reason, actor, refreshToken);
   if (!r) return r.error();
   return findByPublicId(publicId);
 }

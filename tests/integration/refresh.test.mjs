@@ -182,6 +182,25 @@ test('a session revoked while its refresh is in flight leaves no live grant at t
     `no live refresh token left: ${JSON.stringify(tokens)}`);
 });
 
+test('revoking a session from the session list revokes its refresh token at the provider', { skip }, async (t) => {
+  const op = await startProvider({ t });
+  const ag = await startGateway(t, op);
+  const browser = new Browser();
+  await login(browser, ag.url);
+  const live = (await op.tokens(USERS.alice.sub)).filter((x) => x.kind === 'RefreshToken' && !x.consumed);
+  assert.equal(live.length, 1, 'the login holds one refresh token');
+  const [own] = (await api(browser, `${ag.url}/auth/sessions`)).json.sessions;
+
+  const revoked = await api(browser, `${ag.url}/auth/sessions/${own.id}`, { method: 'DELETE' });
+  assert.equal(revoked.status, 200, revoked.text);
+  assert.doesNotMatch(revoked.text, /refresh_token|eyJ/, 'no token in the answer');
+  assert.equal((await me(browser, ag)).status, 401, 'signed out');
+  assert.equal((await op.stats()).revoke, 1, 'one call to the revocation endpoint');
+  const left = await op.tokens(USERS.alice.sub);
+  assert.ok(!left.some((x) => x.kind === 'RefreshToken' && !x.consumed),
+    `no live refresh token left: ${JSON.stringify(left)}`);
+});
+
 test('provider errors during refresh keep the session (503, 429 with Retry-After, down)', { skip }, async (t) => {
   const op = await startProvider({ t, accessTokenTtl: TTL });
   const ag = await startGateway(t, op, { session: { refresh_before_expiry: `${WINDOW}s` } });

@@ -134,10 +134,14 @@ class SessionManager {
   // reason kLogout audits `logout`, the others `revoke`.
   Result<void> revoke(const Session& s, RevokeReason reason, std::string_view actor = {});
   // `ownerSubject`: when set, only a session of that subject may be revoked
-  // (kForbidden otherwise): the user revoking from their own list.
+  // (kForbidden otherwise): the user revoking from their own list. `refreshToken`:
+  // when set, receives the refresh token of the session this call ended (empty when it
+  // had none, was already ended, or no configured key opens it), so the caller can
+  // revoke it at the provider.
   Result<Session> revokeByPublicId(std::string_view publicId, RevokeReason reason,
                                    std::string_view actor,
-                                   std::optional<std::string_view> ownerSubject = std::nullopt);
+                                   std::optional<std::string_view> ownerSubject = std::nullopt,
+                                   core::Secret* refreshToken = nullptr);
   Result<size_t> revokeBySubject(std::string_view subject, RevokeReason reason,
                                  std::string_view actor = {});
   // OpenID Connect Back-Channel Logout 1.0 s2.6: `sid` identifies the provider session.
@@ -186,7 +190,8 @@ class SessionManager {
   Result<uint64_t> write(const Session& s, const std::string& tokenCiphertext,
                          uint64_t expectedVersion, Millis ttl);
   void markExpired(Loaded& l);
-  Result<bool> revokeKey(const std::string& key, RevokeReason reason, std::string_view actor);
+  Result<bool> revokeKey(const std::string& key, RevokeReason reason, std::string_view actor,
+                         core::Secret* refreshToken = nullptr);
   Result<size_t> revokeRecords(const std::vector<StoreRecord>& recs, RevokeReason reason,
                                std::string_view actor);
   void emit(AuditType type, const Session* s, std::string_view reason, std::string_view actor);

@@ -386,6 +386,25 @@ TEST_F(SessionManagerTest, UserRevokesOnlyTheirOwnSessionByPublicId) {
                     Errc::kNotFound));
 }
 
+TEST_F(SessionManagerTest, RevokingByPublicIdHandsOverTheEndedSessionsRefreshToken) {
+  auto m = manager();
+  auto alice = m.create(login("alice"));
+  auto bob = m.create(login("bob"));
+  core::Secret token;
+  ASSERT_FALSE(m.revokeByPublicId(bob->session.publicId, RevokeReason::kUser, "alice",
+                                  std::string_view("alice"), &token));
+  EXPECT_TRUE(token.empty()) << "nothing of a session the caller may not end";
+
+  ASSERT_TRUE(m.revokeByPublicId(alice->session.publicId, RevokeReason::kAdmin, "root",
+                                 std::nullopt, &token));
+  EXPECT_EQ(token, tokens("alice").refreshToken);
+
+  core::Secret again;
+  ASSERT_TRUE(m.revokeByPublicId(alice->session.publicId, RevokeReason::kAdmin, "root",
+                                 std::nullopt, &again));
+  EXPECT_TRUE(again.empty()) << "an already ended session's token was handed over before";
+}
+
 TEST_F(SessionManagerTest, RevokesByUserBySidAndAll) {
   auto m = manager();
   auto a1 = m.create(login("alice", "sid-a"));
