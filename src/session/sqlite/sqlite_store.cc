@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -202,19 +203,18 @@ class SqliteStore final : public SessionStore {
     return collect(st);
   }
 
-  // Pages in id order; the cursor is the last id seen, in decimal.
+  // Pages in id order; the cursor is the id the next page starts at, in decimal.
   Result<RecordPage> listAll(std::string_view cursor, size_t limit) override {
-    int64_t after = 0;
+    int64_t from = std::numeric_limits<int64_t>::min();
     if (!cursor.empty()) {
-      auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), after);
+      auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), from);
       if (ec != std::errc() || end != cursor.data() + cursor.size()) return Errc::kNotFound;
     }
     std::lock_guard lock(mu_);
-    Stmt st(this, std::string("SELECT ") + kColumns + ", id FROM sessions WHERE " +
-                      (cursor.empty() ? "?1 IS NOT NULL" : "id > ?1") +
-                      " AND expires_at > ?2 ORDER BY id LIMIT ?3");
+    Stmt st(this, std::string("SELECT ") + kColumns +
+                      ", id FROM sessions WHERE id >= ?1 AND expires_at > ?2 ORDER BY id LIMIT ?3");
     if (!st) return Errc::kStoreUnavailable;
-    st.bind(1, after);
+    st.bind(1, from);
     st.bind(2, nowMs());
     st.bind(3, static_cast<int64_t>(limit));
     RecordPage page;
@@ -225,7 +225,10 @@ class SqliteStore final : public SessionStore {
       last = st.i64(8);
     }
     if (rc != SQLITE_DONE) return Errc::kStoreUnavailable;
-    if (page.records.size() == limit && limit > 0) page.nextCursor = std::to_string(last);
+    // No id follows the largest one, so a full page ending there is the last.
+    if (page.records.size() == limit && limit > 0 && last < std::numeric_limits<int64_t>::max()) {
+      page.nextCursor = std::to_string(last + 1);
+    }
     return page;
   }
 
