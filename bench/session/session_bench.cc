@@ -9,16 +9,33 @@
 // the same number of raw SessionStore::get() calls, on cookies picked at random from
 // every session created so far. It also reports bytes per stored session.
 //
-// Beside each lookup it times the floor no store design can go below, in the same
-// run and under the same conditions, so the table separates what grows with the
-// machine's memory from what grows with authgate:
-//   sqlite: pread() of one random 4 KB page of the database file (the OS handing over
-//           a page of a file that size: a cache miss, a TLB miss, and on a machine
-//           that evicts cold page cache, a disk read);
-//   redis:  a PING on its own connection (the round trip, including the wake-up of
-//           an idle CPU, which on a VM dominates a quiet machine);
-//   memory: none.
-// "above floor" is the lookup's p50 minus the floor's p50.
+// Beside each lookup, in the same run and under the same conditions, it times what
+// does not depend on authgate, so the table separates what grows with the backend and
+// the machine's memory from what grows with authgate:
+//   again:  the same lookup repeated at once, its data now in every cache: authgate's
+//           own work, which must not depend on how many sessions are stored;
+//   own:    the backend's own client reading one random session with no authgate code:
+//           sqlite: a second connection (same pragmas as the store) stepping
+//                   SELECT * ... WHERE id >= ?random ORDER BY id LIMIT 1, the same
+//                   B-tree descent to a leaf as a lookup, every column copied out;
+//           redis:  raw hiredis HGETALL of a random session's hash;
+//   floor:  what the machine charges for touching the data at all:
+//           sqlite: pread() of one random 4 KB page of the database file (a cache
+//                   miss, a TLB miss; on a machine that evicts cold page cache, a disk
+//                   read);
+//           redis:  a PING on its own connection (the round trip, including the
+//                   wake-up of an idle CPU, which on a VM dominates a quiet machine:
+//                   see --keep-awake).
+// "manager" is the lookup's p50 minus the store get's p50: the SessionManager's work
+// (cookie check, key hash, decode, decrypt) on top of the store; the store get set
+// against "own" shows what the store adds to the backend's own read.
+//
+// --keep-awake 1 runs one spinning thread per CPU at nice 19 while measuring, so an
+// idle virtual CPU never halts and a reply is not charged the hypervisor's wake-up
+// (tens of microseconds): the condition of a server that has other work. A woken
+// nice-0 thread preempts a nice-19 one at once. (SCHED_IDLE spinners were tried
+// first: the scheduler counts their CPUs as idle and wakes a thread on the other CPU,
+// which on this VM still cost about 40 us per round trip.)
 //
 // Then the session cache (docs/SESSIONS.md "Session cache"): `--cache N` sessions
 // looked up through a manager whose cache holds them all, reporting the heap bytes
@@ -26,15 +43,18 @@
 // temporaries do not count) and the time of a cache hit. `--cache 0` skips it.
 #include <fcntl.h>
 #include <malloc.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "authgate/core/clock.h"
 #include "authgate/session/memory_store.h"
@@ -155,6 +175,74 @@ std::vector<size_t> parseList(const std::string& s) {
   return out;
 }
 
+// One spinning nice-19 thread per CPU, for --keep-awake (see the top of the file).
+class KeepAwake {
+ public:
+  explicit KeepAwake(bool on) {
+    if (!on) return;
+    for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i) {
+      threads_.emplace_back([this] {
+        // Linux applies a thread id's nice value to that thread alone.
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+        while (!stop_.load(std::memory_order_relaxed)) {
+        }
+      });
+    }
+  }
+  ~KeepAwake() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+  KeepAwake(const KeepAwake&) = delete;
+  KeepAwake& operator=(const KeepAwake&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
+// The SQLite library's own read of one random session, on its own connection with the
+// store's pragmas: the B-tree descent and column copies a store get cannot avoid.
+class SqliteOwnRead {
+ public:
+  explicit SqliteOwnRead(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db_, "PRAGMA mmap_size=1099511627776; PRAGMA cache_size=-16000", nullptr,
+                     nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "SELECT * FROM sessions WHERE id >= ?1 ORDER BY id LIMIT 1", -1,
+                           &st_, nullptr) != SQLITE_OK) {
+      st_ = nullptr;
+    }
+  }
+  ~SqliteOwnRead() {
+    sqlite3_finalize(st_);
+    sqlite3_close(db_);
+  }
+  SqliteOwnRead(const SqliteOwnRead&) = delete;
+  SqliteOwnRead& operator=(const SqliteOwnRead&) = delete;
+
+  // Returns the bytes read, 0 when no row is at or after `from` (the caller draws again).
+  size_t read(int64_t from) {
+    if (!st_) return 0;
+    sqlite3_bind_int64(st_, 1, from);
+    size_t bytes = 0;
+    if (sqlite3_step(st_) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(st_); ++c) {
+        const void* p = sqlite3_column_blob(st_, c);
+        std::string copy(static_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(st_, c)));
+        bytes += copy.size() + 1;
+      }
+    }
+    sqlite3_reset(st_);
+    return bytes;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* st_ = nullptr;
+};
+
 std::vector<std::string> parseNames(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -170,6 +258,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> backends{"memory", "sqlite", "redis"};
   size_t lookups = 20000;
   size_t cacheSessions = 10000;
+  bool keepAwake = false;
   std::string dir = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -183,6 +272,8 @@ int main(int argc, char** argv) {
       dir = argv[i + 1];
     else if (a == "--cache")
       cacheSessions = std::stoul(argv[i + 1]);
+    else if (a == "--keep-awake")
+      keepAwake = std::string(argv[i + 1]) == "1";
   }
 
   core::ManualClock clock;  // frozen: lookups never write last-seen
@@ -191,9 +282,10 @@ int main(int argc, char** argv) {
   std::mt19937_64 pick(42);
 
   std::printf(
-      "| backend | sessions | fill s | lookup mean us | p50 | p99 | store get mean us | p50 | "
-      "floor p50 us | lookup above floor us | bytes/session | errors |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| backend | sessions | fill s | lookup mean us | p50 | p99 | again p50 | store get p50 | "
+      "own read p50 | floor p50 | manager (lookup - get) | bytes/session | errors |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  KeepAwake awake(keepAwake);
   for (const auto& backend : backends) {
     std::unique_ptr<SessionStore> inner;
     std::optional<session::testing::RedisServer> redis;
@@ -221,6 +313,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown backend %s\n", backend.c_str());
       return 1;
     }
+    const std::string redisPrefix = RedisStoreOptions{}.keyPrefix + "s:";
     NoAuditStore store(*inner);
     SessionManager manager(store, *TokenCipher::fromKeys({generateKey(random)}), sink, clock,
                            random);
@@ -246,13 +339,34 @@ int main(int argc, char** argv) {
       }
       double fillSeconds = std::chrono::duration<double>(SteadyClock::now() - fillStart).count();
 
-      std::vector<double> lookupUs, getUs, floorUs;
+      std::vector<double> lookupUs, againUs, getUs, ownUs, floorUs;
       std::uniform_int_distribution<size_t> any(0, cookies.size() - 1);
       // The floor's own handle: a file descriptor on the database, or a connection.
       int fd = backend == "sqlite" ? ::open(dbPath.c_str(), O_RDONLY) : -1;
       const off_t pages = fd >= 0 ? ::lseek(fd, 0, SEEK_END) / 4096 : 0;
       std::uniform_int_distribution<off_t> anyPage(0, pages > 0 ? pages - 1 : 0);
       redisContext* ping = redis ? redisConnect("127.0.0.1", redis->port()) : nullptr;
+      redisContext* own = redis ? redisConnect("127.0.0.1", redis->port()) : nullptr;
+      std::optional<SqliteOwnRead> ownSqlite;
+      if (backend == "sqlite") ownSqlite.emplace(dbPath);
+      std::uniform_int_distribution<int64_t> anyId;
+      auto ownOnce = [&]() -> bool {
+        std::string hashKey = own ? redisPrefix + SessionManager::keyOf(cookies[any(pick)]) : "";
+        const int64_t from = anyId(pick);
+        auto t0 = SteadyClock::now();
+        if (ownSqlite) {
+          if (ownSqlite->read(from) == 0) return from > 0;  // past the last id: not an error
+        } else if (own) {
+          auto* r = static_cast<redisReply*>(redisCommand(own, "HGETALL %s", hashKey.c_str()));
+          bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+          if (r) freeReplyObject(r);
+          if (!ok) return false;
+        } else {
+          return true;
+        }
+        ownUs.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - t0).count());
+        return true;
+      };
       auto floorOnce = [&]() -> bool {
         char page[4096];
         auto t0 = SteadyClock::now();
@@ -276,7 +390,9 @@ int main(int argc, char** argv) {
         auto t0 = SteadyClock::now();
         auto s = manager.lookup(cookie);
         auto t1 = SteadyClock::now();
-        if (!s) {
+        auto again = manager.lookup(cookie);
+        auto t1b = SteadyClock::now();
+        if (!s || !again || !ownOnce()) {
           ++failures;
           continue;
         }
@@ -289,11 +405,14 @@ int main(int argc, char** argv) {
           continue;
         }
         lookupUs.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        againUs.push_back(std::chrono::duration<double, std::micro>(t1b - t1).count());
         getUs.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
       }
       if (fd >= 0) ::close(fd);
       if (ping) redisFree(ping);
-      Stats l = summarize(lookupUs), g = summarize(getUs);
+      if (own) redisFree(own);
+      Stats l = summarize(lookupUs), a = summarize(againUs), g = summarize(getUs);
+      Stats o = ownUs.empty() ? Stats{} : summarize(ownUs);
       Stats f = floorUs.empty() ? Stats{} : summarize(floorUs);
       double bytes = 0;
       if (backend == "memory") {
@@ -308,9 +427,10 @@ int main(int argc, char** argv) {
                 static_cast<double>(created);
       }
       std::printf(
-          "| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %zu |\n",
-          backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, g.mean, g.p50, f.p50,
-          l.p50 - f.p50, bytes, failures);
+          "| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %zu "
+          "|\n",
+          backend.c_str(), created, fillSeconds, l.mean, l.p50, l.p99, a.p50, g.p50, o.p50, f.p50,
+          l.p50 - g.p50, bytes, failures);
       std::fflush(stdout);
     }
     if (backend == "sqlite") {
