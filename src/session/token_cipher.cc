@@ -21,6 +21,13 @@ constexpr size_t kTagBytes = 16;
 constexpr std::string_view kVersion = "g1";
 constexpr std::string_view kAadLabel{"authgate-session-v1\0", 20};
 
+// OpenSSL 3 looks the legacy EVP_aes_256_gcm() up in its provider store (a lock and a
+// name map) on every Init, and every session lookup decrypts. Fetch it once.
+const EVP_CIPHER* aes256Gcm() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
+
 struct CtxDeleter {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 };
@@ -74,7 +81,7 @@ std::string TokenCipher::encrypt(std::string_view plaintext, std::string_view bi
   int len = 0;
   int total = 0;
   bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      ctx && EVP_EncryptInit_ex(ctx.get(), aes256Gcm(), nullptr, nullptr, nullptr) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, u8(key.bytes.reveal()), u8(body)) == 1 &&
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, u8(a), static_cast<int>(a.size())) == 1 &&
@@ -115,7 +122,7 @@ Result<std::string> TokenCipher::decrypt(std::string_view ciphertext,
   CtxPtr ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   bool ok =
-      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      ctx && EVP_DecryptInit_ex(ctx.get(), aes256Gcm(), nullptr, nullptr, nullptr) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
       EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, u8(key->bytes.reveal()), u8(*body)) == 1 &&
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, u8(a), static_cast<int>(a.size())) == 1 &&
