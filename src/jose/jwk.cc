@@ -9,6 +9,7 @@
 #include "authgate/jose/errc.h"
 #include "authgate/jose/json.h"
 #include "authgate/jose/jws.h"
+#include "jose/verify_contexts.h"
 
 namespace authgate::jose {
 namespace {
@@ -212,6 +213,7 @@ Result<Jwk> parseJwk(const bj::object& o) {
     built = buildOkp(o, key);
   }
   if (!built) return built.error();
+  key.contexts = std::make_shared<VerifyContexts>(key.pkey);
   return key;
 }
 

@@ -15,6 +15,7 @@
 #include "authgate/core/base64url.h"
 #include "authgate/jose/errc.h"
 #include "authgate/jose/json.h"
+#include "jose/verify_contexts.h"
 
 namespace authgate::jose {
 namespace {
@@ -39,31 +40,7 @@ constexpr std::array<AlgInfo, 13> kAlgs{{
     {Alg::kHS512, "HS512"},
 }};
 
-const EVP_MD* digestOf(Alg alg) {
-  switch (alg) {
-    case Alg::kRS256:
-    case Alg::kPS256:
-    case Alg::kES256:
-    case Alg::kHS256:
-      return EVP_sha256();
-    case Alg::kRS384:
-    case Alg::kPS384:
-    case Alg::kES384:
-    case Alg::kHS384:
-      return EVP_sha384();
-    case Alg::kRS512:
-    case Alg::kPS512:
-    case Alg::kES512:
-    case Alg::kHS512:
-      return EVP_sha512();
-    case Alg::kEdDSA:
-      return nullptr;  // Ed25519 hashes internally (RFC 8032)
-  }
-  return nullptr;
-}
-
 bool isRsaPkcs1(Alg a) { return a == Alg::kRS256 || a == Alg::kRS384 || a == Alg::kRS512; }
-bool isRsaPss(Alg a) { return a == Alg::kPS256 || a == Alg::kPS384 || a == Alg::kPS512; }
 bool isEcdsa(Alg a) { return a == Alg::kES256 || a == Alg::kES384 || a == Alg::kES512; }
 
 // RFC 7518 s3.4: the curve each ES alg is bound to, and its coordinate size.
@@ -92,9 +69,6 @@ size_t coordinateBytes(Alg a) {
   }
 }
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
@@ -276,19 +250,10 @@ error_code verifyAsymmetric(const CompactJws& jws, Alg alg, const Jwk& key) {
     return Errc::kBadSignatureLength;
   }
 
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx) return Errc::kCryptoFailure;
-  EVP_PKEY_CTX* pctx = nullptr;
-  if (EVP_DigestVerifyInit(ctx.get(), &pctx, digestOf(alg), nullptr, key.pkey.get()) != 1) {
-    return Errc::kCryptoFailure;
-  }
-  if (isRsaPss(alg)) {
-    // RFC 7518 s3.5: MGF1 with the same hash, salt as long as the hash output.
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, digestOf(alg)) != 1) {
-      return Errc::kCryptoFailure;
-    }
+  MdCtxPtr ctx = key.contexts ? key.contexts->copyFor(alg, key.pkey) : nullptr;
+  if (!ctx) {
+    ctx.reset(EVP_MD_CTX_new());
+    if (!ctx || !initVerify(ctx.get(), alg, key.pkey.get())) return Errc::kCryptoFailure;
   }
   int rc = EVP_DigestVerify(ctx.get(), bytes(sig), sig.size(), bytes(jws.signingInput),
                             jws.signingInput.size());
