@@ -16,11 +16,13 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "authgate/session/session.h"
 
@@ -33,54 +35,88 @@ class SessionCache {
   struct Entry {
     Session session;  // tokens decrypted; writes always re-read the store
   };
-  // What put() checks: nothing was dropped since it was taken.
+  // What put() checks: nothing was dropped from the key's shard since it was taken.
   struct Ticket {
     uint64_t epoch = 0;
     std::optional<uint64_t> storeVersion;
   };
 
-  SessionCache(size_t capacity, std::chrono::milliseconds ttl) : capacity_(capacity), ttl_(ttl) {}
+  // `shards`: 0 picks 16 for a capacity of 1,024 or more, else 1. Each shard is an
+  // LRU of capacity / shards entries under its own lock, so threads looking up
+  // different sessions rarely wait for each other; eviction is least recently used
+  // within a shard.
+  SessionCache(size_t capacity, std::chrono::milliseconds ttl, size_t shards = 0);
 
   bool enabled() const { return capacity_ > 0; }
 
   // The cached session, or nullopt. `storeVersion`: SessionStore::externalVersion(),
-  // which drops everything when it differs from the last one seen.
-  std::optional<Entry> get(const std::string& key, std::optional<uint64_t> storeVersion);
+  // which drops everything when it differs from the last one seen (each shard drops
+  // its entries the first time it sees the new version).
+  std::optional<Entry> get(const std::string& key, std::optional<uint64_t> storeVersion) {
+    return shardFor(key).get(key, storeVersion);
+  }
   // Whether a fresh entry for `key` exists that `usable` accepts, without copying it.
   template <class Pred>
   bool holds(const std::string& key, std::optional<uint64_t> storeVersion, Pred usable) {
-    std::lock_guard lock(mu_);
-    syncVersion(storeVersion);
-    auto it = index_.find(key);
-    return it != index_.end() && Clock::now() - it->second->storedAt < ttl_ &&
-           usable(it->second->entry.session);
+    return shardFor(key).holds(key, storeVersion, usable);
   }
-  // Before reading the store for `put`.
-  Ticket ticket(std::optional<uint64_t> storeVersion);
-  void put(const std::string& key, Entry entry, const Ticket& ticket);
+  // Before reading the store for `put` of the same key.
+  Ticket ticket(const std::string& key, std::optional<uint64_t> storeVersion) {
+    return shardFor(key).ticket(storeVersion);
+  }
+  void put(const std::string& key, Entry entry, const Ticket& ticket) {
+    if (enabled()) shardFor(key).put(key, std::move(entry), ticket);
+  }
 
-  void erase(const std::string& key);
+  void erase(const std::string& key) { shardFor(key).erase(key); }
   void clear();
   size_t size() const;
 
  private:
-  struct Node {
-    std::string key;
-    Entry entry;
-    Clock::time_point storedAt;
+  class Shard {
+   public:
+    Shard(size_t capacity, std::chrono::milliseconds ttl) : capacity_(capacity), ttl_(ttl) {}
+    std::optional<Entry> get(const std::string& key, std::optional<uint64_t> storeVersion);
+    template <class Pred>
+    bool holds(const std::string& key, std::optional<uint64_t> storeVersion, Pred usable) {
+      std::lock_guard lock(mu_);
+      syncVersion(storeVersion);
+      auto it = index_.find(key);
+      return it != index_.end() && Clock::now() - it->second->storedAt < ttl_ &&
+             usable(it->second->entry.session);
+    }
+    Ticket ticket(std::optional<uint64_t> storeVersion);
+    void put(const std::string& key, Entry entry, const Ticket& ticket);
+    void erase(const std::string& key);
+    void clear();
+    size_t size() const;
+
+   private:
+    struct Node {
+      std::string key;
+      Entry entry;
+      Clock::time_point storedAt;
+    };
+    // Under mu_: a new store version means another process wrote; nothing cached can
+    // be trusted.
+    void syncVersion(std::optional<uint64_t> storeVersion);
+    void dropAll();
+
+    const size_t capacity_;
+    const std::chrono::milliseconds ttl_;
+    mutable std::mutex mu_;
+    std::list<Node> lru_;                                                    // most recent first
+    std::unordered_map<std::string_view, std::list<Node>::iterator> index_;  // views of keys
+    uint64_t epoch_ = 0;                                                     // bumped by every drop
+    std::optional<uint64_t> storeVersion_;
   };
-  // Under mu_: a new store version means another process wrote; nothing cached can be
-  // trusted.
-  void syncVersion(std::optional<uint64_t> storeVersion);
-  void dropAll();
+
+  Shard& shardFor(std::string_view key) {
+    return *shards_[shards_.size() == 1 ? 0 : std::hash<std::string_view>{}(key) % shards_.size()];
+  }
 
   const size_t capacity_;
-  const std::chrono::milliseconds ttl_;
-  mutable std::mutex mu_;
-  std::list<Node> lru_;                                                    // most recent first
-  std::unordered_map<std::string_view, std::list<Node>::iterator> index_;  // views of Node::key
-  uint64_t epoch_ = 0;                                                     // bumped by every drop
-  std::optional<uint64_t> storeVersion_;
+  std::vector<std::unique_ptr<Shard>> shards_;
 };
 
 }  // namespace authgate::session::detail

@@ -171,7 +171,8 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
 
   std::string ct = cipher_.encrypt(detail::encodeTokens(login.tokens), s.key, random_);
   auto* cache = usableCache();
-  auto ticket = cache ? cache->ticket(store_.externalVersion()) : detail::SessionCache::Ticket{};
+  auto ticket =
+      cache ? cache->ticket(s.key, store_.externalVersion()) : detail::SessionCache::Ticket{};
   auto v = write(s, ct, kMustNotExist, ttlUntil(s.expiresAt()));
   if (!v) return v.error();
   s.version = *v;
@@ -210,7 +211,7 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue) {
     if (auto hit = cache->get(key, version); hit && servableFromCache(hit->session)) {
       return std::move(hit->session);
     }
-    ticket = cache->ticket(version);
+    ticket = cache->ticket(key, version);
   }
   auto l = read(key);
   if (!l) return l.error();
@@ -242,7 +243,8 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue) {
 
 Result<Session> SessionManager::reload(const Session& current) {
   auto* cache = usableCache();
-  auto ticket = cache ? cache->ticket(store_.externalVersion()) : detail::SessionCache::Ticket{};
+  auto ticket =
+      cache ? cache->ticket(current.key, store_.externalVersion()) : detail::SessionCache::Ticket{};
   auto l = read(current.key);
   if (!l) return l.error();
   auto active = checkActive(*l);
@@ -280,7 +282,8 @@ Result<Session> SessionManager::updateTokens(const Session& current, const Token
   s.refreshCount = current.refreshCount + 1;
   std::string ct = cipher_.encrypt(detail::encodeTokens(s.tokens), s.key, random_);
   auto* cache = usableCache();
-  auto ticket = cache ? cache->ticket(store_.externalVersion()) : detail::SessionCache::Ticket{};
+  auto ticket =
+      cache ? cache->ticket(s.key, store_.externalVersion()) : detail::SessionCache::Ticket{};
   auto v = write(s, ct, current.version, ttlUntil(s.expiresAt()));
   if (!v) {
     uncache(s.key);  // kConflict: what this instance holds is not the latest

@@ -31,10 +31,10 @@ SessionCache::Entry entry(const std::string& subject) {
 
 TEST(SessionCache, KeepsTheMostRecentlyUsedWithinCapacity) {
   SessionCache c(2, 60s);
-  c.put("a", entry("a"), c.ticket(std::nullopt));
-  c.put("b", entry("b"), c.ticket(std::nullopt));
+  c.put("a", entry("a"), c.ticket("a", std::nullopt));
+  c.put("b", entry("b"), c.ticket("b", std::nullopt));
   ASSERT_TRUE(c.get("a", std::nullopt));  // a is now the most recent
-  c.put("c", entry("c"), c.ticket(std::nullopt));
+  c.put("c", entry("c"), c.ticket("c", std::nullopt));
   EXPECT_EQ(c.size(), 2U);
   EXPECT_TRUE(c.get("a", std::nullopt));
   EXPECT_FALSE(c.get("b", std::nullopt)) << "least recently used goes first";
@@ -43,24 +43,24 @@ TEST(SessionCache, KeepsTheMostRecentlyUsedWithinCapacity) {
 
 TEST(SessionCache, AReadThatRacedWithADropIsNotCached) {
   SessionCache c(10, 60s);
-  auto before = c.ticket(std::nullopt);  // a lookup starts reading the store...
-  c.erase("other");                      // ...while some session is revoked
+  auto before = c.ticket("a", std::nullopt);  // a lookup starts reading the store...
+  c.erase("other");                           // ...while some session is revoked
   c.put("a", entry("a"), before);
   EXPECT_FALSE(c.get("a", std::nullopt));
-  c.put("a", entry("a"), c.ticket(std::nullopt));
+  c.put("a", entry("a"), c.ticket("a", std::nullopt));
   EXPECT_TRUE(c.get("a", std::nullopt));
 }
 
 TEST(SessionCache, ANewStoreVersionDropsEverything) {
   SessionCache c(10, 60s);
-  c.put("a", entry("a"), c.ticket(7));
+  c.put("a", entry("a"), c.ticket("a", 7));
   EXPECT_TRUE(c.get("a", 7));
   EXPECT_FALSE(c.get("a", 8)) << "another process wrote";
-  auto t = c.ticket(8);
+  auto t = c.ticket("a", 8);
   c.put("a", entry("a"), t);
   EXPECT_TRUE(c.get("a", 8));
   // A put whose read began under the old version is refused.
-  auto stale = c.ticket(8);
+  auto stale = c.ticket("b", 8);
   EXPECT_FALSE(c.get("b", 9));
   c.put("b", entry("b"), stale);
   EXPECT_FALSE(c.get("b", 9));
@@ -68,7 +68,7 @@ TEST(SessionCache, ANewStoreVersionDropsEverything) {
 
 TEST(SessionCache, EntriesAgeOut) {
   SessionCache c(10, 20ms);
-  c.put("a", entry("a"), c.ticket(std::nullopt));
+  c.put("a", entry("a"), c.ticket("a", std::nullopt));
   EXPECT_TRUE(c.get("a", std::nullopt));
   std::this_thread::sleep_for(40ms);
   EXPECT_FALSE(c.get("a", std::nullopt));
@@ -77,13 +77,55 @@ TEST(SessionCache, EntriesAgeOut) {
 
 TEST(SessionCache, ClearAndEraseDrop) {
   SessionCache c(10, 60s);
-  c.put("a", entry("a"), c.ticket(std::nullopt));
-  c.put("b", entry("b"), c.ticket(std::nullopt));
+  c.put("a", entry("a"), c.ticket("a", std::nullopt));
+  c.put("b", entry("b"), c.ticket("b", std::nullopt));
   c.erase("a");
   EXPECT_FALSE(c.get("a", std::nullopt));
   EXPECT_TRUE(c.get("b", std::nullopt));
   c.clear();
   EXPECT_EQ(c.size(), 0U);
+}
+
+// A large cache is split into shards, each under its own lock: every entry is still
+// found, kept, dropped and aged out as in one LRU, and a drop of one key (a
+// revocation) still refuses a put of that key read before it.
+TEST(SessionCache, ShardedBehavesAsOne) {
+  SessionCache c(4096, 60s);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i) keys.push_back("key-" + std::to_string(i));
+  for (const auto& k : keys) c.put(k, entry(k), c.ticket(k, 1));
+  EXPECT_EQ(c.size(), keys.size());
+  for (const auto& k : keys) {
+    auto hit = c.get(k, 1);
+    ASSERT_TRUE(hit) << k;
+    EXPECT_EQ(hit->session.subject, k);
+  }
+  // A read of one key raced with its revocation: not cached, whichever shard it is in.
+  for (const auto& k : {keys[3], keys[500], keys[999]}) {
+    auto before = c.ticket(k, 1);
+    c.erase(k);
+    c.put(k, entry(k), before);
+    EXPECT_FALSE(c.get(k, 1)) << k;
+  }
+  EXPECT_EQ(c.size(), keys.size() - 3);
+  // Another process wrote: no shard answers with what it held.
+  for (const auto& k : keys) EXPECT_FALSE(c.get(k, 2)) << k;
+  EXPECT_EQ(c.size(), 0U);
+  for (const auto& k : keys) c.put(k, entry(k), c.ticket(k, 2));
+  c.clear();
+  EXPECT_EQ(c.size(), 0U);
+}
+
+TEST(SessionCache, ShardedStaysWithinItsCapacity) {
+  SessionCache c(1024, 60s);
+  for (int i = 0; i < 5000; ++i) {
+    std::string k = "key-" + std::to_string(i);
+    c.put(k, entry(k), c.ticket(k, std::nullopt));
+  }
+  EXPECT_LE(c.size(), 1024U);
+  EXPECT_GE(c.size(), 1024U * 3 / 4) << "the shards are filled about evenly";
+  // The most recent put is kept.
+  EXPECT_TRUE(c.get("key-4999", std::nullopt));
 }
 
 LoginInfo login(const std::string& subject) {
