@@ -297,7 +297,8 @@ int main(int argc, char** argv) {
     if (backend == "memory") {
       inner = makeMemoryStore(clock);
     } else if (backend == "sqlite") {
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dbPath + suffix);
+      for (const char* suffix : {"", "-wal", "-shm", ".changes"})
+        std::filesystem::remove(dbPath + suffix);
       // No fsync while filling a million rows (see docs/BENCHMARKS.md); lookups are
       // reads and do not depend on it.
       SqliteStoreOptions o{dbPath};
@@ -439,7 +440,8 @@ int main(int argc, char** argv) {
     }
     if (backend == "sqlite") {
       inner.reset();
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(dbPath + suffix);
+      for (const char* suffix : {"", "-wal", "-shm", ".changes"})
+        std::filesystem::remove(dbPath + suffix);
     }
   }
   if (cacheSessions > 0) {
@@ -449,7 +451,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<SessionStore> store;
     const std::string cacheDb = dir + "/authgate-cache-bench.db";
     if (cacheBackend == "sqlite") {
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(cacheDb + suffix);
+      for (const char* suffix : {"", "-wal", "-shm", ".changes"})
+        std::filesystem::remove(cacheDb + suffix);
       SqliteStoreOptions so{cacheDb};
       so.fsync = false;
       auto opened = openSqliteStore(so, clock);
@@ -521,7 +524,8 @@ int main(int argc, char** argv) {
         h.p50, h.p99, one, all);
     if (cacheBackend == "sqlite") {
       store.reset();
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(cacheDb + suffix);
+      for (const char* suffix : {"", "-wal", "-shm", ".changes"})
+        std::filesystem::remove(cacheDb + suffix);
     }
   }
   return 0;

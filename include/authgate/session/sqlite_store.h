@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "authgate/core/clock.h"
 #include "authgate/session/session_store.h"
@@ -27,6 +28,10 @@ struct SqliteStoreOptions {
 Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& options,
                                                       const core::Clock& clock,
                                                       std::string* detail = nullptr);
+
+// `<path>.changes`: the counter through which processes sharing the file tell each
+// other's session caches that sessions changed (docs/SESSIONS.md "Session cache").
+std::string sqliteChangesFilePath(std::string_view databasePath);
 
 // The schema version this build migrates to.
 int sqliteSchemaVersion();

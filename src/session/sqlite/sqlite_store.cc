@@ -2,13 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <mutex>
 
 #include "authgate/core/crypto.h"
 #include "session/local_revocation_hub.h"
+#include "session/sqlite/change_counter.h"
 
 namespace authgate::session {
 namespace {
@@ -116,8 +119,9 @@ void sqlKeyId(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 class SqliteStore final : public SessionStore {
  public:
-  SqliteStore(sqlite3* db, const core::Clock& clock, size_t auditCap)
-      : db_(db), clock_(clock), auditCap_(auditCap) {}
+  SqliteStore(sqlite3* db, const core::Clock& clock, size_t auditCap,
+              std::unique_ptr<detail::ChangeCounter> changes)
+      : db_(db), clock_(clock), auditCap_(auditCap), changes_(std::move(changes)) {}
   ~SqliteStore() override {
     for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
     sqlite3_close_v2(db_);
@@ -166,6 +170,7 @@ class SqliteStore final : public SessionStore {
       exec("ROLLBACK");
       return Errc::kStoreUnavailable;
     }
+    changed();
     return r;
   }
 
@@ -177,6 +182,7 @@ class SqliteStore final : public SessionStore {
     st.bind(1, id);
     st.bind(2, key);
     if (st.step() != SQLITE_DONE) return Errc::kStoreUnavailable;
+    if (sqlite3_changes(db_) > 0) changed();
     return {};
   }
 
@@ -242,6 +248,7 @@ class SqliteStore final : public SessionStore {
     st.bind(1, nowMs());
     st.bind(2, static_cast<int64_t>(limit));
     auto out = collect(st);
+    if (out && !out->empty()) changed();
     Stmt locks(this, "DELETE FROM locks WHERE expires_at <= ?1");
     if (locks) {
       locks.bind(1, nowMs());
@@ -364,12 +371,16 @@ class SqliteStore final : public SessionStore {
   }
 
   // SQLite has no cross-process notification: subscribers of this object are told, and
-  // other processes' writes show in externalVersion().
+  // other processes' writes show in externalVersion(): the other processes' bumps of
+  // the shared change counter (change_counter.h), read without the store's lock, and
+  // PRAGMA data_version, which also sees writers that do not bump, checked at most
+  // every kBackstop. Without a counter, data_version on every call.
   std::optional<uint64_t> externalVersion() override {
-    std::lock_guard lock(mu_);
-    Stmt st(this, "PRAGMA data_version");
-    if (st && st.step() == SQLITE_ROW) return static_cast<uint64_t>(st.i64(0));
-    return unknownVersion_--;  // cannot tell: a value never returned before
+    if (!changes_) {
+      std::lock_guard lock(mu_);
+      return dataVersionLocked();
+    }
+    return (changes_->foreign() << 32) ^ backstopVersion();
   }
 
   Result<void> publishRevoked(std::string_view key) override {
@@ -464,6 +475,36 @@ class SqliteStore final : public SessionStore {
     return Errc::kStoreUnavailable;
   }
 
+  // Under mu_. Changes when another connection (any process) committed.
+  uint64_t dataVersionLocked() {
+    Stmt st(this, "PRAGMA data_version");
+    if (st && st.step() == SQLITE_ROW) return static_cast<uint64_t>(st.i64(0));
+    return unknownVersion_--;  // cannot tell: a value never returned before
+  }
+
+  // data_version as of the last check, checked again when kBackstop has passed and the
+  // store's lock is free at that moment (a write holding it may be waiting for its
+  // fsync; the next call tries again).
+  uint64_t backstopVersion() {
+    const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    int64_t due = backstopDue_.load();
+    if (now >= due && backstopDue_.compare_exchange_strong(due, now + kBackstop.count())) {
+      std::unique_lock lock(mu_, std::try_to_lock);
+      if (lock.owns_lock()) {
+        backstop_.store(dataVersionLocked());
+      } else {
+        backstopDue_.store(due);
+      }
+    }
+    return backstop_.load();
+  }
+
+  // Under mu_, after a commit that changed the sessions table and before the caller
+  // answers: other processes' caches see it from then on.
+  void changed() {
+    if (changes_) changes_->bump();
+  }
+
   Result<uint64_t> putLocked(const StoreRecord& rec, Millis ttl, uint64_t expectedVersion) {
     const int64_t id = keyId(rec.key);
     uint64_t current = 0;
@@ -510,6 +551,10 @@ class SqliteStore final : public SessionStore {
   std::mutex mu_;
   std::map<std::string, sqlite3_stmt*> stmts_;
   uint64_t unknownVersion_ = UINT64_MAX;
+  std::unique_ptr<detail::ChangeCounter> changes_;
+  static constexpr std::chrono::nanoseconds kBackstop = std::chrono::milliseconds(100);
+  std::atomic<int64_t> backstopDue_{0};  // steady_clock ticks (ns)
+  std::atomic<uint64_t> backstop_{0};
   detail::LocalRevocationHub hub_;
 };
 
@@ -632,7 +677,13 @@ Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& 
     sqlite3_close_v2(db);
     return e;
   }
-  return std::unique_ptr<SessionStore>(std::make_unique<SqliteStore>(db, clock, options.auditCap));
+  return std::unique_ptr<SessionStore>(std::make_unique<SqliteStore>(
+      db, clock, options.auditCap,
+      detail::ChangeCounter::open(sqliteChangesFilePath(options.path))));
+}
+
+std::string sqliteChangesFilePath(std::string_view databasePath) {
+  return std::string(databasePath) + ".changes";
 }
 
 }  // namespace authgate::session

@@ -13,14 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 bool isErr(const error_code& ec, Errc e) { return ec == make_error_code(e); }
 
-StoreRecord rec(const std::string& key) {
-  StoreRecord r;
-  r.key = key;
-  r.publicId = "p" + key;
-  r.subject = "alice";
-  r.data = "d";
-  return r;
-}
+StoreRecord rec(const std::string& key) { return testing::minimalRecord(key); }
 
 TEST(RedisUri, ParsesHostPortDatabaseAndCredentials) {
   struct Case {

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "authgate/core/clock.h"
 #include "authgate/session/sqlite_store.h"
@@ -270,13 +272,18 @@ TEST(SqliteStore, ListAllRejectsACursorItNeverIssued) {
   EXPECT_TRUE((*s)->listAll("-5", 10));
 }
 
-TEST(SqliteStore, ConcurrentWritersFromTwoConnectionsAllLand) {
+// Two store objects on one file: two connections, as two processes would have.
+struct TwoConnections {
   core::ManualClock clock;
   TempDir dir;
   std::string path = dir.file("s.db");
-  auto a = openSqliteStore({path}, clock);
-  auto b = openSqliteStore({path}, clock);
-  ASSERT_TRUE(a && b);
+  Result<std::unique_ptr<SessionStore>> a = openSqliteStore({path}, clock);
+  Result<std::unique_ptr<SessionStore>> b = openSqliteStore({path}, clock);
+};
+
+TEST(SqliteStore, ConcurrentWritersFromTwoConnectionsAllLand) {
+  TwoConnections two;
+  ASSERT_TRUE(two.a && two.b);
   auto writer = [&](SessionStore& s, const std::string& prefix) {
     for (int i = 0; i < 200; ++i) {
       StoreRecord r;
@@ -287,11 +294,11 @@ TEST(SqliteStore, ConcurrentWritersFromTwoConnectionsAllLand) {
       ASSERT_TRUE(s.put(r, 60s, kMustNotExist));
     }
   };
-  std::thread ta([&] { writer(**a, "a"); });
-  std::thread tb([&] { writer(**b, "b"); });
+  std::thread ta([&] { writer(**two.a, "a"); });
+  std::thread tb([&] { writer(**two.b, "b"); });
   ta.join();
   tb.join();
-  EXPECT_EQ((*a)->listBySubject("u")->size(), 400u);
+  EXPECT_EQ((*two.a)->listBySubject("u")->size(), 400u);
 }
 
 TEST(SqliteStore, SeparateProcessesShareTheFile) {
@@ -327,6 +334,69 @@ TEST(SqliteStore, SeparateProcessesShareTheFile) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ((*s)->listBySubject("u")->size(), 200u);
   EXPECT_FALSE(*(*s)->tryLock("refresh:k", "parent", 60s)) << "the other process holds it";
+}
+
+// Other processes' session writes reach externalVersion() through the shared change
+// counter (session/sqlite/change_counter.h): at once, and never this store's own.
+TEST(SqliteStore, AnotherConnectionsSessionWriteChangesTheVersionAtOnceOwnWritesDoNot) {
+  TwoConnections two;
+  ASSERT_TRUE(two.a && two.b);
+  SessionStore& a = **two.a;
+  SessionStore& b = **two.b;
+  EXPECT_TRUE(std::filesystem::is_regular_file(sqliteChangesFilePath(two.path)));
+  const auto start = a.externalVersion();
+  ASSERT_TRUE(a.put(testing::minimalRecord("mine"), 60s, kMustNotExist));
+  ASSERT_TRUE(a.erase("mine"));
+  EXPECT_EQ(a.externalVersion(), start) << "its own writes never empty its own cache";
+
+  for (int i = 0; i < 3; ++i) {
+    const auto before = a.externalVersion();
+    ASSERT_TRUE(b.put(testing::minimalRecord("theirs" + std::to_string(i)), 60s, kMustNotExist));
+    EXPECT_NE(a.externalVersion(), before) << "no wait: a put by another connection";
+  }
+  const auto beforeErase = a.externalVersion();
+  ASSERT_TRUE(b.erase("theirs0"));
+  EXPECT_NE(a.externalVersion(), beforeErase) << "an erase by another connection";
+  const auto beforeNoop = a.externalVersion();
+  ASSERT_TRUE(b.erase("never-stored"));
+  EXPECT_EQ(a.externalVersion(), beforeNoop) << "an erase that removed nothing";
+}
+
+TEST(SqliteStore, AWriterThatDoesNotBumpTheCounterIsSeenWithinTheBackstop) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  auto a = openSqliteStore({path}, clock);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE((*a)->put(testing::minimalRecord("k"), 60s, kMustNotExist));
+  const auto before = (*a)->externalVersion();
+  // The sqlite3 shell, or an older authgate: commits without touching the counter.
+  ASSERT_TRUE(exec(path, "UPDATE sessions SET data = 'revoked-by-hand'"));
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  auto now = (*a)->externalVersion();
+  while (now == before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+    now = (*a)->externalVersion();
+  }
+  EXPECT_NE(now, before) << "PRAGMA data_version, checked every 100 ms, catches it";
+}
+
+TEST(SqliteStore, WithoutTheCounterFileEveryCallChecksTheFile) {
+  core::ManualClock clock;
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  std::filesystem::create_directory(sqliteChangesFilePath(path));  // cannot be mapped
+  auto a = openSqliteStore({path}, clock);
+  auto b = openSqliteStore({path}, clock);
+  ASSERT_TRUE(a && b) << "a missing counter never stops the store";
+  const auto start = (*a)->externalVersion();
+  ASSERT_TRUE((*a)->put(testing::minimalRecord("mine"), 60s, kMustNotExist));
+  EXPECT_EQ((*a)->externalVersion(), start);
+  ASSERT_TRUE((*b)->put(testing::minimalRecord("theirs"), 60s, kMustNotExist));
+  EXPECT_NE((*a)->externalVersion(), start) << "data_version at once, as before the counter";
+  const auto afterB = (*a)->externalVersion();
+  ASSERT_TRUE(exec(path, "UPDATE sessions SET data = 'by-hand'"));
+  EXPECT_NE((*a)->externalVersion(), afterB);
 }
 
 TEST(StoreFactory, ParsesTheThreeStoreSettings) {

@@ -206,4 +206,14 @@ class ForwardingStore : public SessionStore {
   SessionStore& in_;
 };
 
+// A minimal session record for store tests: subject alice, public id "p" + key.
+inline StoreRecord minimalRecord(const std::string& key) {
+  StoreRecord r;
+  r.key = key;
+  r.publicId = "p" + key;
+  r.subject = "alice";
+  r.data = "d";
+  return r;
+}
+
 }  // namespace authgate::session::testing
