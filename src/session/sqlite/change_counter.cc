@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <thread>
 
 namespace authgate::session::detail {
@@ -18,8 +19,27 @@ static_assert(std::atomic_ref<uint64_t>::is_always_lock_free,
 
 }  // namespace
 
-std::unique_ptr<ChangeCounter> ChangeCounter::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+std::unique_ptr<ChangeCounter> ChangeCounter::open(const std::string& path,
+                                                   const std::string& databasePath) {
+  struct stat db {};
+  const bool like = ::stat(databasePath.c_str(), &db) == 0;
+  const mode_t mode = like ? (db.st_mode & 0666) | 0600 : 0600;
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd >= 0) {
+      // The umask may have narrowed the mode; the owner only matters under root.
+      bool ok = ::fchmod(fd, mode) == 0;
+      if (ok && like && ::geteuid() == 0) ok = ::fchown(fd, db.st_uid, db.st_gid) == 0;
+      if (!ok) {
+        ::close(fd);
+        ::unlink(path.c_str());
+        return nullptr;
+      }
+    } else if (errno == EEXIST) {
+      fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);  // another process won
+    }
+  }
   if (fd < 0) return nullptr;
   struct stat st {};
   void* map = MAP_FAILED;

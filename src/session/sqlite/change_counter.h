@@ -22,9 +22,13 @@ namespace authgate::session::detail {
 
 class ChangeCounter {
  public:
-  // Opens or creates `path` (mode 0600) and maps it. Null when it cannot (read-only
-  // directory, another user's file): the store then checks data_version every time.
-  static std::unique_ptr<ChangeCounter> open(const std::string& path);
+  // Opens or creates `path` and maps it. A new file gets the permission bits of
+  // `databasePath` and, when this process runs as root, its owner, as SQLite does for
+  // its -wal and -shm files: a CLI run as root must not lock the server out of a file
+  // it created. Null when it cannot (read-only directory, another user's file): the
+  // store then checks data_version every time.
+  static std::unique_ptr<ChangeCounter> open(const std::string& path,
+                                             const std::string& databasePath);
   ~ChangeCounter();
   ChangeCounter(const ChangeCounter&) = delete;
   ChangeCounter& operator=(const ChangeCounter&) = delete;

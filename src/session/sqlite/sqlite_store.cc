@@ -679,7 +679,7 @@ Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& 
   }
   return std::unique_ptr<SessionStore>(std::make_unique<SqliteStore>(
       db, clock, options.auditCap,
-      detail::ChangeCounter::open(sqliteChangesFilePath(options.path))));
+      detail::ChangeCounter::open(sqliteChangesFilePath(options.path), options.path)));
 }
 
 std::string sqliteChangesFilePath(std::string_view databasePath) {

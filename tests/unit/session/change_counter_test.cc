@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "test_support.h"
@@ -15,8 +18,8 @@ namespace {
 
 TEST(ChangeCounter, EachSeesTheOthersBumpsNotItsOwn) {
   testing::TempDir dir;
-  auto a = ChangeCounter::open(dir.file("s.db.changes"));
-  auto b = ChangeCounter::open(dir.file("s.db.changes"));
+  auto a = ChangeCounter::open(dir.file("s.db.changes"), dir.file("s.db"));
+  auto b = ChangeCounter::open(dir.file("s.db.changes"), dir.file("s.db"));
   ASSERT_TRUE(a && b);
   const uint64_t a0 = a->foreign(), b0 = b->foreign();
   a->bump();
@@ -25,15 +28,15 @@ TEST(ChangeCounter, EachSeesTheOthersBumpsNotItsOwn) {
   EXPECT_EQ(a->foreign(), a0 + 1);
   EXPECT_EQ(b->foreign(), b0 + 2);
   // A third object opened later counts everything bumped so far as foreign.
-  auto c = ChangeCounter::open(dir.file("s.db.changes"));
+  auto c = ChangeCounter::open(dir.file("s.db.changes"), dir.file("s.db"));
   ASSERT_TRUE(c);
   EXPECT_EQ(c->foreign(), a0 + b0 + 3);
 }
 
 TEST(ChangeCounter, OwnBumpsFromAnotherThreadNeverShow) {
   testing::TempDir dir;
-  auto a = ChangeCounter::open(dir.file("s.db.changes"));
-  auto b = ChangeCounter::open(dir.file("s.db.changes"));
+  auto a = ChangeCounter::open(dir.file("s.db.changes"), dir.file("s.db"));
+  auto b = ChangeCounter::open(dir.file("s.db.changes"), dir.file("s.db"));
   ASSERT_TRUE(a && b);
   const uint64_t start = a->foreign();
   std::atomic<bool> done{false};
@@ -50,10 +53,23 @@ TEST(ChangeCounter, OwnBumpsFromAnotherThreadNeverShow) {
   EXPECT_EQ(b->foreign(), 200000U);
 }
 
+TEST(ChangeCounter, ANewFileTakesTheDatabasesPermissions) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("s.db")) << "x";
+  ::chmod(dir.file("s.db").c_str(), 0640);
+  const mode_t old = ::umask(077);  // a umask that would narrow it
+  auto c = ChangeCounter::open(dir.file("s.db.changes"), dir.file("s.db"));
+  ::umask(old);
+  ASSERT_TRUE(c);
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("s.db.changes").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640U);
+}
+
 TEST(ChangeCounter, UnusablePathsGiveNone) {
   testing::TempDir dir;
-  EXPECT_EQ(ChangeCounter::open(dir.path().string()), nullptr) << "a directory";
-  EXPECT_EQ(ChangeCounter::open(dir.file("missing/s.db.changes")), nullptr);
+  EXPECT_EQ(ChangeCounter::open(dir.path().string(), dir.file("s.db")), nullptr) << "a directory";
+  EXPECT_EQ(ChangeCounter::open(dir.file("missing/s.db.changes"), dir.file("s.db")), nullptr);
 }
 
 }  // namespace
