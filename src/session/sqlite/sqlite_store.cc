@@ -486,7 +486,9 @@ class SqliteStore final : public SessionStore {
   // store's lock is free at that moment (a write holding it may be waiting for its
   // fsync; the next call tries again).
   uint64_t backstopVersion() {
-    const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
     int64_t due = backstopDue_.load();
     if (now >= due && backstopDue_.compare_exchange_strong(due, now + kBackstop.count())) {
       std::unique_lock lock(mu_, std::try_to_lock);
@@ -553,7 +555,7 @@ class SqliteStore final : public SessionStore {
   uint64_t unknownVersion_ = UINT64_MAX;
   std::unique_ptr<detail::ChangeCounter> changes_;
   static constexpr std::chrono::nanoseconds kBackstop = std::chrono::milliseconds(100);
-  std::atomic<int64_t> backstopDue_{0};  // steady_clock ticks (ns)
+  std::atomic<int64_t> backstopDue_{0};  // steady_clock, nanoseconds since its epoch
   std::atomic<uint64_t> backstop_{0};
   detail::LocalRevocationHub hub_;
 };
