@@ -484,14 +484,22 @@ class SqliteStore final : public SessionStore {
 
   // data_version as of the last check, checked again when kBackstop has passed and the
   // store's lock is free at that moment (a write holding it may be waiting for its
-  // fsync; the next call tries again).
+  // fsync; the next call tries again, and waits for the lock once the check is a
+  // second late).
   uint64_t backstopVersion() {
     const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                             std::chrono::steady_clock::now().time_since_epoch())
                             .count();
     int64_t due = backstopDue_.load();
     if (now >= due && backstopDue_.compare_exchange_strong(due, now + kBackstop.count())) {
-      std::unique_lock lock(mu_, std::try_to_lock);
+      std::unique_lock lock(mu_, std::defer_lock);
+      // Skipped while the lock is busy, but never for more than a second: a store
+      // kept busy without a break still gets its check.
+      if (now - due > std::chrono::nanoseconds(std::chrono::seconds(1)).count() && due != 0) {
+        lock.lock();
+      } else {
+        (void)lock.try_lock();
+      }
       if (lock.owns_lock()) {
         backstop_.store(dataVersionLocked());
       } else {
