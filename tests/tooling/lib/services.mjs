@@ -156,8 +156,12 @@ export function authgateAvailable() {
  * authgate serve -c <temp file>. `config` is the settings object (CONTRACT.md
  * "Settings"); it is written as JSON, which is YAML too. server.listen defaults to
  * a free port. Resolves once GET /healthz answers.
+ * `shell`: sh commands run first in the process that then becomes authgate (exec, so
+ * the PID is authgate's), e.g. 'ulimit -n 64' or 'umask 022'.
  */
-export async function startAuthgate({ config = {}, env = {}, t, timeoutMs, args = [] } = {}) {
+export async function startAuthgate({
+  config = {}, env = {}, t, timeoutMs, args = [], shell,
+} = {}) {
   const cfg = structuredClone(config);
   cfg.server = cfg.server ?? {};
   let port;
@@ -175,8 +179,9 @@ export async function startAuthgate({ config = {}, env = {}, t, timeoutMs, args 
   if (!authgateAvailable()) throw new Error(`authgate binary not found at ${bin} (set AUTHGATE_BIN)`);
   const svc = await spawnService({
     name: 'authgate',
-    cmd: bin,
-    args: ['serve', '-c', configFile, ...args],
+    cmd: shell ? '/bin/sh' : bin,
+    args: shell ? ['-c', `${shell}; exec "$0" "$@"`, bin, 'serve', '-c', configFile, ...args]
+      : ['serve', '-c', configFile, ...args],
     cwd: dir,
     env,
     readyWhen: { url: `${url}/healthz` },
