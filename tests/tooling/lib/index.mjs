@@ -12,5 +12,5 @@ export {
 export { login, USERS, isProviderLoginPage } from './login.mjs';
 export { startRecorder } from './recorder.mjs';
 export { wsConnect } from './websocket.mjs';
-export { startStrictUpstream, startNginxEcho, pairs, valuesOf } from './strict_upstream.mjs';
-export { rawConnect, rawExchange, RawHttpError } from './raw_http.mjs';
+export { startStrictUpstream, startNginxEcho } from './strict_upstream.mjs';
+export { rawConnect, RawHttpError } from './raw_http.mjs';

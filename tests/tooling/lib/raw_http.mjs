@@ -7,7 +7,7 @@ import * as net from 'node:net';
 export class RawHttpError extends Error {}
 
 /**
- * rawConnect(url) -> connection
+ * rawConnect(url, {timeoutMs, localAddress}) -> connection
  *   send(bytes)               write a string (latin1) or Buffer
  *   response({method})        the next whole response, parsed strictly:
  *                             {version, status, statusLine, headers: [[name, value]],
@@ -20,9 +20,9 @@ export class RawHttpError extends Error {}
  *   closed()                  whether the peer closed (or reset) the connection
  *   close()                   destroy the socket
  */
-export async function rawConnect(url, { timeoutMs = 10000 } = {}) {
+export async function rawConnect(url, { timeoutMs = 10000, localAddress } = {}) {
   const { hostname, port } = new URL(url);
-  const socket = net.connect({ host: hostname, port: Number(port) });
+  const socket = net.connect({ host: hostname, port: Number(port), localAddress });
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -158,21 +158,4 @@ export async function rawConnect(url, { timeoutMs = 10000 } = {}) {
     closed: () => closed,
     close: () => socket.destroy(),
   };
-}
-
-/**
- * One exchange on a new connection: writes `bytes`, reads one response, then waits up
- * to `closeWithinMs` for the peer to close. -> {response, closedAfter, extra}
- * (`extra`: any bytes after the response).
- */
-export async function rawExchange(url, bytes, { closeWithinMs = 2000, method } = {}) {
-  const c = await rawConnect(url);
-  try {
-    c.send(bytes);
-    const response = await c.response({ method });
-    const closedAfter = await c.waitForClose(closeWithinMs);
-    return { response, closedAfter, extra: Buffer.from(c.pending()) };
-  } finally {
-    c.close();
-  }
 }

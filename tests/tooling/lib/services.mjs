@@ -158,9 +158,11 @@ export function authgateAvailable() {
  * a free port. Resolves once GET /healthz answers.
  * `shell`: sh commands run first in the process that then becomes authgate (exec, so
  * the PID is authgate's), e.g. 'ulimit -n 64' or 'umask 022'.
+ * `readyWhen`: instead of polling /healthz (whose keep-alive connection the HTTP client
+ * may hold for seconds), e.g. {port: true} for a TCP connect that is closed at once.
  */
 export async function startAuthgate({
-  config = {}, env = {}, t, timeoutMs, args = [], shell,
+  config = {}, env = {}, t, timeoutMs, args = [], shell, readyWhen,
 } = {}) {
   const cfg = structuredClone(config);
   cfg.server = cfg.server ?? {};
@@ -184,7 +186,7 @@ export async function startAuthgate({
       : ['serve', '-c', configFile, ...args],
     cwd: dir,
     env,
-    readyWhen: { url: `${url}/healthz` },
+    readyWhen: readyWhen?.port ? { port } : readyWhen ?? { url: `${url}/healthz` },
     timeoutMs,
     t,
   });
