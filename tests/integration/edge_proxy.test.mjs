@@ -111,6 +111,33 @@ function parseForwarded(value) {
   return out;
 }
 
+/**
+ * Item 3's scenario: user A (an empty chunked body) and user B (no body) take turns,
+ * each on a new client connection, so that B's request goes out on the pooled upstream
+ * connection A's just used. -> {seen, want}: [who, status, the user the upstream saw]
+ * per request, as received and as it must be; `userOf(res)` reads the upstream's answer.
+ */
+async function takeTurns(ag, alice, bob, userOf, rounds = 3) {
+  const seen = [];
+  const want = [];
+  for (let i = 0; i < rounds; i += 1) {
+    const a = await exchange(ag, `${head('POST', `/whoami/a${i}`, [
+      `Cookie: ${alice}`, 'Accept: application/json', 'Transfer-Encoding: chunked',
+    ])}0\r\n\r\n`);
+    seen.push(['A', a.status, a.status === 200 ? userOf(a) : a.body.toString()]);
+    await sleep(100); // the upstream connection is back in the pool
+    const b = await exchange(ag, head('GET', `/whoami/b${i}`, [`Cookie: ${bob}`, 'Accept: application/json']));
+    seen.push(['B', b.status, b.status === 200 ? userOf(b) : b.body.toString()]);
+    await sleep(100);
+    want.push(['A', 200, USERS.alice.sub], ['B', 200, USERS.bob.sub]);
+  }
+  return { seen, want };
+}
+
+/** What the upstream must have seen for takeTurns(): "METHOD /path user" per request. */
+const turnsSeen = (want) => want.map(([who], k) => `${who === 'A' ? 'POST' : 'GET'} /whoami/${who.toLowerCase()}${k >> 1} ${
+  who === 'A' ? USERS.alice.sub : USERS.bob.sub}`);
+
 // Forwarding and identity-like headers a client may send (item 8).
 const clientForwarding = [
   'Forwarded: for=6.6.6.6;proto=https;host=evil.example', 'X-Real-IP: 6.6.6.6',
@@ -265,26 +292,12 @@ describe('edge: the reverse proxy at the trust boundary', { skip }, () => {
 
   test('3: two users in turn on one pooled upstream connection each get their own response (Node)', async () => {
     up.reset();
-    const rounds = 3;
-    const seen = [];
-    for (let i = 0; i < rounds; i += 1) {
-      const a = await exchange(ag, `${head('POST', `/whoami/a${i}`, [
-        `Cookie: ${alice}`, 'Accept: application/json', 'Transfer-Encoding: chunked',
-      ])}0\r\n\r\n`);
-      seen.push(['A', a.status, a.status === 200 ? a.json().user : a.body.toString()]);
-      await sleep(50); // the upstream connection is back in the pool
-      const b = await exchange(ag, head('GET', `/whoami/b${i}`, [`Cookie: ${bob}`, 'Accept: application/json']));
-      seen.push(['B', b.status, b.status === 200 ? b.json().user : b.body.toString()]);
-      await sleep(50);
-    }
-    const want = [];
-    for (let i = 0; i < rounds; i += 1) want.push(['A', 200, USERS.alice.sub], ['B', 200, USERS.bob.sub]);
+    const { seen, want } = await takeTurns(ag, alice, bob, (res) => res.json().user);
     assert.deepEqual(seen, want, 'each user received their own response');
     await sleep(100);
     assert.deepEqual(up.clientErrors, [], 'no malformed bytes reached the upstream');
     assert.deepEqual(up.requests.map((r) => `${r.method} ${r.url} ${r.values('x-auth-request-user')}`),
-      want.map(([who], k) => `${who === 'A' ? 'POST' : 'GET'} /whoami/${who.toLowerCase()}${k >> 1} ${who === 'A' ? USERS.alice.sub : USERS.bob.sub}`),
-      'the upstream saw exactly the requests sent');
+      turnsSeen(want), 'the upstream saw exactly the requests sent');
     for (let k = 1; k < up.requests.length; k += 2) {
       assert.equal(up.requests[k].socketId, up.requests[k - 1].socketId,
         `B's request ${k} reused the upstream connection of A's request (sockets ${up.requests.map((r) => r.socketId)})`);
@@ -395,26 +408,14 @@ describe('edge: two users on one pooled connection to nginx', { skip: skipNginx 
     const ag = await startGateway(t, op, nginx.url);
     const alice = await signIn(ag, USERS.alice);
     const bob = await signIn(ag, USERS.bob);
-    const rounds = 3;
-    const seen = [];
-    const want = [];
-    for (let i = 0; i < rounds; i += 1) {
-      const a = await exchange(ag, `${head('POST', `/whoami/a${i}`, [`Cookie: ${alice}`, 'Transfer-Encoding: chunked'])}0\r\n\r\n`);
-      seen.push(['A', a.status, a.body.toString().trim()]);
-      await sleep(50);
-      const b = await exchange(ag, head('GET', `/whoami/b${i}`, [`Cookie: ${bob}`]));
-      seen.push(['B', b.status, b.body.toString().trim()]);
-      await sleep(50);
-      want.push(['A', 200, USERS.alice.sub], ['B', 200, USERS.bob.sub]);
-    }
+    const { seen, want } = await takeTurns(ag, alice, bob, (res) => res.body.toString().trim());
     assert.deepEqual(seen, want, 'each user received their own response');
-    const entries = await nginx.waitForEntries(2 * rounds);
+    await nginx.waitForEntries(want.length);
     await sleep(200); // a stray request would be logged by now
     const log = nginx.entries();
-    assert.deepEqual(log.map((e) => `${e.status} ${e.request} ${e.user}`),
-      want.map(([who], k) => `200 ${who === 'A' ? 'POST' : 'GET'} /whoami/${who.toLowerCase()}${k >> 1} HTTP/1.1 ${who === 'A' ? USERS.alice.sub : USERS.bob.sub}`),
-      'nginx logged exactly the requests sent, none malformed');
-    for (let k = 1; k < entries.length; k += 2) {
+    assert.deepEqual(log.map((e) => `${e.status} ${e.request?.replace(/ HTTP\/1\.1$/, '')} ${e.user}`),
+      turnsSeen(want).map((line) => `200 ${line}`), 'nginx logged exactly the requests sent, none malformed');
+    for (let k = 1; k < log.length; k += 2) {
       assert.equal(log[k].connection, log[k - 1].connection,
         `B's request reused A's upstream connection (connections ${log.map((e) => e.connection)})`);
     }
