@@ -92,30 +92,23 @@ bool asciiIEquals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-Result<Params> parseCookieHeader(std::string_view header, size_t maxCookies) {
-  Params out;
+std::optional<std::string_view> findCookie(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     auto semi = header.find(';');
     std::string_view pair = trim(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
-    if (pair.empty()) continue;
-    if (out.size() >= maxCookies) return Errc::kTooLarge;
     auto eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0) return Errc::kBadCookieHeader;
-    std::string_view name = pair.substr(0, eq);
+    if (eq == std::string_view::npos || eq == 0 || pair.substr(0, eq) != name) continue;
     std::string_view value = pair.substr(eq + 1);
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
-    for (char c : name) {
-      if (!isTokenChar(c)) return Errc::kBadCookieHeader;
-    }
-    for (char c : value) {
-      if (!isCookieOctet(c)) return Errc::kBadCookieHeader;
-    }
-    out.emplace_back(std::string(name), std::string(value));
+    bool wellFormed = true;
+    for (char c : name) wellFormed = wellFormed && isTokenChar(c);
+    for (char c : value) wellFormed = wellFormed && isCookieOctet(c);
+    if (wellFormed) return value;
   }
-  return out;
+  return std::nullopt;
 }
 
 std::string formatSetCookie(const SetCookie& c) {

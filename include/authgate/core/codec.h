@@ -24,13 +24,17 @@ Result<Params> formDecode(std::string_view body, size_t maxPairs = 256);
 // First value of `key`, if any.
 std::optional<std::string> findParam(const Params& params, std::string_view key);
 
-// Parses a Cookie request header (RFC 6265 s4.2.1) into name/value pairs. Values are
-// kept as sent (no decoding). Malformed pairs make the whole header invalid.
 // ASCII case-insensitive equality (header tokens, auth schemes, emails): only A-Z
 // fold, so no byte outside the letters ever matches another.
 bool asciiIEquals(std::string_view a, std::string_view b) noexcept;
 
-Result<Params> parseCookieHeader(std::string_view header, size_t maxCookies = 64);
+// The value of the first well-formed cookie `name` in a Cookie request header (RFC 6265
+// s4.2.1 pairs; a DQUOTE-wrapped value is unwrapped, nothing is decoded). Pairs that are
+// not well formed (a JSON value, a space, no '=') are skipped, not fatal: any site that
+// shares the cookie domain (a sibling subdomain, another port) can set such a cookie,
+// and one of them must not sign the user out. No limit on the number of pairs beyond
+// the header size limit.
+std::optional<std::string_view> findCookie(std::string_view header, std::string_view name);
 
 struct SetCookie {
   std::string name;

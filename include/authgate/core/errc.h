@@ -7,14 +7,13 @@ namespace authgate::core {
 
 enum class Errc {
   kOk = 0,
-  kBadBase64url,     // not strict base64url (padding, whitespace, bad char, non-canonical)
+  kBadBase64url,  // not strict base64url (padding, whitespace, bad char, non-canonical)
   kBadPercentEncoding,
   kBadFormBody,
-  kBadCookieHeader,
   kTooLarge,
   kRandomFailure,
   kCryptoFailure,
-  kDecryptFailure,   // AEAD tag mismatch or no key fits
+  kDecryptFailure,  // AEAD tag mismatch or no key fits
 };
 
 template <>
