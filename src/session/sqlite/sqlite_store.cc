@@ -1,6 +1,8 @@
 #include "authgate/session/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
@@ -633,6 +635,16 @@ int sqliteSchemaVersion() { return kSchemaVersion; }
 Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& options,
                                                       const core::Clock& clock,
                                                       std::string* detail) {
+  // A new database is created owner-only before SQLite opens it: it holds emails, IP
+  // addresses and pending login transactions (state, nonce, PKCE verifier). SQLite
+  // gives its -wal and -shm files the database's permission bits, and so does the
+  // change counter (change_counter.cc), whatever the umask. An existing file keeps the
+  // bits its operator gave it.
+  if (options.path != ":memory:" && !options.path.empty()) {
+    int fd =
+        ::open(options.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(options.path.c_str(), &db,
