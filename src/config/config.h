@@ -28,6 +28,13 @@ struct ServerSettings {
   Duration idle_timeout{60};    // keep-alive connection idle limit
   Duration shutdown_grace{30};  // drain limit on SIGTERM/SIGINT
   std::string log_level = "info";
+  // Open client connections; 0: half the file-descriptor limit (net::defaultMaxConnections).
+  std::size_t max_connections = 0;
+  // Open connections from one address (trusted proxies exempt); 0: max_connections / 4, at least
+  // 256.
+  std::size_t max_connections_per_ip = 0;
+  // Header names with '_' reach the upstream (never as an identity header); off: dropped.
+  bool underscores_in_headers = false;
 };
 
 struct ProviderSettings {
@@ -70,6 +77,10 @@ struct SessionSettings {
   // it off. Entries live at most cache_ttl and go at once when revoked.
   int cache_size = 10000;
   Duration cache_ttl{30};
+  // Login transactions started and not yet completed (each lives 10 minutes), per
+  // instance: in all, and per client address. 0: unlimited.
+  std::size_t max_pending_logins = 10000;
+  std::size_t max_pending_logins_per_ip = 64;
 };
 
 struct LogoutSettings {

@@ -74,12 +74,13 @@ bool isCookieOctet(char c) {
   return u == 0x21 || (u >= 0x23 && u <= 0x2B) || (u >= 0x2D && u <= 0x3A) ||
          (u >= 0x3C && u <= 0x5B) || (u >= 0x5D && u <= 0x7E);
 }
-std::string_view trim(std::string_view s) {
+}  // namespace
+
+std::string_view trimOws(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-}  // namespace
 
 bool asciiIEquals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -95,7 +96,7 @@ bool asciiIEquals(std::string_view a, std::string_view b) noexcept {
 std::optional<std::string_view> findCookie(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     auto semi = header.find(';');
-    std::string_view pair = trim(header.substr(0, semi));
+    std::string_view pair = trimOws(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
     auto eq = pair.find('=');
     if (eq == std::string_view::npos || eq == 0 || pair.substr(0, eq) != name) continue;

@@ -59,8 +59,8 @@ boost::json::object sessionJson(const session::Session& s) {
   return o;
 }
 
-Response handleMe(const AuthContext& auth, const Request& req, net::RequestContext&) {
-  auto cur = currentSession(auth, req);
+Response handleMe(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   const auto& s = *cur.session;
@@ -76,31 +76,8 @@ Response handleMe(const AuthContext& auth, const Request& req, net::RequestConte
   return jsonResponse(req, http::status::ok, me);
 }
 
-Response handleCheck(const AuthContext& auth, const Request& req, net::RequestContext&) {
-  // A bearer token counts when api.audiences is set (gateway/bearer.h); forward-auth
-  // never redirects: the proxy in front turns a 401 into a login redirect itself
-  // (docs/PROTECT.md).
-  if (auto bearer = authenticateBearer(auth, req)) {
-    if (bearer->kind == RequestAuth::Kind::kDenied) return std::move(bearer->denial);
-    auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
-    res.set(http::field::cache_control, "no-store");
-    setTokenIdentityHeaders(res, *bearer->jwt);
-    return res;
-  }
-  // The access token goes upstream only with pass_access_token: only then must it be
-  // fresh (gateway/refresh.h).
-  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req)
-                                                    : currentSession(auth, req);
-  if (cur.status == SessionStatus::kUnavailable) return unavailableResponse(req, cur);
-  if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
-  auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
-  res.set(http::field::cache_control, "no-store");
-  setIdentityHeaders(res, *cur.session, auth.config.upstream);
-  return res;
-}
-
 Response handleListSessions(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
-  auto cur = currentSession(auth, req);
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   const auto& me = *cur.session;
@@ -128,7 +105,7 @@ Response handleListSessions(const AuthContext& auth, const Request& req, net::Re
 
 Response handleRevokeSession(const AuthContext& auth, const Request& req,
                              net::RequestContext& ctx) {
-  auto cur = currentSession(auth, req);
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   const auto& me = *cur.session;

@@ -16,6 +16,11 @@
 
 namespace authgate::gateway {
 
+namespace {
+// How long a login may take, from /auth/login to its callback (docs/LOGIN.md).
+constexpr std::chrono::seconds kTransactionTtl{600};
+}  // namespace
+
 std::string publicBaseUrl(const config::Config& config) {
   std::string url = config.server.public_url;
   if (url.empty()) url = "http://" + config.server.listen;
@@ -148,13 +153,16 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
       .prefix = config.server.path_prefix,
       .public_url = base,
       .allowed_origins = std::move(origins),
-      .transaction_ttl = std::chrono::seconds(600),
+      .transaction_ttl = kTransactionTtl,
       .provider = *app->provider_,
       .sessions = *app->sessions_,
       .store = *app->store_,
       .clock = clock,
       .random = random,
       .metrics = metrics,
+      .pending_logins = std::make_unique<PendingLogins>(config.session.max_pending_logins,
+                                                        config.session.max_pending_logins_per_ip,
+                                                        kTransactionTtl),
   });
 
   // Bearer tokens for APIs (api.audiences) and the reverse proxy (upstream.url).
@@ -162,16 +170,11 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
   app->auth_->bearer = app->bearer_.get();
   if (!config.upstream.url.empty()) {
     std::string why;
-    auto target = parseUpstreamUrl(config.upstream.url, &why);
-    if (!target) {
+    app->upstream_ = net::Upstream::parse(config.upstream.url, &why);
+    if (!app->upstream_) {
       problems.push_back("upstream.url: " + why);
       return nullptr;
     }
-    ProxyOptions po;
-    po.response_timeout = config.upstream.timeout;
-    po.io_timeout = config.server.idle_timeout;
-    po.max_header_bytes = config.server.max_header_bytes;
-    app->proxy_ = Proxy::create(*app->auth_, *target, po);
   }
   return app;
 }
@@ -182,7 +185,7 @@ void App::addRoutes(Router& router, Readiness& readiness) {
   addAuthRoutes(router, *auth_);
   addForwardAuthRoutes(router, *auth_);
   // The catch-all goes last: every /auth/*, /healthz and /metrics route wins over it.
-  if (proxy_) addProxyRoute(router, *proxy_);
+  if (upstream_) addProxyRoute(router, *auth_, *upstream_);
   readiness.add("store", [this]() { return store_->ping(); });
   readiness.add("provider", [this]() -> Result<void> {
     auto md = provider_->metadata();
@@ -206,8 +209,9 @@ void App::start() {
       });
 }
 
+net::ForwardOptions App::forwardOptions() const { return gateway::forwardOptions(config_, *auth_); }
+
 void App::stop() {
-  if (proxy_) proxy_->stop();
   purger_.reset();
   if (discovery_.joinable()) discovery_.join();
 }

@@ -22,6 +22,7 @@
 #include "gateway/router.h"
 #include "net/http_client.h"
 #include "net/provider_client.h"
+#include "net/upstream.h"
 
 namespace authgate::gateway {
 
@@ -43,6 +44,8 @@ class App {
   void stop();
 
   const AuthContext& auth() const { return *auth_; }
+  // The engine's forwarding settings (trust rules, upstream timeouts, error page).
+  net::ForwardOptions forwardOptions() const;
   session::SessionManager& sessions() { return *sessions_; }
 
  private:
@@ -55,8 +58,8 @@ class App {
   std::unique_ptr<session::AuditSink> audit_;
   std::unique_ptr<session::SessionManager> sessions_;
   std::unique_ptr<AuthContext> auth_;
-  std::unique_ptr<BearerVerifier> bearer_;  // api.audiences set
-  std::unique_ptr<Proxy> proxy_;            // upstream.url set
+  std::unique_ptr<BearerVerifier> bearer_;   // api.audiences set
+  std::unique_ptr<net::Upstream> upstream_;  // upstream.url set
 
   std::unique_ptr<session::SessionPurger> purger_;
   std::thread discovery_;

@@ -16,6 +16,7 @@
 #include "authgate/session/session_manager.h"
 #include "authgate/session/session_store.h"
 #include "config/config.h"
+#include "gateway/pending_logins.h"
 #include "gateway/refresh.h"
 #include "net/provider_client.h"
 
@@ -49,6 +50,8 @@ struct AuthContext {
   std::unique_ptr<Refresher> refresher = std::make_unique<Refresher>();
   // Bearer tokens for APIs (gateway/bearer.h); nullptr when api.audiences is empty.
   BearerVerifier* bearer = nullptr;
+  // The bound on login transactions started and not completed (internally locked).
+  std::unique_ptr<PendingLogins> pending_logins;
 
   // Counts a rejected login or callback by reason (the error's stable name).
   void countFailure(std::string_view step, std::string_view reason) const;

@@ -4,7 +4,6 @@
 
 #include "authgate/core/error.h"
 #include "authgate/oidc/token.h"
-#include "gateway/bearer.h"
 
 namespace authgate::gateway {
 
@@ -48,13 +47,6 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   router.get(p + "/login", login, blocking);
   router.add({verb::get, verb::post}, p + "/callback", bind(handleCallback), blocking);
   router.get(p + "/me", bind(handleMe), blocking);
-  // Forward-auth answers every request of the protected app, so a request that cannot
-  // wait on the network (canAuthenticateInline: a local store, or a bearer token
-  // verified recently) is answered on the I/O thread; the others go to the worker pool.
-  router.get(p + "/check", bind(handleCheck),
-             RouteOptions{.blocking = true, .inline_when = [&auth](const Request& req) {
-                            return canAuthenticateInline(auth, req);
-                          }});
   router.get(p + "/logout", bind(handleLogoutPage), blocking);
   router.post(p + "/logout", bind(handleLogout), blocking);
   router.get(p + "/sessions", bind(handleListSessions), blocking);

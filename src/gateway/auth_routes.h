@@ -15,7 +15,6 @@ Response handleLogin(const AuthContext& auth, const Request& req, net::RequestCo
                      std::string_view returnToParam);
 Response handleCallback(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleMe(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
-Response handleCheck(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleLogoutPage(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleLogout(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleListSessions(const AuthContext& auth, const Request& req, net::RequestContext& ctx);

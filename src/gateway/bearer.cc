@@ -83,9 +83,13 @@ std::unique_ptr<BearerVerifier> BearerVerifier::fromConfig(const config::Config&
       std::move(access), clock);
 }
 
-BearerResult BearerVerifier::verify(std::string_view token) {
+BearerResult BearerVerifier::verify(std::string_view token, bool mayBlock) {
   BearerResult out;
   auto jwt = cache_.find(token, clock_);
+  if (!jwt && !mayBlock) {
+    out.outcome = BearerOutcome::kWouldBlock;
+    return out;
+  }
   if (!jwt) {
     auto r = provider_.withKeys<jose::VerifiedJwt>(
         [&](const jose::KeyStore& keys) { return jose::verifyJwt(token, keys, policy_, clock_); });
@@ -117,7 +121,8 @@ std::string loginLocation(std::string_view prefix, std::string_view target) {
   return out;
 }
 
-std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req) {
+std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req,
+                                              net::RequestContext& ctx) {
   RequestAuth out;
   if (auth.bearer != nullptr) {
     auto header = parseAuthorization(req[http::field::authorization]);
@@ -127,8 +132,12 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
       return out;
     }
     if (header.kind == AuthorizationKind::kBearer) {
-      auto r = auth.bearer->verify(header.token);
+      auto r = auth.bearer->verify(header.token, ctx.may_block);
       switch (r.outcome) {
+        case BearerOutcome::kWouldBlock:
+          ctx.defer();
+          out.kind = RequestAuth::Kind::kDeferred;
+          return out;
         case BearerOutcome::kValid:
           out.kind = RequestAuth::Kind::kBearer;
           out.jwt = std::move(r.jwt);
@@ -160,25 +169,19 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
   return std::nullopt;
 }
 
-bool canAuthenticateInline(const AuthContext& auth, const net::Request& req) {
-  if (auth.bearer != nullptr) {
-    auto header = parseAuthorization(req[http::field::authorization]);
-    if (header.kind == AuthorizationKind::kBearer) return auth.bearer->isCached(header.token);
-  }
-  if (auth.config.upstream.pass_access_token) return false;  // may refresh at the provider
-  if (auth.store.backend() == "memory") return true;
-  auto cookie = cookieValue(req, auth.cookies.session);
-  return cookie && auth.sessions.answersFromMemory(*cookie);
-}
-
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
-                                bool redirectBrowsers, std::string_view returnTo) {
-  if (auto bearer = authenticateBearer(auth, req)) return std::move(*bearer);
+                                net::RequestContext& ctx, bool redirectBrowsers,
+                                std::string_view returnTo) {
+  if (auto bearer = authenticateBearer(auth, req, ctx)) return std::move(*bearer);
   RequestAuth out;
   // The session's access token goes upstream only with pass_access_token: only then
   // must it be fresh (gateway/refresh.h).
-  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req)
-                                                    : currentSession(auth, req);
+  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req, ctx)
+                                                    : currentSession(auth, req, ctx);
+  if (cur.status == SessionStatus::kDeferred) {
+    out.kind = RequestAuth::Kind::kDeferred;
+    return out;
+  }
   if (cur.status == SessionStatus::kActive) {
     out.kind = RequestAuth::Kind::kSession;
     out.session = std::move(cur.session);
@@ -198,18 +201,13 @@ RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req
   return out;
 }
 
-Response handleCheckRedirect(const AuthContext& auth, const Request& req,
-                             net::RequestContext& ctx) {
-  // The original URI only ever becomes return_to, which /auth/login validates
-  // (relative path or allowed origin), so a forged value cannot redirect off-site.
-  std::string returnTo(req["X-Forwarded-Uri"]);
-  if (returnTo.empty()) {
-    returnTo = "/";
-    auto rest = ctx.param("*");
-    if (!rest.empty()) returnTo = rest.front() == '/' ? std::string(rest) : "/" + std::string(rest);
-    if (!ctx.query.empty()) returnTo += "?" + std::string(ctx.query);
-  }
-  auto a = authenticateRequest(auth, req, /*redirectBrowsers=*/true, returnTo);
+namespace {
+
+// 200 with the identity headers, or the denial.
+Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
+                     bool redirectBrowsers, std::string_view returnTo) {
+  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo);
+  if (a.kind == RequestAuth::Kind::kDeferred) return {};
   if (a.kind == RequestAuth::Kind::kDenied) return std::move(a.denial);
   auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
   res.set(http::field::cache_control, "no-store");
@@ -221,15 +219,36 @@ Response handleCheckRedirect(const AuthContext& auth, const Request& req,
   return res;
 }
 
+}  // namespace
+
+Response handleCheck(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  return checkAnswer(auth, req, ctx, /*redirectBrowsers=*/false, {});
+}
+
+Response handleCheckRedirect(const AuthContext& auth, const Request& req,
+                             net::RequestContext& ctx) {
+  // The original URI only ever becomes return_to, which /auth/login validates
+  // (relative path or allowed origin), so a forged value cannot redirect off-site.
+  std::string returnTo(req["X-Forwarded-Uri"]);
+  if (returnTo.empty()) {
+    returnTo = "/";
+    auto rest = ctx.param("*");
+    if (!rest.empty()) returnTo = rest.front() == '/' ? std::string(rest) : "/" + std::string(rest);
+    if (!ctx.query.empty()) returnTo += "?" + std::string(ctx.query);
+  }
+  return checkAnswer(auth, req, ctx, /*redirectBrowsers=*/true, returnTo);
+}
+
 void addForwardAuthRoutes(Router& router, const AuthContext& auth) {
-  router.get(
-      auth.prefix + "/check/redirect*",
-      [&auth](const Request& req, net::RequestContext& ctx) {
-        return handleCheckRedirect(auth, req, ctx);
-      },
-      RouteOptions{.blocking = true, .inline_when = [&auth](const Request& req) {
-                     return canAuthenticateInline(auth, req);
-                   }});
+  // Forward-auth answers every request of the protected app: from memory on the I/O
+  // thread when it can (authenticateRequest), else on the worker pool.
+  router.get(auth.prefix + "/check", [&auth](const Request& req, net::RequestContext& ctx) {
+    return handleCheck(auth, req, ctx);
+  });
+  router.get(auth.prefix + "/check/redirect*",
+             [&auth](const Request& req, net::RequestContext& ctx) {
+               return handleCheckRedirect(auth, req, ctx);
+             });
 }
 
 }  // namespace authgate::gateway

@@ -46,6 +46,7 @@ enum class BearerOutcome {
   kInvalidToken,       // 401, WWW-Authenticate error="invalid_token" (RFC 6750 s3.1)
   kInsufficientScope,  // 403, error="insufficient_scope" (access.required_scopes/permissions)
   kUnavailable,        // the provider's keys could not be loaded: 503, never a 401
+  kWouldBlock,         // not in the verified-token cache and the caller must not wait
 };
 
 struct BearerResult {
@@ -66,11 +67,9 @@ class BearerVerifier {
                                                     oidc::AccessPolicy access,
                                                     const core::Clock& clock);
 
-  // Thread-safe. Never logs the token.
-  BearerResult verify(std::string_view token);
-  // The token passed verify() recently and is still in the cache: verify() will not
-  // touch the network or check a signature.
-  bool isCached(std::string_view token) { return cache_.find(token, clock_) != nullptr; }
+  // Thread-safe. Never logs the token. Without `mayBlock` only a token verified
+  // recently (in the cache) is answered; any other is kWouldBlock, with nothing done.
+  BearerResult verify(std::string_view token, bool mayBlock = true);
 
  private:
   net::ProviderClient& provider_;
@@ -98,7 +97,7 @@ void setTokenIdentityHeaders(Fields& h, const jose::VerifiedJwt& jwt) {
 // a browser navigation when `redirectBrowsers`, else 401 JSON; a store or provider
 // that cannot answer is 503, never "signed out".
 struct RequestAuth {
-  enum class Kind { kDenied, kSession, kBearer };
+  enum class Kind { kDenied, kSession, kBearer, kDeferred };  // kDeferred: ctx.defer() called
   Kind kind = Kind::kDenied;
   std::optional<session::Session> session;       // kSession
   std::shared_ptr<const jose::VerifiedJwt> jwt;  // kBearer
@@ -106,25 +105,27 @@ struct RequestAuth {
 };
 // Only the bearer half: nullopt when bearer tokens are off (no api.audiences) or the
 // request has no Bearer credential, so the caller goes on with the session cookie.
-std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req);
-// True when authenticateRequest() cannot wait on the network for this request: its
-// bearer token was verified recently (no signature check, no JWKS fetch), or it has no
-// bearer token, no token refresh can happen (no pass_access_token), and its session is
-// in the session cache (or the store is the in-process memory store). Such requests
-// are answered on the I/O thread; the rest go to a worker pool, so nothing that can
-// wait on the network or on a SQLite lock held by another process runs on an I/O
-// thread.
-bool canAuthenticateInline(const AuthContext& auth, const net::Request& req);
+std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net::Request& req,
+                                              net::RequestContext& ctx);
+// On an I/O thread (ctx.may_block false) this answers from memory only: a bearer token
+// verified recently, a session in the session cache whose tokens need no refresh.
+// Anything else (a signature check, a JWKS fetch, a store read, a refresh) defers the
+// request to the worker pool (kDeferred), having done nothing; nothing that can wait
+// on the network or on a lock held by another process runs on an I/O thread.
 // `returnTo`: where login sends the browser back to; empty: the request's own target.
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
-                                bool redirectBrowsers, std::string_view returnTo = {});
+                                net::RequestContext& ctx, bool redirectBrowsers,
+                                std::string_view returnTo = {});
 
-// Forward-auth for proxies that pass the auth service's denial straight to the client
-// (Traefik forwardAuth, Envoy ext_authz): GET <prefix>/check/redirect[/original/path]
-// answers like /auth/check, except that a browser navigation without a session gets
-// the 302 to login, returning to X-Forwarded-Uri (Traefik) or the path after
-// /check/redirect plus the query (Envoy's path_prefix). nginx uses plain /auth/check
-// and turns the 401 into the redirect with error_page (docs/PROTECT.md).
+// Forward-auth. GET <prefix>/check: 200 with the identity headers, or the denial
+// (401, never a redirect: the proxy in front decides what a browser sees; nginx turns
+// it into the login redirect with error_page, docs/PROTECT.md). For proxies that pass
+// the auth service's denial straight to the client (Traefik forwardAuth, Envoy
+// ext_authz), GET <prefix>/check/redirect[/original/path] answers the same, except
+// that a browser navigation without a session gets the 302 to login, returning to
+// X-Forwarded-Uri (Traefik) or the path after /check/redirect plus the query (Envoy's
+// path_prefix).
+Response handleCheck(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleCheckRedirect(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 void addForwardAuthRoutes(Router& router, const AuthContext& auth);
 

@@ -70,11 +70,14 @@ class CallbackRun {
   Response run();
 
  private:
+  // Every failure is counted; only those of a real login attempt (its state matched a
+  // transaction this instance created) go to the audit trail. Anyone can send junk to
+  // the callback, and the audit list is capped: junk must not push real events out.
   Response fail(http::status status, const error_code& ec, std::string_view title,
                 std::string_view detail = {}) const {
     const auto reason = core::errorName(ec);
     auth_.countFailure("callback", reason);
-    auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
+    if (attempt_) auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
     return errorPage(req_, status, reason, title, detail);
   }
 
@@ -96,6 +99,7 @@ class CallbackRun {
   const AuthContext& auth_;
   const Request& req_;
   net::RequestContext& ctx_;
+  bool attempt_ = false;  // the state matched a login transaction
 };
 
 Response CallbackRun::run() {
@@ -125,10 +129,17 @@ Response CallbackRun::run() {
   if (auto* providerError = std::get_if<oidc::ProviderError>(&*parsed)) {
     // The transaction is spent either way: a provider error ends this attempt.
     if (!providerError->state.empty()) {
-      (void)auth_.store.takeValue(oidc::transactionStoreKey(providerError->state));
+      const auto key = oidc::transactionStoreKey(providerError->state);
+      auto spent = auth_.store.takeValue(key);
+      attempt_ = spent && *spent;
+      if (attempt_) auth_.pending_logins->release(key);
     }
     auth_.countFailure("callback", "provider_error");
-    auth_.sessions.recordLoginFailure("provider_error", clientIp(ctx), userAgent(req));
+    if (attempt_)
+      auth_.sessions.recordLoginFailure("provider_error", clientIp(ctx), userAgent(req));
+    // The provider's words only for a callback of a login this instance started:
+    // anyone can send a browser here with an error_description of their own.
+    if (!attempt_) providerError->error_description.clear();
     std::string html = "<p>The sign-in provider did not sign you in.</p>";
     html += "<p>Error: <code>" + core::htmlEscape(providerError->error) + "</code></p>";
     if (!providerError->error_description.empty()) {
@@ -146,14 +157,17 @@ Response CallbackRun::run() {
   auto& code = std::get<oidc::AuthorizationCode>(*parsed);
 
   // Take the transaction: exactly one callback may use it (state replay fails here).
-  auto taken = auth_.store.takeValue(oidc::transactionStoreKey(code.state));
+  const auto key = oidc::transactionStoreKey(code.state);
+  auto taken = auth_.store.takeValue(key);
   if (!taken) return storeUnavailable(req);
+  if (*taken) auth_.pending_logins->release(key);
   if (!*taken) {
     return fail(http::status::bad_request, oidc::make_error_code(oidc::Errc::kStateMismatch),
                 "This sign-in attempt is unknown or was already used",
                 "Start again from the application. Each sign-in link works once and for 10 "
                 "minutes.");
   }
+  attempt_ = true;
   auto txn = oidc::parseTransaction(**taken);
   if (!txn)
     return fail(http::status::bad_request, txn.error(), "This sign-in attempt is not valid");

@@ -5,11 +5,13 @@
 
 namespace authgate::gateway {
 
-CurrentSession currentSession(const AuthContext& auth, const Request& req) {
+CurrentSession currentSession(const AuthContext& auth, const Request& req,
+                              net::RequestContext& ctx) {
   CurrentSession out;
   auto cookie = cookieValue(req, auth.cookies.session);
   if (!cookie) return out;
-  auto s = auth.sessions.lookup(*cookie);
+  using Lookup = session::SessionManager::Lookup;
+  auto s = auth.sessions.lookup(*cookie, ctx.may_block ? Lookup::kAny : Lookup::kMemoryOnly);
   if (s) {
     out.status = SessionStatus::kActive;
     out.session = std::move(*s);
@@ -17,6 +19,11 @@ CurrentSession currentSession(const AuthContext& auth, const Request& req) {
   }
   out.error = s.error();
   const auto& e = s.error();
+  if (e == session::Errc::kWouldBlock) {
+    ctx.defer();
+    out.status = SessionStatus::kDeferred;
+    return out;
+  }
   if (e == session::Errc::kNotFound || e == session::Errc::kExpired ||
       e == session::Errc::kRevoked) {
     out.status = SessionStatus::kAnonymous;
@@ -28,9 +35,17 @@ CurrentSession currentSession(const AuthContext& auth, const Request& req) {
   return out;
 }
 
-CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req) {
-  auto cur = currentSession(auth, req);
+CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req,
+                                             net::RequestContext& ctx) {
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status != SessionStatus::kActive) return cur;
+  if (!ctx.may_block && needsRefresh(cur.session->tokens, auth.clock.unixSeconds(),
+                                     auth.config.session.refresh_before_expiry)) {
+    ctx.defer();
+    cur.status = SessionStatus::kDeferred;
+    cur.session.reset();
+    return cur;
+  }
   auto r = auth.refresher->ensureFresh(auth, *cur.session);
   switch (r.status) {
     case RefreshStatus::kNotNeeded:

@@ -15,6 +15,8 @@ enum class SessionStatus {
   kActive,       // `session` is set
   kAnonymous,    // no cookie, malformed cookie, unknown, expired or revoked session
   kUnavailable,  // the store could not answer: fail closed with 503
+  kDeferred,     // on an I/O thread and the answer needs the store or the provider: the
+                 // request was deferred (ctx.defer()); the caller returns at once
 };
 
 struct CurrentSession {
@@ -26,7 +28,10 @@ struct CurrentSession {
   int64_t retryAfterSeconds = 0;
 };
 
-CurrentSession currentSession(const AuthContext& auth, const Request& req);
+// On an I/O thread (ctx.may_block false) only the session cache answers; anything
+// else defers the request to the worker pool, having read and written nothing.
+CurrentSession currentSession(const AuthContext& auth, const Request& req,
+                              net::RequestContext& ctx);
 
 // For requests that need the provider's access token (forward-auth with
 // upstream.pass_access_token, the proxy): currentSession(), then the automatic refresh
@@ -34,7 +39,9 @@ CurrentSession currentSession(const AuthContext& auth, const Request& req);
 // (gateway/refresh.h, single flight across threads and instances). A refused refresh
 // ends the session (kAnonymous); a provider outage keeps it: kActive with the current
 // tokens while they are valid, else kUnavailable with retryAfterSeconds set.
-CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req);
+// On an I/O thread a session whose tokens need a refresh defers the request too.
+CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req,
+                                             net::RequestContext& ctx);
 
 // The 503 for a kUnavailable CurrentSession: store outage or provider outage.
 Response unavailableResponse(const Request& req, const CurrentSession& cur);

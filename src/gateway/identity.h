@@ -1,5 +1,6 @@
-// The identity headers authgate sends upstream and answers /auth/check with
-// (CONTRACT.md "Identity headers"). Incoming copies are always stripped first.
+// The identity headers authgate sends upstream and answers /auth/check with. Incoming
+// copies never reach an upstream: the engine removes the whole X-Auth-Request-* family,
+// whatever the case or '_' spelling (gateway/proxy.cc forwardOptions).
 #pragma once
 
 #include <array>
@@ -46,20 +47,6 @@ void setIdentityHeaders(Fields& h, const session::Session& s, const config::Upst
   }
   if (up.pass_id_token && !s.tokens.idToken.empty()) {
     h.set("X-Auth-Request-Id-Token", s.tokens.idToken.reveal());
-  }
-}
-
-// Removes every X-Auth-Request-* header (any case) from incoming headers.
-template <class Fields>
-void stripIdentityHeaders(Fields& h) {
-  for (auto it = h.begin(); it != h.end();) {
-    auto name = it->name_string();
-    constexpr std::string_view kPrefix = "x-auth-request-";
-    bool match = name.size() >= kPrefix.size();
-    for (size_t i = 0; match && i < kPrefix.size(); ++i) {
-      match = (static_cast<unsigned char>(name[i]) | 0x20) == kPrefix[i];  // ASCII lower
-    }
-    it = match ? h.erase(it) : std::next(it);
   }
 }
 

@@ -47,12 +47,29 @@ Response handleLogin(const AuthContext& auth, const Request& req, net::RequestCo
   hints.screen_hint = core::findParam(params, "screen_hint").value_or("");
   hints.ui_locales = core::findParam(params, "ui_locales").value_or("");
   auto txn = oidc::createLoginTransaction(auth.rp, *target, *binding, auth.clock, auth.random);
+  const auto key = oidc::transactionStoreKey(txn.state.reveal());
+  // Nobody has authenticated yet: the transactions a client (and everyone) may have
+  // open at once are bounded before anything is written (gateway/pending_logins.h).
+  if (auto admit = auth.pending_logins->admit(clientIp(ctx), key, auth.clock.unixSeconds());
+      admit != PendingLogins::Admit::kOk) {
+    auth.countFailure("login", admit == PendingLogins::Admit::kFull ? "too_many_pending_logins"
+                                                                    : "too_many_pending_logins_ip");
+    auto res = errorPage(req, http::status::too_many_requests, "too_many_pending_logins",
+                         "Too many sign-ins in progress",
+                         "Finish or close the sign-in pages that are already open, then try "
+                         "again in a few minutes.");
+    res.set(http::field::retry_after, "60");
+    return res;
+  }
   auto stored = auth.store.putValue(
-      oidc::transactionStoreKey(txn.state.reveal()), oidc::serializeTransaction(txn),
+      key, oidc::serializeTransaction(txn),
       std::chrono::duration_cast<std::chrono::milliseconds>(auth.transaction_ttl),
       /*onlyIfAbsent=*/true);
   // A collision of two 256-bit states is not expected; refuse rather than overwrite.
-  if (!stored || !*stored) return storeUnavailable(req);
+  if (!stored || !*stored) {
+    auth.pending_logins->release(key);
+    return storeUnavailable(req);
+  }
 
   auto authz =
       oidc::buildAuthorizationRequest((*metadata)->authorization_endpoint, auth.rp, txn, hints);

@@ -39,19 +39,6 @@ std::string postLogoutTarget(const AuthContext& auth) {
   return target ? *target : std::string("/");
 }
 
-// A request from a page of another site may not log the user out. Browsers send Origin
-// on POST; when it is there it must be ours.
-bool sameOrigin(const AuthContext& auth, const Request& req) {
-  auto origin = req[http::field::origin];
-  if (origin.empty()) return true;
-  auto normalized = oidc::normalizeOrigin(origin);
-  if (!normalized) return false;
-  for (const auto& allowed : auth.allowed_origins) {
-    if (*normalized == allowed) return true;
-  }
-  return false;
-}
-
 Response signedOutPage(const AuthContext& auth, const Request& req) {
   auto res = redirect(req, postLogoutTarget(auth));
   res.insert(http::field::set_cookie, clearedCookie(auth));
@@ -60,9 +47,9 @@ Response signedOutPage(const AuthContext& auth, const Request& req) {
 
 }  // namespace
 
-Response handleLogoutPage(const AuthContext& auth, const Request& req, net::RequestContext&) {
+Response handleLogoutPage(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
   auto cookie = cookieValue(req, auth.cookies.session);
-  auto cur = currentSession(auth, req);
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive || !cookie) {
     return htmlPage(
@@ -79,13 +66,16 @@ Response handleLogoutPage(const AuthContext& auth, const Request& req, net::Requ
   return htmlPage(req, http::status::ok, "Sign out?", html);
 }
 
-Response handleLogout(const AuthContext& auth, const Request& req, net::RequestContext&) {
-  if (!sameOrigin(auth, req)) {
+Response handleLogout(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  // A request from a page of another site may not log the user out. Browsers send Origin
+  // on POST; when it is there it must be ours.
+  if (!req[http::field::origin].empty() &&
+      requestSite(req, auth.allowed_origins) != RequestSite::kOwn) {
     return errorPage(req, http::status::forbidden, "cross_site_logout",
                      "This sign-out request came from another site");
   }
   auto cookie = cookieValue(req, auth.cookies.session);
-  auto cur = currentSession(auth, req);
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive || !cookie) return signedOutPage(auth, req);
 

@@ -1,3 +1,2 @@
-# Protecting apps: reverse proxy, bearer tokens, X-Forwarded-* (docs/PROTECT.md).
-list(APPEND GATEWAY_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/proxy.cc ${CMAKE_CURRENT_SOURCE_DIR}/bearer.cc
-     ${CMAKE_CURRENT_SOURCE_DIR}/forwarded.cc)
+# Protecting apps: the reverse proxy's decisions and bearer tokens (docs/PROTECT.md).
+list(APPEND GATEWAY_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/proxy.cc ${CMAKE_CURRENT_SOURCE_DIR}/bearer.cc)

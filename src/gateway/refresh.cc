@@ -483,8 +483,20 @@ namespace {
 // POST /auth/refresh and the OpenMetadata alias share everything but the body shape.
 // CONTRACT: tokens never reach the browser, so neither answers with one (OpenMetadata's
 // own servlet returns the provider's access token; its UI only needs the expiry).
-Response refreshEndpoint(const AuthContext& auth, const Request& req, bool openMetadata) {
-  auto cur = currentSession(auth, req);
+Response refreshEndpoint(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
+                         bool openMetadata) {
+  // A refresh spends a grant at the provider: a page of another site may not trigger
+  // one (the same checks as logout). The POST must show it is ours (browsers send
+  // Origin on every POST); the OpenMetadata GET is refused when the browser says it
+  // comes from elsewhere.
+  const auto site = requestSite(req, auth.allowed_origins);
+  if (site == RequestSite::kForeign || (!openMetadata && site != RequestSite::kOwn)) {
+    auth.countFailure("refresh", "cross_site_request");
+    return errorPage(req, http::status::forbidden, "cross_site_request",
+                     "This request came from another site",
+                     "Refreshing the session is only possible from this site's own pages.");
+  }
+  auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   auto result = auth.refresher->refreshNow(auth, *cur.session);
@@ -529,12 +541,12 @@ Response refreshEndpoint(const AuthContext& auth, const Request& req, bool openM
 
 }  // namespace
 
-Response handleRefresh(const AuthContext& auth, const Request& req, net::RequestContext&) {
-  return refreshEndpoint(auth, req, false);
+Response handleRefresh(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  return refreshEndpoint(auth, req, ctx, false);
 }
 
-Response handleOmRefresh(const AuthContext& auth, const Request& req, net::RequestContext&) {
-  return refreshEndpoint(auth, req, true);
+Response handleOmRefresh(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  return refreshEndpoint(auth, req, ctx, true);
 }
 
 }  // namespace authgate::gateway

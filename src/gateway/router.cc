@@ -66,9 +66,18 @@ Router& Router::add(std::initializer_list<net::http::verb> methods, std::string 
   net::Route r;
   r.pattern = std::move(pattern);
   r.methods = methods;
-  r.handler = std::move(handler);
-  r.blocking = options.blocking;
-  r.inline_when = std::move(options.inline_when);
+  if (options.blocking) {
+    // Always the worker pool: defer before doing anything (net/http.h).
+    r.handler = [h = std::move(handler)](const net::Request& req, net::RequestContext& ctx) {
+      if (!ctx.may_block) {
+        ctx.defer();
+        return net::Response{};
+      }
+      return h(req, ctx);
+    };
+  } else {
+    r.handler = std::move(handler);
+  }
   return push(std::move(r));
 }
 
@@ -80,12 +89,12 @@ Router& Router::post(std::string pattern, net::Handler handler, RouteOptions opt
   return add({net::http::verb::post}, std::move(pattern), std::move(handler), std::move(options));
 }
 
-Router& Router::addStream(std::initializer_list<net::http::verb> methods, std::string pattern,
-                          net::StreamHandler handler) {
+Router& Router::addForward(std::initializer_list<net::http::verb> methods, std::string pattern,
+                           net::ForwardHandler handler) {
   net::Route r;
   r.pattern = std::move(pattern);
   r.methods = methods;
-  r.stream = std::move(handler);
+  r.forward = std::move(handler);
   return push(std::move(r));
 }
 

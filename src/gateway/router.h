@@ -8,7 +8,6 @@
 // match wins. The pattern is also the metrics label `route`, which bounds cardinality.
 #pragma once
 
-#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -19,9 +18,10 @@
 namespace authgate::gateway {
 
 struct RouteOptions {
-  bool blocking = false;  // runs on the worker pool (outbound HTTP, SQLite, ...)
-  // With `blocking`: requests for which this returns true run on the I/O thread.
-  std::function<bool(const net::Request&)> inline_when = {};
+  // Always runs on the worker pool (outbound HTTP, SQLite, ...): the handler is wrapped
+  // so it defers itself (net/http.h "Execution model"). Handlers that can often answer
+  // from memory leave this off and call ctx.defer() themselves when they cannot.
+  bool blocking = false;
 };
 
 class Router final : public net::RouteTable {
@@ -31,9 +31,10 @@ class Router final : public net::RouteTable {
               net::Handler handler, RouteOptions options = {});
   Router& get(std::string pattern, net::Handler handler, RouteOptions options = {});
   Router& post(std::string pattern, net::Handler handler, RouteOptions options = {});
-  // A route that takes over the connection once the header is read (proxy, WebSocket).
-  Router& addStream(std::initializer_list<net::http::verb> methods, std::string pattern,
-                    net::StreamHandler handler);
+  // A route that decides on the request head alone: answer, or forward to an upstream
+  // (the engine streams the bodies; WebSocket upgrades included).
+  Router& addForward(std::initializer_list<net::http::verb> methods, std::string pattern,
+                     net::ForwardHandler handler);
 
   std::size_t size() const override { return routes_.size(); }
   const net::Route& at(std::size_t id) const override { return routes_[id]; }

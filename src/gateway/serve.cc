@@ -43,6 +43,8 @@ net::ServerOptions serverOptions(const config::ServerSettings& s) {
   o.read_timeout = s.read_timeout;
   o.idle_timeout = s.idle_timeout;
   o.shutdown_grace = s.shutdown_grace;
+  o.max_connections = s.max_connections;
+  o.max_connections_per_ip = s.max_connections_per_ip;
   o.handle_signals = true;
   return o;
 }
@@ -72,6 +74,7 @@ int serve(const config::Config& config) {
 
   auto options = serverOptions(config.server);
   options.access_log = accessLogger(level);
+  options.forward = app->forwardOptions();
   net::Server server(std::move(options), router, metrics);
   if (auto started = server.start(); !started) {
     spdlog::error("server.listen: cannot listen on {}: {}", config.server.listen,

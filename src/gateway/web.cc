@@ -2,18 +2,18 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "authgate/oidc/return_to.h"
+
 namespace authgate::gateway {
 
 std::optional<std::string> cookieValue(const Request& req, std::string_view name) {
-  // Several Cookie headers are joined as HTTP/2 proxies may split them (RFC 6265 s5.4).
-  std::optional<std::string> found;
+  // Several Cookie headers are read in order, as HTTP/2 proxies may split them (RFC
+  // 6265 s5.4); the first well-formed pair with the name wins.
   auto [begin, end] = req.equal_range(http::field::cookie);
   for (auto it = begin; it != end; ++it) {
-    auto parsed = core::parseCookieHeader(it->value());
-    if (!parsed) return std::nullopt;
-    if (auto v = core::findParam(*parsed, name); v && !found) found = std::move(*v);
+    if (auto v = core::findCookie(it->value(), name)) return std::string(*v);
   }
-  return found;
+  return std::nullopt;
 }
 
 core::Params queryParams(std::string_view query) {
@@ -100,7 +100,23 @@ Response errorPage(const Request& req, http::status status, std::string_view cod
   return htmlPage(req, status, title, html);
 }
 
-std::string clientIp(const net::RequestContext& ctx) { return ctx.remote.to_string(); }
+std::string clientIp(const net::RequestContext& ctx) {
+  return ctx.client.is_unspecified() ? ctx.remote.to_string() : ctx.client.to_string();
+}
+
+RequestSite requestSite(const Request& req, const std::vector<std::string>& allowedOrigins) {
+  if (auto origin = req[http::field::origin]; !origin.empty()) {
+    auto normalized = oidc::normalizeOrigin(origin);
+    if (!normalized) return RequestSite::kForeign;
+    for (const auto& allowed : allowedOrigins) {
+      if (*normalized == allowed) return RequestSite::kOwn;
+    }
+    return RequestSite::kForeign;
+  }
+  auto site = req["Sec-Fetch-Site"];
+  if (site.empty()) return RequestSite::kUnknown;
+  return site == "same-origin" || site == "none" ? RequestSite::kOwn : RequestSite::kForeign;
+}
 
 std::string userAgent(const Request& req) {
   return std::string(req[http::field::user_agent].substr(0, 256));

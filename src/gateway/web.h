@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "authgate/core/codec.h"
 #include "net/http.h"
@@ -17,8 +18,8 @@ using net::Request;
 using net::Response;
 namespace http = net::http;
 
-// The value of cookie `name`, if the Cookie header is well formed and has it. A
-// malformed header counts as no cookie (it never reaches the store).
+// The value of cookie `name`: the first well-formed pair with that name in the Cookie
+// headers (core::findCookie; malformed pairs of other cookies are skipped).
 std::optional<std::string> cookieValue(const Request& req, std::string_view name);
 
 // Query parameters of the request target; empty on malformed encoding.
@@ -29,6 +30,15 @@ core::Params queryParams(std::string_view query);
 bool isBrowserNavigation(const Request& req);
 // The client asked for JSON (Accept: application/json, no text/html preference).
 bool wantsJson(const Request& req);
+
+// Where a state-changing request comes from, as the browser tells (a CSRF defence
+// beside SameSite=Lax cookies). An Origin header decides when present: kOwn when it is
+// one of `allowedOrigins`, else kForeign ("null" included). Otherwise Fetch Metadata:
+// Sec-Fetch-Site same-origin or none (a typed URL) is kOwn, cross-site or same-site (a
+// sibling subdomain, which still gets Lax cookies) is kForeign. Neither header (an old
+// browser, a script, curl): kUnknown.
+enum class RequestSite { kOwn, kForeign, kUnknown };
+RequestSite requestSite(const Request& req, const std::vector<std::string>& allowedOrigins);
 
 // Headers on every response authgate itself writes: no caching of personal or
 // protocol data, no sniffing, no referrer leaks, no framing.
@@ -46,8 +56,8 @@ Response errorPage(const Request& req, http::status status, std::string_view cod
 Response htmlPage(const Request& req, http::status status, std::string_view title,
                   std::string_view bodyHtml);
 
-// The client IP for audit records: the TCP peer (X-Forwarded-For handling lives in the
-// proxy layer, which knows the trusted proxies).
+// The client IP for audit records and limits: the TCP peer, or behind a trusted proxy
+// the client it names (net/forwarded.h clientAddress).
 std::string clientIp(const net::RequestContext& ctx);
 std::string userAgent(const Request& req);
 

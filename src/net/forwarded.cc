@@ -1,9 +1,11 @@
-#include "gateway/forwarded.h"
+#include "net/forwarded.h"
 
 #include <array>
 #include <charconv>
 
-namespace authgate::gateway {
+#include "authgate/core/codec.h"
+
+namespace authgate::net {
 
 namespace ip = boost::asio::ip;
 
@@ -32,18 +34,10 @@ ip::address maskAddress(const ip::address& a, unsigned prefix) {
   return ip::address_v6(masked(a.to_v6().to_bytes(), prefix));
 }
 
-bool validProto(std::string_view p) { return p == "http" || p == "https"; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 bool parseIpNetwork(std::string_view text, IpNetwork& out) {
-  text = trim(text);
+  text = core::trimOws(text);
   auto slash = text.find('/');
   boost::system::error_code ec;
   auto addr = ip::make_address(std::string(text.substr(0, slash)), ec);
@@ -89,22 +83,30 @@ bool TrustedProxies::contains(const ip::address& peer) const {
 
 std::string forwardedAddress(const ip::address& peer) { return unmapped(peer).to_string(); }
 
-ForwardedHeaders forwardedHeaders(const ip::address& peer, bool peerTrusted,
-                                  const IncomingForwarded& incoming, std::string_view ownScheme) {
-  ForwardedHeaders out;
-  const std::string self = forwardedAddress(peer);
-  const auto chain = trim(incoming.forwarded_for);
-  if (peerTrusted && !chain.empty()) {
-    out.forwarded_for.reserve(chain.size() + 2 + self.size());
-    out.forwarded_for.append(chain).append(", ").append(self);
-  } else {
-    out.forwarded_for = self;
-  }
-  const auto proto = trim(incoming.proto);
-  out.proto = std::string(peerTrusted && validProto(proto) ? proto : ownScheme);
-  const auto host = trim(incoming.host);
-  out.host = std::string(peerTrusted && !host.empty() ? host : trim(incoming.host_header));
-  return out;
+std::string forwardedNode(const ip::address& peer) {
+  const auto a = unmapped(peer);
+  if (a.is_v4()) return a.to_string();
+  return "\"[" + a.to_string() + "]\"";
 }
 
-}  // namespace authgate::gateway
+ip::address clientAddress(const ip::address& peer, const TrustedProxies& trusted,
+                          std::string_view chain) {
+  ip::address client = unmapped(peer);
+  if (trusted.empty() || !trusted.contains(client)) return client;
+  // Right to left: each hop appended the address it saw; stop at the first one that
+  // is not a proxy we trust.
+  while (!chain.empty()) {
+    auto comma = chain.rfind(',');
+    auto item = core::trimOws(comma == std::string_view::npos ? chain : chain.substr(comma + 1));
+    chain = comma == std::string_view::npos ? std::string_view{} : chain.substr(0, comma);
+    if (item.empty()) continue;
+    boost::system::error_code ec;
+    auto a = ip::make_address(std::string(item), ec);
+    if (ec) break;
+    client = unmapped(a);
+    if (!trusted.contains(client)) break;
+  }
+  return client;
+}
+
+}  // namespace authgate::net

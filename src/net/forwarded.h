@@ -1,8 +1,7 @@
-// X-Forwarded-For / -Proto / -Host towards the upstream, and which peers are believed
-// when they send their own (server.trusted_proxies). These headers are unauthenticated
-// input: a client that is not a configured proxy can write anything into them, so
-// authgate replaces them instead of extending them (RFC 7239 s8.1 discusses the same
-// trust problem for Forwarded).
+// Which peers are believed when they say who the client is (server.trusted_proxies),
+// and who the client is. X-Forwarded-For and Forwarded are unauthenticated input: a
+// client that is not a configured proxy can write anything into them, so authgate only
+// reads them from a trusted peer (RFC 7239 s8.1 discusses the same trust problem).
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -10,15 +9,15 @@
 #include <string_view>
 #include <vector>
 
-namespace authgate::gateway {
+namespace authgate::net {
 
 struct IpNetwork {
   boost::asio::ip::address address;  // masked to `prefix` bits
   unsigned prefix = 0;
 };
 
-// Parses "10.0.0.0/8", "fd00::/8" or a single address (a /32 or /128). nullopt-like
-// false return for anything else.
+// Parses "10.0.0.0/8", "fd00::/8" or a single address (a /32 or /128); false for
+// anything else.
 bool parseIpNetwork(std::string_view text, IpNetwork& out);
 
 class TrustedProxies {
@@ -36,27 +35,18 @@ class TrustedProxies {
   std::vector<IpNetwork> networks_;
 };
 
-struct ForwardedHeaders {
-  std::string forwarded_for;  // X-Forwarded-For
-  std::string proto;          // X-Forwarded-Proto
-  std::string host;           // X-Forwarded-Host
-};
-
-struct IncomingForwarded {
-  std::string_view forwarded_for;  // all X-Forwarded-For lines joined with ", "
-  std::string_view proto;
-  std::string_view host;
-  std::string_view host_header;  // the request's Host
-};
-
-// What authgate sends upstream. From a trusted peer the incoming chain is kept and
-// the peer appended; from anyone else every incoming value is replaced by what
-// authgate saw itself: the peer address, `ownScheme` ("http": authgate serves plain
-// HTTP) and the Host header. A proto other than http/https is never passed on.
-ForwardedHeaders forwardedHeaders(const boost::asio::ip::address& peer, bool peerTrusted,
-                                  const IncomingForwarded& incoming, std::string_view ownScheme);
+// The client of a request: the TCP peer, unless the peer is a trusted proxy; then the
+// X-Forwarded-For chain (`chain`: every X-Forwarded-For line joined with ",") is read
+// from the right, past every trusted proxy, and the first address that is not one is
+// the client. An entry that is not an address stops the walk at the last good one.
+boost::asio::ip::address clientAddress(const boost::asio::ip::address& peer,
+                                       const TrustedProxies& trusted, std::string_view chain);
 
 // The address as it appears in X-Forwarded-For: IPv4-mapped IPv6 as IPv4, IPv6 bare.
 std::string forwardedAddress(const boost::asio::ip::address& peer);
 
-}  // namespace authgate::gateway
+// The address as a Forwarded "for" value (RFC 7239 s6): IPv4 bare, IPv6 quoted in
+// brackets.
+std::string forwardedNode(const boost::asio::ip::address& peer);
+
+}  // namespace authgate::net

@@ -1,22 +1,28 @@
-// The request/response vocabulary shared by the HTTP server (net::Server) and the
-// routes (gateway/). A route is a function from a parsed request to a response: it never
+// The request/response vocabulary shared by the HTTP engine (net::Server) and the
+// routes (gateway/). A route is a function from a parsed request to an answer: it never
 // sees a socket, so it can be unit-tested with plain values (the Beast examples'
-// handle_request shape).
+// handle_request shape). Two kinds of route:
+//   - a Handler answers a complete request (body read, within server.max_body_bytes);
+//   - a ForwardHandler decides on a request head alone: answer it (deny, redirect,
+//     401, 403, 503) or forward it to an upstream with identity headers. The engine
+//     then streams both bodies itself (net/forwarder.h).
+//
+// Execution model (one rule, applied by the engine in one place): every handler first
+// runs on the connection's I/O thread with ctx.may_block false. A handler that would
+// have to wait (a store read, a provider call, a signature check) calls ctx.defer()
+// before it has changed anything and returns; the engine then runs it again on the
+// worker pool with ctx.may_block true. Whether a request needs the pool is decided by
+// the code that knows (the session cache, the verified-token cache), never by the
+// route table or the store's type.
 #pragma once
 
-#include <atomic>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <cstddef>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,8 +41,18 @@ struct RequestContext {
   std::string_view path;            // target without the query string
   std::string_view query;           // raw query (after '?'), never to be logged
   boost::asio::ip::address remote;  // the TCP peer (a proxy when behind one)
+  // The client: `remote`, or, when `remote` is one of server.trusted_proxies, the
+  // nearest address in X-Forwarded-For that is not (net/forwarded.h clientAddress).
+  boost::asio::ip::address client;
   // Values of `{name}` segments and of a trailing `*` (named "*") in the route pattern.
   std::vector<std::pair<std::string, std::string>> params;
+
+  // Set by the engine: false on the I/O thread, true on the worker pool.
+  bool may_block = false;
+  // Set by defer(): the handler's answer is ignored and it runs again on the pool.
+  bool deferred = false;
+  // Call before changing anything, and only when !may_block.
+  void defer() { deferred = true; }
 
   std::string_view param(std::string_view name) const {
     for (const auto& [k, v] : params) {
@@ -48,44 +64,29 @@ struct RequestContext {
 
 using Handler = std::function<Response(const Request&, RequestContext&)>;
 
-// Extension point for routes that need the connection itself once the header is read
-// (reverse proxy, WebSocket upgrade). The server hands over the stream, the bytes it
-// has already buffered (possibly the start of the body) and a parser holding the header
-// whose body is not yet read (buffer_body, so it can be streamed), then forgets the
-// connection: from then on the handler owns it, including timeouts, limits, draining
-// and the access-log line.
-struct StreamHandoff {
-  boost::beast::tcp_stream stream;
-  boost::beast::flat_buffer buffer;
-  std::unique_ptr<http::request_parser<http::buffer_body>> parser;
-  std::string request_id;
-  boost::asio::ip::address remote;
-  std::vector<std::pair<std::string, std::string>> params;
-  // Gives the connection back to the server once the handler has finished an exchange
-  // and both sides allow keep-alive: the server then reads the next request from
-  // `buffer` (which may already hold it) and the stream, as for any keep-alive
-  // connection, so the next request is routed again (it may be /auth/check). During a
-  // drain the server closes it instead. Call at most once, on the stream's executor.
-  std::function<void(boost::beast::tcp_stream&&, boost::beast::flat_buffer&&)> resume;
-  // True once the server drains (SIGTERM): long-lived connections (WebSocket tunnels)
-  // close themselves soon after. Valid for as long as the server runs.
-  const std::atomic<bool>* draining = nullptr;
+class Upstream;  // net/upstream.h
+
+// A forward route's decision on a request head.
+struct ForwardDecision {
+  // Allow: forward to this upstream (owned by whoever built the route table, alive for
+  // as long as the server runs). nullptr: answer `response` instead.
+  const Upstream* upstream = nullptr;
+  Response response;
+  // Set on the upstream request after every incoming copy is removed (the identity
+  // headers). Field names must be among ForwardPolicy's protected names or prefixes.
+  http::fields identity;
+  // The client's Authorization is the credential just validated (a bearer token): pass
+  // it on. Otherwise it is removed (unless `identity` sets one).
+  bool keep_authorization = false;
 };
-using StreamHandler = std::function<void(std::unique_ptr<StreamHandoff>)>;
+using ForwardHandler = std::function<ForwardDecision(const Request& head, RequestContext&)>;
 
 struct Route {
   std::string pattern;              // metrics label "route"; e.g. /auth/sessions/{id}
   std::vector<http::verb> methods;  // empty: any method; GET also answers HEAD
-  Handler handler;
-  // Runs on the server's worker pool instead of the I/O thread: for handlers that
-  // block (outbound HTTP, SQLite). The response is posted back to the connection.
-  bool blocking = false;
-  // For a blocking route: true when this request cannot block (e.g. its session is in
-  // this machine's store), so it runs on the I/O thread and skips two thread switches.
-  // Called on the I/O thread with the complete request; must not block itself.
-  std::function<bool(const Request&)> inline_when;
-  StreamHandler stream;  // when set, `handler` is not used
-  std::size_t id = 0;    // index in the table, set by the table
+  Handler handler;                  // a complete request -> a response
+  ForwardHandler forward;           // when set, `handler` is not used
+  std::size_t id = 0;               // index in the table, set by the table
 
   bool allows(http::verb v) const {
     if (methods.empty()) return true;
@@ -112,19 +113,6 @@ class RouteTable {
   // Fills ctx.params for patterned routes.
   virtual RouteMatch match(http::verb method, std::string_view path, RequestContext& ctx) const = 0;
 };
-
-// A fresh request id (X-Request-Id, access log): 16 hex chars from a per-thread
-// splitmix64 seeded from the CSPRNG. Ids identify requests in logs; they are not
-// secrets. For stream routes that read further requests on a connection themselves.
-void newRequestId(char (&out)[16]);
-
-// One access-log line, JSON: {"type":"access","id","method","path","status",
-// "duration_ms"[,"route"]}, written into `out` (reused, so a keep-alive connection does
-// not allocate per request). Strings are escaped so the line is valid JSON whatever
-// the client sent; `path` must already be without its query (it may carry codes).
-void formatAccessLog(std::string& out, std::string_view id, std::string_view method,
-                     std::string_view path, unsigned status, double seconds,
-                     std::string_view route = {});
 
 // A message header exactly as Beast's serializer writes it (Beast's own field writer),
 // into one reusable string, for a single plain write: on small messages the

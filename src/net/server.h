@@ -1,14 +1,23 @@
-// HTTP/1.1 server on Boost.Beast/Asio. The session class only does I/O; routes come from
-// a RouteTable (request -> response functions). See docs/ARCHITECTURE.md.
+// The HTTP engine: one HTTP/1.1 server on Boost.Beast/Asio that answers routes and
+// forwards requests to upstreams (streamed bodies, WebSocket tunnels) in one connection
+// state machine (net/connection.h, net/forwarder.h). Routes come from a RouteTable
+// (gateway::Router); the gateway only decides, it never touches a socket.
 //
 // Threads: one single-threaded io_context per I/O thread; each connection is accepted
 // onto one of them in turn and stays there, so its handlers never run concurrently and
-// need no strand. Per connection: one request parsed at a time and one write in
-// flight, so pipelined requests are answered in order. Limits: header block over
-// max_header_bytes -> 431, body over max_body_bytes -> 413, a request that does not
-// fully arrive within read_timeout -> 408, a keep-alive connection idle for idle_timeout
-// (read_timeout before its first request) -> closed. Each answered request gets an id
-// (X-Request-Id), one JSON access-log line on the `access_log` logger and metrics.
+// need no strand. One worker pool runs the handlers that defer themselves
+// (net/http.h "Execution model"). Per connection: one request parsed at a time and one
+// write in flight, so pipelined requests are answered in order.
+//
+// Limits: header block over max_header_bytes -> 431, body over max_body_bytes -> 413
+// (forwarded bodies stream and have no limit), framing that is not strictly RFC 9112
+// (net/framing.h) -> 400, a request that does not fully arrive within read_timeout ->
+// 408, a keep-alive connection idle for idle_timeout (read_timeout before its first
+// request) -> closed; more than max_connections open connections -> 503 and close,
+// more than max_connections_per_ip from one address -> 429 and close; accept failing
+// for lack of file descriptors -> accepting pauses (backing off to 1 s) with one
+// warning per 10 s. Each answered request gets an id (X-Request-Id), one access-log line
+// on the `access_log` logger and metrics, whoever answered it.
 //
 // Lifecycle: start() binds and installs the SIGTERM/SIGINT handler; run() serves on
 // `threads` threads (the caller's included) until drained; drain() (what the signal
@@ -19,12 +28,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "authgate/core/error.h"
 #include "authgate/core/metrics.h"
 #include "net/http.h"
+#include "net/trust_boundary.h"
 
 namespace spdlog {
 class logger;
@@ -34,19 +45,43 @@ namespace authgate::net {
 
 class ServerImpl;
 
+struct ForwardOptions {
+  ForwardPolicy policy;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds response_timeout{60000};  // upstream.timeout
+  std::chrono::milliseconds tunnel_idle_timeout{600000};
+  // Idle upstream connections are reused for at most this long: below the 5 s
+  // keep-alive timeout of Node's http server, the shortest common default.
+  std::chrono::milliseconds pool_idle{4000};
+  std::size_t pool_max_idle = 128;  // per upstream and I/O thread
+  // The page for an upstream that cannot be reached or does not answer (502/504);
+  // `head` is the client's request head, `code` a stable reason. Default: plain text.
+  std::function<Response(const Request& head, http::status, std::string_view code)> error_page;
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port, [v6]:port; port 0 picks a free port
   int threads = 0;                     // I/O threads; 0: std::thread::hardware_concurrency()
-  int blocking_threads = 0;            // worker pool for blocking routes; 0: 2 x I/O threads
+  int blocking_threads = 0;            // worker pool for deferred handlers; 0: 2 x I/O threads
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
-  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{60'000};  // also every forwarded body read/write
   std::chrono::milliseconds shutdown_grace{30'000};
+  // 0: from the file-descriptor limit (net::defaultMaxConnections).
+  std::size_t max_connections = 0;
+  // Per client address (TCP peer); peers in trusted_proxies are exempt. 0: a quarter of
+  // max_connections, at least 256.
+  std::size_t max_connections_per_ip = 0;
   bool handle_signals = true;  // SIGTERM/SIGINT -> drain()
   // Access-log sink; nullptr: spdlog's default logger at the time of construction.
   std::shared_ptr<spdlog::logger> access_log;
+  ForwardOptions forward;
 };
+
+// Half of the soft RLIMIT_NOFILE (a forwarded connection holds two descriptors) less a
+// reserve for the store, logs and the provider client; at least 16.
+std::size_t defaultMaxConnections();
 
 class Server {
  public:

@@ -38,6 +38,8 @@ std::string_view ErrcTraits<Errc>::name(Errc e) {
       return "session_key_file_error";
     case Errc::kForbidden:
       return "session_forbidden";
+    case Errc::kWouldBlock:
+      return "session_would_block";
   }
   return "unknown";
 }
@@ -76,6 +78,8 @@ std::string_view ErrcTraits<Errc>::message(Errc e) {
       return "the session key file could not be read or created";
     case Errc::kForbidden:
       return "the session belongs to another user";
+    case Errc::kWouldBlock:
+      return "the session is not in memory; the store must be read";
   }
   return "unknown error";
 }

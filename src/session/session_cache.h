@@ -55,11 +55,6 @@ class SessionCache {
   std::optional<Entry> get(const std::string& key, std::optional<uint64_t> storeVersion) {
     return shardFor(key).get(key, storeVersion);
   }
-  // Whether a fresh entry for `key` exists that `usable` accepts, without copying it.
-  template <class Pred>
-  bool holds(const std::string& key, std::optional<uint64_t> storeVersion, Pred usable) {
-    return shardFor(key).holds(key, storeVersion, usable);
-  }
   // Before reading the store for `put` of the same key.
   Ticket ticket(const std::string& key, std::optional<uint64_t> storeVersion) {
     return shardFor(key).ticket(storeVersion);
@@ -77,14 +72,6 @@ class SessionCache {
    public:
     Shard(size_t capacity, std::chrono::milliseconds ttl) : capacity_(capacity), ttl_(ttl) {}
     std::optional<Entry> get(const std::string& key, std::optional<uint64_t> storeVersion);
-    template <class Pred>
-    bool holds(const std::string& key, std::optional<uint64_t> storeVersion, Pred usable) {
-      std::lock_guard lock(mu_);
-      syncVersion(storeVersion);
-      auto it = index_.find(key);
-      return it != index_.end() && Clock::now() - it->second->storedAt < ttl_ &&
-             usable(it->second->entry.session);
-    }
     Ticket ticket(std::optional<uint64_t> storeVersion);
     void put(const std::string& key, Entry entry, const Ticket& ticket);
     void erase(const std::string& key);

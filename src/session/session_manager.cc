@@ -63,13 +63,6 @@ bool SessionManager::servableFromCache(const Session& s) const {
          t - s.lastSeenAt < writeInterval().count();
 }
 
-bool SessionManager::answersFromMemory(std::string_view cookieValue) {
-  auto* cache = usableCache();
-  if (!cache || !isWellFormedCookie(cookieValue)) return false;
-  return cache->holds(keyOf(cookieValue), store_.externalVersion(),
-                      [this](const Session& s) { return servableFromCache(s); });
-}
-
 size_t SessionManager::cachedSessions() const { return cache_ ? cache_->size() : 0; }
 
 bool SessionManager::isWellFormedCookie(std::string_view v) {
@@ -201,7 +194,7 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
   return CreatedSession{core::Secret(std::move(cookie)), std::move(s)};
 }
 
-Result<Session> SessionManager::lookup(std::string_view cookieValue) {
+Result<Session> SessionManager::lookup(std::string_view cookieValue, Lookup mode) {
   if (!isWellFormedCookie(cookieValue)) return Errc::kNotFound;
   const std::string key = keyOf(cookieValue);
   auto* cache = usableCache();
@@ -211,7 +204,10 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue) {
     if (auto hit = cache->get(key, version); hit && servableFromCache(hit->session)) {
       return std::move(hit->session);
     }
+    if (mode == Lookup::kMemoryOnly) return Errc::kWouldBlock;
     ticket = cache->ticket(key, version);
+  } else if (mode == Lookup::kMemoryOnly) {
+    return Errc::kWouldBlock;
   }
   auto l = read(key);
   if (!l) return l.error();

@@ -28,6 +28,12 @@ export function startGateway(t, op, overrides = {}) {
 /** A fetch with the browser's cookies, as a script of the page would send it. */
 export async function api(browser, url, { method = 'GET', headers = {}, body } = {}) {
   const h = new Headers({ accept: 'application/json', ...headers });
+  // As a browser's fetch() from the app's own page: every POST (any method but GET and
+  // HEAD) carries the page's Origin. Pass `origin: ''` in headers to leave it out.
+  if (method !== 'GET' && method !== 'HEAD' && !('origin' in headers)) {
+    h.set('origin', new URL(url).origin);
+  }
+  if (h.get('origin') === '') h.delete('origin');
   const cookie = browser.cookieHeader(url);
   if (cookie) h.set('cookie', cookie);
   const res = await fetch(url, { method, headers: h, body, redirect: 'manual' });

@@ -27,6 +27,8 @@ std::optional<std::string> findParam(const Params& params, std::string_view key)
 // ASCII case-insensitive equality (header tokens, auth schemes, emails): only A-Z
 // fold, so no byte outside the letters ever matches another.
 bool asciiIEquals(std::string_view a, std::string_view b) noexcept;
+// Without leading and trailing optional whitespace (RFC 9110 s5.6.3: SP and HTAB).
+std::string_view trimOws(std::string_view s) noexcept;
 
 // The value of the first well-formed cookie `name` in a Cookie request header (RFC 6265
 // s4.2.1 pairs; a DQUOTE-wrapped value is unwrapped, nothing is decoded). Pairs that are

@@ -23,6 +23,7 @@ enum class Errc {
   kNoKey,             // no encryption key configured
   kKeyFileError,      // the key file could not be read or created
   kForbidden,         // revoking a session that belongs to someone else
+  kWouldBlock,        // a memory-only lookup missed: the store must be read (elsewhere)
 };
 
 }  // namespace authgate::session

@@ -102,10 +102,11 @@ class SessionManager {
   // kStoreUnavailable, kCorruptRecord, kDecryptFailed fail closed. Slides the idle
   // timeout (throttled write). Answered from the session cache when it holds the
   // session and no last-seen write is due.
-  Result<Session> lookup(std::string_view cookieValue);
-  // True when lookup(cookieValue) would be answered from the cache, without the store
-  // (for callers deciding whether the lookup may run on an I/O thread).
-  bool answersFromMemory(std::string_view cookieValue);
+  // With Lookup::kMemoryOnly (a caller that must not wait, e.g. on an I/O thread) a
+  // session the cache cannot answer for is kWouldBlock, and nothing was read or
+  // written: the caller repeats the lookup where it may block.
+  enum class Lookup { kAny, kMemoryOnly };
+  Result<Session> lookup(std::string_view cookieValue, Lookup mode = Lookup::kAny);
   // Sessions in the cache now (for metrics and benchmarks).
   size_t cachedSessions() const;
 

@@ -101,7 +101,8 @@ class RefresherTest : public ::testing::Test {
                        .store = *store_,
                        .clock = clock_,
                        .random = core::OpenSslRandom::instance(),
-                       .metrics = metrics_};
+                       .metrics = metrics_,
+                       .pending_logins = nullptr};
   }
 
   // A signed-in session whose access token expires in `expiresIn` seconds.
