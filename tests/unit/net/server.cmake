@@ -6,3 +6,6 @@ authgate_unit_test(net_server
           ${CMAKE_CURRENT_SOURCE_DIR}/server_observability_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/trust_boundary_test.cc
   DEPS authgate_gateway authgate_net Boost::json)
+
+# The request path from raw bytes to the upstream head (fuzz/request_path_fuzz.cc).
+authgate_fuzz_smoke(net.fuzz.request_path_fuzz request_path_fuzz)
