@@ -9,7 +9,9 @@
 #   bearerN    authgate proxying with 10,000 distinct bearer tokens (wrk Lua script)
 #   apache     Apache + mod_auth_openidc (session cookie) proxying to the same upstream
 #
-#   bench/protect/run.sh path/to/authgate          (a Release build: build/h-proxy-rel)
+#   bench/protect/run.sh path/to/authgate          (a Release build: build/release)
+#   CALLGRIND=2000 THREADS=1 bench/protect/run.sh path/to/authgate
+#                                                  instructions per request instead
 #
 # Environment: THREADS (authgate server.threads = nginx/front worker_processes, default
 # nproc), WRK_THREADS (1), CONNECTIONS (50), DURATION (10s), WARMUP (2s), ROUNDS (1:
@@ -119,8 +121,15 @@ session: { store: memory }
 upstream: { url: "http://127.0.0.1:$up_port" }
 api: { audiences: ["https://api.authgate.test"] }
 CONF
-"$bin" serve -c "$work/authgate.yaml" >"$work/authgate.log" 2>&1 &
-pids+=($!)
+if [[ -n ${CALLGRIND:-} ]]; then
+  # Instructions per request instead of req/s: repeatable on a busy machine.
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+    "$bin" serve -c "$work/authgate.yaml" >"$work/authgate.log" 2>&1 &
+else
+  "$bin" serve -c "$work/authgate.yaml" >"$work/authgate.log" 2>&1 &
+fi
+ag_pid=$!
+pids+=($ag_pid)
 
 # --- Apache + mod_auth_openidc -------------------------------------------------------------
 apache_url=-
@@ -177,6 +186,26 @@ wait_port "$up_port"; wait_port "$front_port"; wait_port "$ag_port"
 node "$repo/bench/protect/setup.mjs" "$work" "$issuer" "http://127.0.0.1:$ag_port" "$apache_url" "$ntokens" >&2
 ag_cookie=$(cat "$work/cookie.authgate")
 token=$(cat "$work/token.one")
+
+# CALLGRIND=N: N sequential keep-alive requests per authgate line, counted by callgrind
+# (instructions executed by authgate per request), instead of the wrk lines.
+if [[ -n ${CALLGRIND:-} ]]; then
+  count() {  # NAME PATH HEADER
+    node "$repo/bench/protect/requests.mjs" "http://127.0.0.1:$ag_port$2" 200 "$3"  # warm
+    callgrind_control -z "$ag_pid" >/dev/null
+    node "$repo/bench/protect/requests.mjs" "http://127.0.0.1:$ag_port$2" "$CALLGRIND" "$3"
+    callgrind_control -d "$1" "$ag_pid" >/dev/null
+    local f
+    f=$(ls -t "$work"/callgrind.out* | head -1)
+    awk -v n="$CALLGRIND" -v name="$1" '/^summary:/ {printf "%-10s %10.0f instructions/request\n", name, $2 / n}' "$f"
+    rm -f "$f"
+  }
+  echo "machine: $(nproc) cores; authgate threads=$threads under callgrind; $CALLGRIND requests per line"
+  count check /auth/check "Cookie: $ag_cookie"
+  count ag-proxy / "Cookie: $ag_cookie"
+  count bearer1 /api/items "Authorization: Bearer $token"
+  exit 0
+fi
 
 # run NAME URL [wrk args...] -> "req/s p99"
 run() {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/http.h"
 
@@ -20,6 +21,14 @@ namespace authgate::net {
 class ServerImpl;
 class Forwarder;
 struct IoThread;
+
+// Buffers a connection's forwarded exchanges reuse, one exchange at a time: allocated
+// with the first, not per request.
+struct ForwardBuffers {
+  std::unique_ptr<char[]> body;                // the one body buffer (Forwarder's kChunk)
+  boost::beast::flat_buffer upstream;          // bytes read from the upstream
+  std::vector<boost::asio::const_buffer> out;  // the buffers of the write in flight
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -40,6 +49,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   IoThread& thread() { return thread_; }
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   boost::beast::flat_buffer& buffer() { return buffer_; }
+  ForwardBuffers& forwardBuffers() { return forward_buffers_; }
   std::string_view requestId() const { return {id_, sizeof id_}; }
   std::string_view logPath() const { return log_path_; }  // the path, without the query
   // The current request's context. Its path and query views die with the head: once the
@@ -119,6 +129,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;  // the serialized answer being written
   Response res_;
   std::shared_ptr<Forwarder> forwarder_;  // during kForwarding
+  ForwardBuffers forward_buffers_;
 };
 
 }  // namespace authgate::net

@@ -45,15 +45,20 @@ bool isStale(const boost::system::error_code& ec) {
 
 Forwarder::Forwarder(std::shared_ptr<Connection> conn,
                      http::request_parser<http::string_body>&& request, ForwardDecision decision)
-    : conn_(std::move(conn)), req_(std::move(request)), decision_(std::move(decision)) {}
+    : conn_(std::move(conn)),
+      req_(std::move(request)),
+      decision_(std::move(decision)),
+      up_buf_(conn_->forwardBuffers().upstream),
+      out_(conn_->forwardBuffers().out) {}
 
 Forwarder::~Forwarder() = default;
 
 tcp::socket& Forwarder::client() { return conn_->socket(); }
 
 char* Forwarder::buf() {
-  if (!buf_) buf_.reset(new char[kChunk]);
-  return buf_.get();
+  auto& b = conn_->forwardBuffers().body;
+  if (!b) b.reset(new char[kChunk]);
+  return b.get();
 }
 
 void Forwarder::setDeadline(Step step, std::chrono::milliseconds d) {

@@ -124,7 +124,7 @@ class Forwarder : public std::enable_shared_from_this<Forwarder> {
   // Upstream.
   std::optional<boost::asio::ip::tcp::socket> up_;
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
-  boost::beast::flat_buffer up_buf_;
+  boost::beast::flat_buffer& up_buf_;  // the connection's (ForwardBuffers)
   bool reused_ = false;
   bool retried_ = false;
   std::optional<http::response_parser<http::buffer_body>> res_;
@@ -137,9 +137,8 @@ class Forwarder : public std::enable_shared_from_this<Forwarder> {
   bool response_started_ = false;
   std::string head_out_;  // a serialized head (upstream request, then client response)
   std::shared_ptr<Response> local_;
-  std::unique_ptr<char[]> buf_;  // the one body buffer, allocated when a body moves
-  char* buf();
-  std::vector<boost::asio::const_buffer> out_;  // the buffers of the write in flight
+  char* buf();  // the connection's body buffer, allocated when a body first moves
+  std::vector<boost::asio::const_buffer>& out_;  // the buffers of the write in flight
   std::optional<http::chunk_body<boost::asio::const_buffer>> chunk_;
   std::optional<http::chunk_last<>> last_chunk_;
 

@@ -36,6 +36,34 @@ bool isHopByHop(http::field f) {
   }
 }
 
+char normalizedChar(char c) {
+  if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
+  return c == '_' ? '-' : c;
+}
+
+// normalizedHeaderName() without allocating for names of the usual lengths: it runs for
+// every field of every forwarded request.
+class Normalized {
+ public:
+  explicit Normalized(std::string_view name) {
+    char* out = small_;
+    if (name.size() > sizeof small_) {
+      big_.resize(name.size());
+      out = big_.data();
+    }
+    for (std::size_t i = 0; i < name.size(); ++i) out[i] = normalizedChar(name[i]);
+    view_ = std::string_view(out, name.size());
+  }
+  Normalized(const Normalized&) = delete;
+  Normalized& operator=(const Normalized&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  char small_[64];
+  std::string big_;
+  std::string_view view_;
+};
+
 // The names of the fields listed in Connection (themselves hop-by-hop), lower-case.
 std::vector<std::string> connectionNamed(const http::fields& h) {
   std::vector<std::string> named;
@@ -98,13 +126,7 @@ bool isHostValue(std::string_view v) {
 
 std::string normalizedHeaderName(std::string_view name) {
   std::string out(name);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    } else if (c == '_') {
-      c = '-';
-    }
-  }
+  for (auto& c : out) c = normalizedChar(c);
   return out;
 }
 
@@ -175,7 +197,8 @@ void prepareUpstreamRequest(http::request_header<>& h, const ForwardPolicy& poli
     } else if (f == http::field::authorization) {
       drop = !d.keep_authorization;
     } else {
-      const auto normalized = normalizedHeaderName(name);
+      const Normalized n(name);
+      const auto normalized = n.view();
       if (trustedPeer) {
         if (normalized == "x-forwarded-for") appendList(xff, value);
         if (normalized == "forwarded") appendList(forwarded, value);
@@ -231,7 +254,7 @@ void prepareClientResponse(http::response_header<>& h, unsigned version, bool ke
     } else if (isHopByHop(f)) {
       drop = true;
     } else if (f != http::field::content_length && !named.empty()) {
-      drop = contains(named, normalizedHeaderName(it->name_string()));
+      drop = contains(named, Normalized(it->name_string()).view());
     }
     it = drop ? h.erase(it) : std::next(it);
   }
