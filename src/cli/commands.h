@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/environment.h"
@@ -62,6 +63,11 @@ struct TokenVerifyOptions {
   std::string audience;
 };
 int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verify);
+
+// authgate healthcheck [--url URL]: GET the server's /healthz (server.listen, a
+// wildcard host asked over loopback); 0 on 200, 1 otherwise. For container HEALTHCHECKs.
+int runHealthcheck(const CommonOptions& options, const std::string& url);
+std::string healthUrlFor(std::string_view listen);
 
 // Stubs print "<command>: not available yet" and return kExitNotAvailable.
 int notAvailable(const std::string& command);

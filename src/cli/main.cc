@@ -78,6 +78,12 @@ int run(int argc, char** argv) {
   tokenVerify->add_option("--audience", verify.audience, "expected audience");
   tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
 
+  std::string healthUrl;
+  auto* healthcheck = withConfig(app.add_subcommand(
+      "healthcheck", "GET the running server's /healthz; exit 0 on 200 (container HEALTHCHECK)"));
+  healthcheck->add_option("--url", healthUrl, "URL to ask instead of http://LISTEN/healthz");
+  healthcheck->callback([&] { command = [&] { return runHealthcheck(common, healthUrl); }; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
