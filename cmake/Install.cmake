@@ -2,7 +2,7 @@
 #
 # `cmake --install build/release` puts in place:
 #   bin/authgate                         stripped, with a .gnu_debuglink to
-#   lib/debug/<prefix>/bin/authgate.debug   its debug symbols (component "debug")
+#   lib/debug/usr/bin/authgate.debug     its debug symbols (component "debug")
 #   /etc/authgate/authgate.yaml          the default settings (a conffile in the .deb)
 #   /etc/authgate/authgate.env           secrets for the unit's EnvironmentFile=
 #   lib/systemd/system/authgate.service  the hardened unit
@@ -38,17 +38,18 @@ else()
   add_custom_target(authgate_split ALL DEPENDS ${AUTHGATE_SPLIT_DIR}/authgate)
 endif()
 
-set(AUTHGATE_ETC ${CMAKE_INSTALL_FULL_SYSCONFDIR}/authgate)
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  set(AUTHGATE_UNIT_DIR /lib/systemd/system)  # Debian 12's place for packaged units
-else()
-  set(AUTHGATE_UNIT_DIR ${CMAKE_INSTALL_LIBDIR}/systemd/system)
-endif()
+# The unit and the package name /etc/authgate/ whatever the prefix (DESTDIR applies).
+set(AUTHGATE_ETC /etc/authgate CACHE PATH "where the settings and the env file are installed")
+set(AUTHGATE_UNIT_DIR lib/systemd/system)  # /usr/lib/systemd/system in the package
+set(AUTHGATE_PACKAGE_MAINTAINER "authgate maintainers <authgate@localhost>"
+    CACHE STRING "Maintainer field and changelog signature of the .deb")
 
 install(PROGRAMS ${AUTHGATE_SPLIT_DIR}/authgate DESTINATION ${CMAKE_INSTALL_BINDIR}
         COMPONENT runtime)
+# gdb looks in /usr/lib/debug/<the binary's directory>/: right for the prefix /usr that
+# the package and the image use (cpack and the Dockerfile install with it).
 install(FILES ${AUTHGATE_SPLIT_DIR}/authgate.debug
-        DESTINATION ${CMAKE_INSTALL_LIBDIR}/debug${CMAKE_INSTALL_FULL_BINDIR} COMPONENT debug)
+        DESTINATION lib/debug/usr/${CMAKE_INSTALL_BINDIR} COMPONENT debug)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/authgate.yaml DESTINATION ${AUTHGATE_ETC}
         COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/authgate.env DESTINATION ${AUTHGATE_ETC}
@@ -64,31 +65,42 @@ install(FILES ${AUTHGATE_PKG_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR} 
 
 # Debian wants the changelog and man page gzipped with -n (no name or time: reproducible).
 find_program(AUTHGATE_GZIP NAMES gzip REQUIRED)
-foreach(f changelog authgate.1)
-  add_custom_command(OUTPUT ${AUTHGATE_SPLIT_DIR}/${f}.gz
+configure_file(${AUTHGATE_PKG_DIR}/changelog.in ${AUTHGATE_SPLIT_DIR}/changelog @ONLY)
+foreach(f ${AUTHGATE_SPLIT_DIR}/changelog ${AUTHGATE_PKG_DIR}/authgate.1)
+  get_filename_component(n ${f} NAME)
+  add_custom_command(OUTPUT ${AUTHGATE_SPLIT_DIR}/${n}.gz
                      COMMAND ${CMAKE_COMMAND} -E make_directory ${AUTHGATE_SPLIT_DIR}
-                     COMMAND ${AUTHGATE_GZIP} -9n -c ${AUTHGATE_PKG_DIR}/${f} > ${AUTHGATE_SPLIT_DIR}/${f}.gz
-                     DEPENDS ${AUTHGATE_PKG_DIR}/${f})
+                     COMMAND ${AUTHGATE_GZIP} -9n -c ${f} > ${AUTHGATE_SPLIT_DIR}/${n}.gz
+                     DEPENDS ${f})
 endforeach()
 add_custom_target(authgate_pkg_docs ALL DEPENDS ${AUTHGATE_SPLIT_DIR}/changelog.gz
                                                 ${AUTHGATE_SPLIT_DIR}/authgate.1.gz)
 install(FILES ${AUTHGATE_SPLIT_DIR}/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR}
         COMPONENT runtime)
+# The debug package carries its own copyright and changelog, as Debian requires.
+install(FILES ${AUTHGATE_PKG_DIR}/copyright ${AUTHGATE_SPLIT_DIR}/changelog.gz
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/authgate-dbgsym COMPONENT debug)
 install(FILES ${AUTHGATE_SPLIT_DIR}/authgate.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
         COMPONENT runtime)
 install(FILES ${AUTHGATE_PKG_DIR}/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
         RENAME authgate COMPONENT runtime)
+install(FILES ${AUTHGATE_PKG_DIR}/lintian-overrides-dbgsym
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME authgate-dbgsym
+        COMPONENT debug)
 
 # The .deb: component runtime is package "authgate", component debug "authgate-dbgsym".
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME authgate)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_CONTACT "authgate maintainers <authgate@localhost>")
+set(CPACK_PACKAGE_CONTACT "${AUTHGATE_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "OpenID Connect authentication gateway")
-set(CPACK_PACKAGE_DESCRIPTION
-    "authgate signs users in to web applications through Auth0 or any OpenID Connect\n"
-    "provider with the Authorization Code Flow as a confidential client, keeps\n"
-    "tokens server-side and tracks every login session.")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
+    "authgate signs users in to web applications through Auth0 or any OpenID
+Connect provider with the Authorization Code Flow as a confidential client,
+keeps tokens server-side and tracks every login session.")
+set(CPACK_DEBIAN_DEBUG_DESCRIPTION
+    "Debug symbols for authgate: the DWARF information of /usr/bin/authgate,
+found by gdb through the binary's .gnu_debuglink.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime debug)
