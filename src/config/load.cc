@@ -16,7 +16,9 @@
 
 #include "config/duration.h"
 #include "config/field.h"
+#include "config/routes.h"
 #include "config/scalar.h"
+#include "config/yaml_value.h"
 
 namespace authgate::config {
 namespace {
@@ -388,6 +390,10 @@ class Loader {
     std::set<std::string> seen;
     for (const auto& section : root) {
       const std::string name = section.first.IsScalar() ? section.first.Scalar() : "?";
+      if (name == "routes") {  // a list, not a section of keys (routes.cc)
+        parseRoutes(section.second, config_.routes, problems_);
+        continue;
+      }
       if (std::find(sectionNames.begin(), sectionNames.end(), name) == sectionNames.end()) {
         problem(name, "unknown section" + suggestion(name, sectionNames));
         continue;
@@ -656,6 +662,13 @@ class Loader {
       s.idle_timeout = s.absolute_timeout;
     }
     deriveDefaults(config_);
+    // compat.openmetadata_aliases: auto follows whether OpenMetadata's names were used.
+    config_.openmetadata_variables =
+        std::any_of(origin_.begin(), origin_.end(), [](const auto& kv) {
+          const auto& v = kv.second;
+          return v.starts_with("AUTHENTICATION_") || v.starts_with("OIDC_") ||
+                 v.starts_with("AUTHORIZER_");
+        });
     // A file that could not be read as settings would only add noise: every required
     // key would be "missing". Fix the file first.
     if (fileBroken_) return;
@@ -709,6 +722,12 @@ LoadResult load(const std::string& file, const Environment& env) {
 std::string defaultConfigFile() {
   std::error_code ec;
   return std::filesystem::exists("authgate.yaml", ec) ? "./authgate.yaml" : "";
+}
+
+std::string assignYamlValue(FieldRef ref, const YAML::Node& node) { return assignNode(ref, node); }
+
+std::string didYouMean(std::string_view name, const std::vector<std::string>& candidates) {
+  return suggestion(name, candidates);
 }
 
 }  // namespace authgate::config

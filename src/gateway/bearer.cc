@@ -171,13 +171,11 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
 
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
                                 net::RequestContext& ctx, bool redirectBrowsers,
-                                std::string_view returnTo) {
+                                std::string_view returnTo, bool freshTokens) {
   if (auto bearer = authenticateBearer(auth, req, ctx)) return std::move(*bearer);
   RequestAuth out;
-  // The session's access token goes upstream only with pass_access_token: only then
-  // must it be fresh (gateway/refresh.h).
-  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req, ctx)
-                                                    : currentSession(auth, req, ctx);
+  auto cur =
+      freshTokens ? currentSessionWithFreshTokens(auth, req, ctx) : currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kDeferred) {
     out.kind = RequestAuth::Kind::kDeferred;
     return out;
@@ -206,7 +204,10 @@ namespace {
 // 200 with the identity headers, or the denial.
 Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
                      bool redirectBrowsers, std::string_view returnTo) {
-  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo);
+  // The session's access token goes out only with pass_access_token: only then must it
+  // be fresh.
+  const auto& up = auth.config.upstream;
+  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo, up.pass_access_token);
   if (a.kind == RequestAuth::Kind::kDeferred) return {};
   if (a.kind == RequestAuth::Kind::kDenied) return std::move(a.denial);
   auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
@@ -214,7 +215,7 @@ Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestCo
   if (a.kind == RequestAuth::Kind::kBearer) {
     setTokenIdentityHeaders(res, *a.jwt);
   } else {
-    setIdentityHeaders(res, *a.session, auth.config.upstream);
+    setIdentityHeaders(res, *a.session, IdentityOptions::of(up));
   }
   return res;
 }

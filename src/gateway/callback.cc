@@ -56,6 +56,7 @@ core::SetCookie sessionCookie(const AuthContext& auth, std::string value) {
   c.value = std::move(value);
   c.path = "/";
   c.secure = auth.cookies.secure;
+  c.domain = auth.cookies.domain;
   c.httpOnly = true;
   c.sameSite = "Lax";
   // A session cookie (no Max-Age): the server-side record decides when it ends.

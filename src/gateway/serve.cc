@@ -45,8 +45,17 @@ net::ServerOptions serverOptions(const config::ServerSettings& s) {
   o.shutdown_grace = s.shutdown_grace;
   o.max_connections = s.max_connections;
   o.max_connections_per_ip = s.max_connections_per_ip;
+  o.admin_listen = s.admin_listen;
+  if (auto it = s.tls.find("cert_file"); it != s.tls.end()) o.tls_cert_file = it->second;
+  if (auto it = s.tls.find("key_file"); it != s.tls.end()) o.tls_key_file = it->second;
   o.handle_signals = true;
   return o;
+}
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:8080": only this machine can connect.
+bool loopbackOnly(std::string_view listen) {
+  const auto host = listen.substr(0, listen.rfind(':'));
+  return host == "127.0.0.1" || host.starts_with("127.") || host == "[::1]" || host == "localhost";
 }
 
 }  // namespace
@@ -75,13 +84,43 @@ int serve(const config::Config& config) {
   auto options = serverOptions(config.server);
   options.access_log = accessLogger(level);
   options.forward = app->forwardOptions();
+  const bool tls = !options.tls_cert_file.empty();
+  net::Server* running = nullptr;
+  // SIGHUP: a renewed certificate is read again; a bad one is refused and the old one
+  // keeps serving.
+  options.on_reload = [&running, tls] {
+    if (!tls || running == nullptr) return;
+    std::string problem;
+    if (auto r = running->reloadTls(&problem); !r) {
+      spdlog::error("reload refused, the old certificate stays: {}", problem);
+    } else {
+      spdlog::info("server.tls: certificate and key reloaded");
+    }
+  };
   net::Server server(std::move(options), router, metrics);
+  running = &server;
+  if (tls) {
+    std::string problem;
+    if (auto t = server.reloadTls(&problem); !t) {
+      spdlog::error("{}", problem);
+      return 1;
+    }
+  }
   if (auto started = server.start(); !started) {
-    spdlog::error("server.listen: cannot listen on {}: {}", config.server.listen,
-                  started.error().message());
+    spdlog::error("server.listen: cannot listen on {} (or server.admin_listen {}): {}",
+                  config.server.listen, config.server.admin_listen, started.error().message());
     return 1;
   }
-  spdlog::info("authgate listening on http://{}", server.boundAddress());
+  spdlog::info("authgate listening on {}://{}", tls ? "https" : "http", server.boundAddress());
+  if (!config.server.admin_listen.empty()) {
+    spdlog::info("operator endpoints (/healthz, /readyz, /metrics) on http://{}",
+                 server.boundAdminAddress());
+  } else if (!loopbackOnly(config.server.listen)) {
+    spdlog::warn(
+        "/metrics, /healthz and /readyz are served on {} to anyone who reaches it; set "
+        "server.admin_listen (e.g. 127.0.0.1:9090) to serve them on a private address",
+        config.server.listen);
+  }
   app->start();
   const int rc = server.run();
   app->stop();

@@ -24,6 +24,7 @@ before(async () => {
     config: gatewayConfig(op, {
       server: { listen: `127.0.0.1:${port}` },
       provider: { callback_url: `http://127.0.0.1:${port}/callback` },
+      compat: { openmetadata_aliases: 'true' },
     }),
   });
 });

@@ -126,7 +126,7 @@ test('idp_logout auth0: /v2/logout with client_id and returnTo', { skip }, async
 
 test('OpenMetadata GET /api/v1/auth/logout acts only for our own origin', { skip }, async (t) => {
   const op = await startProvider({ t });
-  const ag = await startGateway(t, op);
+  const ag = await startGateway(t, op, { compat: { openmetadata_aliases: 'true' } });
   const browser = new Browser();
   await login(browser, ag.url);
 
