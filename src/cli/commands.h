@@ -18,9 +18,21 @@ inline constexpr int kExitNotAvailable = 2;  // command not built yet
 // Options every command takes.
 struct CommonOptions {
   std::string config_file;  // -c FILE; "" = ./authgate.yaml when present, else defaults + env
+  std::vector<std::string> env_files;  // --env-file FILE (repeatable); else AUTHGATE_ENV_FILE
 };
 
-// The settings an operator's command sees: the same file and environment as the server.
+// The environment a command sees: `process` with the env files read under it (a
+// variable of the process wins over a file's, as in docker compose). A file's problems
+// come back as `FILE:LINE: reason`.
+struct CommandEnvironment {
+  config::Environment env;
+  std::vector<config::Problem> problems;
+};
+CommandEnvironment commandEnvironment(const CommonOptions& options,
+                                      const config::Environment& process);
+
+// The settings an operator's command sees: the same file, env files and environment as
+// the server. Env-file problems come first in `problems`.
 config::LoadResult loadSettings(const CommonOptions& options, const config::Environment& env);
 
 // Each problem as one `key: reason` line.

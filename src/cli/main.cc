@@ -22,6 +22,11 @@ int run(int argc, char** argv) {
     sub->add_option("-c,--config", common.config_file,
                     "settings file (default ./authgate.yaml when present, else defaults + "
                     "environment)");
+    sub->add_option("--env-file", common.env_files,
+                    "read variables from FILE (docker compose env-file syntax; repeatable, "
+                    "later files win, the process environment wins over files; default "
+                    "$AUTHGATE_ENV_FILE)")
+        ->allow_extra_args(false);
     return sub;
   };
 

@@ -61,4 +61,30 @@ out=$(env -i PATH="$PATH" "$bin" token verify abc 2>&1); rc=$?
 check "token verify without an issuer exits 1" $([ $rc -eq 1 ]; echo $?)
 check "token verify names the missing key" $(contains "$out" 'provider.issuer: required')
 
+# --env-file: OpenMetadata's Auth0 guide file as published, repeatable, and AUTHGATE_ENV_FILE.
+examples="$data/../../../../examples"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_authcode.env" 2>&1); rc=$?
+check "guide env file loads unchanged" $([ $rc -eq 0 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_implicit.env" 2>&1); rc=$?
+check "implicit tab refused for being public" $(contains "$out" 'AUTHENTICATION_CLIENT_TYPE: public (browser-only)')
+printf 'AUTHENTICATION_CLIENT_TYPE=confidential\nOIDC_CLIENT_SECRET=x\n' >"${TMPDIR:-/tmp}/authgate-secret.env"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_implicit.env" --env-file "${TMPDIR:-/tmp}/authgate-secret.env" 2>&1); rc=$?
+check "second --env-file wins" $([ $rc -eq 0 ]; echo $?)
+out=$(env -i PATH="$PATH" AUTHGATE_ENV_FILE="$data/openmetadata_auth0_authcode.env" "$bin" check-config --offline --print 2>&1); rc=$?
+check "AUTHGATE_ENV_FILE is read" $([ $rc -eq 0 ]; echo $?)
+check "AUTHGATE_ENV_FILE values used" $(contains "$out" 'https://dev-abc123.us.auth0.com/')
+out=$(env -i PATH="$PATH" OIDC_CLIENT_SECRET= AUTHGATE_PROVIDER_CLIENT_ID=from-process "$bin" check-config --offline --print --env-file "$data/openmetadata_auth0_authcode.env" 2>&1)
+check "process environment wins over the file" $(contains "$out" 'client_id: from-process')
+check "an empty process variable wins too" $(contains "$out" 'provider.client_secret: required')
+printf 'A=1\nconfidential\nAUTH0_DOMAIN ? x\n' >"${TMPDIR:-/tmp}/authgate-bad.env"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "${TMPDIR:-/tmp}/authgate-bad.env" 2>&1); rc=$?
+check "bad env file exits 1" $([ $rc -eq 1 ]; echo $?)
+check "bad env line named" $(contains "$out" "authgate-bad.env:3: expected = after AUTH0_DOMAIN")
+out=$(env -i PATH="$PATH" "$bin" token verify --env-file "$data/openmetadata_auth0_authcode.env" abc 2>&1); rc=$?
+check "--env-file takes one value, positional after it" $([ "$(contains "$out" 'provider.issuer: required')" -ne 0 ]; echo $?)
+out=$(env -i PATH="$PATH" bash -c "set -a; . '$examples/openmetadata.env'; exec '$bin' check-config --offline" 2>&1); rc=$?
+check "examples/openmetadata.env also works sourced in bash" $([ $rc -eq 0 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$examples/openmetadata.env" 2>&1); rc=$?
+check "examples/openmetadata.env with --env-file" $([ $rc -eq 0 ]; echo $?)
+
 exit $fail
