@@ -19,6 +19,9 @@ config::LoadResult loadSettings(const CommonOptions& options, const config::Envi
   auto environment = commandEnvironment(options, env);
   const auto file = options.config_file.empty() ? config::defaultConfigFile() : options.config_file;
   auto result = config::load(file, environment.env);
+  for (const auto& w : config::misspeltVariables(environment.env)) {
+    std::cerr << "warning: " << w.str() << '\n';
+  }
   result.problems.insert(result.problems.begin(), environment.problems.begin(),
                          environment.problems.end());
   return result;

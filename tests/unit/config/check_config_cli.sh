@@ -87,4 +87,8 @@ check "examples/openmetadata.env also works sourced in bash" $([ $rc -eq 0 ]; ec
 out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$examples/openmetadata.env" 2>&1); rc=$?
 check "examples/openmetadata.env with --env-file" $([ $rc -eq 0 ]; echo $?)
 
+out=$(env -i PATH="$PATH" AUTH0_CLIENTID=x "$bin" check-config --offline -c "$data/good.yaml" 2>&1); rc=$?
+check "misspelt variable still ok" $([ $rc -eq 0 ]; echo $?)
+check "misspelt variable warned" $(contains "$out" 'warning: AUTH0_CLIENTID: unknown variable, ignored (did you mean AUTH0_CLIENT_ID?)')
+
 exit $fail

@@ -184,6 +184,38 @@ TEST(SecretPair, HigherLayerSecretReplacesLowerLayerFile) {
   EXPECT_EQ(r.config.provider.client_secret_file, "");
 }
 
+TEST(MisspeltVariables, NameTheNearestKnownVariable) {
+  const auto warnings = misspeltVariables({{"AUTHGATE_SESION_STORE", "memory"},
+                                           {"AUTH0_CLIENTID", "x"},
+                                           {"AUTH0_DOMIAN", "x"},
+                                           {"AUTHGATE_ENV_FIEL", "x"}});
+  ASSERT_EQ(warnings.size(), 4u);
+  EXPECT_EQ(warnings[0].str(),
+            "AUTH0_CLIENTID: unknown variable, ignored (did you mean AUTH0_CLIENT_ID?)");
+  EXPECT_EQ(warnings[1].str(),
+            "AUTH0_DOMIAN: unknown variable, ignored (did you mean AUTH0_DOMAIN?)");
+  EXPECT_EQ(warnings[2].str(),
+            "AUTHGATE_ENV_FIEL: unknown variable, ignored (did you mean AUTHGATE_ENV_FILE?)");
+  EXPECT_EQ(warnings[3].str(),
+            "AUTHGATE_SESION_STORE: unknown variable, ignored (did you mean "
+            "AUTHGATE_SESSION_STORE?)");
+}
+
+TEST(MisspeltVariables, KnownAndFarAwayNamesAreQuiet) {
+  EXPECT_TRUE(misspeltVariables({{"AUTHGATE_SESSION_STORE", "memory"},
+                                 {"AUTH0_CLIENT_ID", "x"},
+                                 {"AUTHGATE_BIN", "/usr/bin/authgate"},
+                                 {"AUTH0_MANAGEMENT_TOKEN", "x"},
+                                 {"OIDC_CLIENTID", "x"}})
+                  .empty());
+}
+
+TEST(MisspeltVariables, KnownSectionTyposStayProblemsNotWarnings) {
+  EXPECT_TRUE(misspeltVariables({{"AUTHGATE_PROVIDER_CLIENTID", "x"}}).empty());
+  auto r = loadYaml(kValidYaml, {{"AUTHGATE_PROVIDER_CLIENTID", "x"}});
+  EXPECT_TRUE(hasProblem(r, "AUTHGATE_PROVIDER_CLIENTID: unknown setting"));
+}
+
 // --- env files (docker compose's --env-file syntax) ---
 
 Environment values(std::string_view text, const Environment& lookup = {}) {
