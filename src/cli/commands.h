@@ -50,7 +50,8 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline);
 int runVersion();
 std::string versionText();
 
-// authgate discover ISSUER
+// authgate discover [ISSUER]: ISSUER empty -> the settings' provider.issuer (and its
+// discovery_url).
 int runDiscover(const CommonOptions& options, const std::string& issuer);
 
 // authgate sessions list [--user U] [--json]
@@ -68,9 +69,11 @@ struct SessionsRevokeOptions {
 };
 int runSessionsRevoke(const CommonOptions& options, const SessionsRevokeOptions& revoke);
 
-// authgate token verify TOKEN [--audience A]: TOKEN "-" reads it from stdin.
+// authgate token verify TOKEN [--kind id|access] [--audience A]: TOKEN "-" reads it
+// from stdin. --audience only with --kind access (never a silent switch of rules).
 struct TokenVerifyOptions {
   std::string token;
+  std::string kind = "id";
   std::string audience;
 };
 int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verify);

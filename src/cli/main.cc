@@ -14,6 +14,7 @@ using namespace authgate::cli;
 int run(int argc, char** argv) {
   CLI::App app{"authgate: OpenID Connect authentication gateway"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", versionText(), "version and build information (as `version`)");
   CommonOptions common;
   std::function<int()> command;
 
@@ -47,7 +48,7 @@ int run(int argc, char** argv) {
   std::string issuer;
   auto* discover = withConfig(
       app.add_subcommand("discover", "print the provider's metadata and what authgate will use"));
-  discover->add_option("ISSUER", issuer, "issuer URL")->required();
+  discover->add_option("ISSUER", issuer, "issuer URL (default: provider.issuer from the settings)");
   discover->callback([&] { command = [&] { return runDiscover(common, issuer); }; });
 
   auto* sessions = app.add_subcommand("sessions", "list or revoke login sessions");
@@ -80,7 +81,13 @@ int run(int argc, char** argv) {
   auto* tokenVerify =
       withConfig(token->add_subcommand("verify", "verify a JWT against the provider's JWKS"));
   tokenVerify->add_option("TOKEN", verify.token, "the JWT, or - to read it from stdin")->required();
-  tokenVerify->add_option("--audience", verify.audience, "expected audience");
+  tokenVerify
+      ->add_option("--kind", verify.kind,
+                   "id: an ID token for provider.client_id (default); access: an API access "
+                   "token for --audience or api.audiences")
+      ->check(CLI::IsMember({"id", "access"}));
+  tokenVerify->add_option("--audience", verify.audience,
+                          "expected audience of an access token (with --kind access)");
   tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
 
   try {

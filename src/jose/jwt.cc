@@ -68,7 +68,7 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   auto jws = parseCompactJws(token, policy.limits);
   p.step("structure", jws ? error_code{} : jws.error());
   if (!jws) {
-    skipFrom(0, {"alg", "crit", "typ", "signature", "claims"});
+    skipFrom(0, {"alg", "crit", "signature", "typ", "claims"});
     return p.first();
   }
   if (report != nullptr) report->header = jws->header;
@@ -76,10 +76,6 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   auto alg = checkAlg(*jws, policy.allowedAlgs);
   if (!p.step("alg", alg ? error_code{} : alg.error())) return p.first();
   if (!p.step("crit", checkCrit(jws->header, policy.understoodCrit))) return p.first();
-  if (!p.step("typ", checkType(jws->header, policy.allowedTypes, policy.typRequired))) {
-    return p.first();
-  }
-
   VerifiedJwt out;
   if (alg) {
     error_code sig;
@@ -95,6 +91,12 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
     out.alg = *alg;
   } else {
     p.skip("signature");
+  }
+  // The type is judged only on a header whose signature held: an unsigned header's
+  // claims about itself are not worth a reason (and a forged token must read as
+  // bad_signature, whatever its typ says).
+  if (!p.step("typ", checkType(jws->header, policy.allowedTypes, policy.typRequired))) {
+    return p.first();
   }
 
   // Claims are only parsed after the signature held (fail-fast mode), so unsigned

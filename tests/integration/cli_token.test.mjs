@@ -52,14 +52,32 @@ test('token verify and discover', { skip: !authgateAvailable() && 'needs authgat
     }
   });
 
-  await t.test('--audience checks an API access token', async () => {
+  await t.test('--kind access checks an API access token; --audience alone is refused', async () => {
     const api = 'https://api.authgate.test';
     const jwt = await op.sign({ aud: api, sub: 'auth0|alice', scope: 'read:data' },
       { header: { typ: 'at+jwt' } });
-    assert.equal(run(['token', 'verify', jwt, '--audience', api], { config }).code, 0);
-    const wrong = run(['token', 'verify', jwt, '--audience', 'https://other.example'], { config });
+    const ok = run(['token', 'verify', jwt, '--kind', 'access', '--audience', api], { config });
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /^kind: access token$/m);
+    const wrong = run(['token', 'verify', jwt, '--kind', 'access', '--audience',
+      'https://other.example'], { config });
     assert.equal(wrong.code, 1);
     assert.match(wrong.out, /audience_mismatch/);
+    const implicit = run(['token', 'verify', jwt, '--audience', api], { config });
+    assert.equal(implicit.code, 1, 'no silent switch to access-token rules');
+    assert.match(implicit.out, /--audience applies to access tokens; add --kind access/);
+    const asId = run(['token', 'verify', jwt, '--kind', 'id'], { config });
+    assert.equal(asId.code, 1);
+    assert.match(asId.out, /^kind: ID token$/m);
+  });
+
+  await t.test('a forged token of the wrong type reads as bad_signature, not typ_mismatch', async () => {
+    const jwt = await op.sign({ aud: 'https://api.authgate.test', sub: 'x' }, { key: 'foreign' });
+    const r = run(['token', 'verify', jwt, '--kind', 'access', '--audience',
+      'https://api.authgate.test'], { config });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /invalid: bad_signature/);
+    assert.ok(r.out.indexOf('signature:') < r.out.indexOf('typ:'), r.out);
   });
 
   await t.test('discover prints the metadata and what authgate will use', async () => {
@@ -70,5 +88,11 @@ test('token verify and discover', { skip: !authgateAvailable() && 'needs authgat
     assert.match(r.out, /jwks: \d+ usable key/);
     const bad = run(['discover', op.issuer.replace(/\/$/, '')], { config });
     assert.equal(bad.code, 1, 'an issuer without its trailing slash does not match');
+  });
+
+  await t.test('discover -c FILE uses the configured issuer', async () => {
+    const r = run(['discover'], { config });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`^issuer: ${op.issuer}$`, 'm'));
   });
 });

@@ -91,4 +91,24 @@ out=$(env -i PATH="$PATH" AUTH0_CLIENTID=x "$bin" check-config --offline -c "$da
 check "misspelt variable still ok" $([ $rc -eq 0 ]; echo $?)
 check "misspelt variable warned" $(contains "$out" 'warning: AUTH0_CLIENTID: unknown variable, ignored (did you mean AUTH0_CLIENT_ID?)')
 
+out=$(env -i PATH="$PATH" "$bin" --version 2>&1); rc=$?
+check "--version exits 0" $([ $rc -eq 0 ]; echo $?)
+check "--version names authgate and OpenSSL" $(contains "$out" 'OpenSSL')
+out=$(env -i PATH="$PATH" "$bin" discover 2>&1); rc=$?
+check "discover without an issuer exits 1" $([ $rc -eq 1 ]; echo $?)
+check "discover says where the issuer comes from" $(contains "$out" 'give ISSUER, or set provider.issuer')
+out=$(env -i PATH="$PATH" "$bin" discover -c "${TMPDIR:-/tmp}/authgate-unreachable.yaml" 2>&1); rc=$?
+check "discover -c probes the configured issuer" $(contains "$out" 'discovery: http://127.0.0.1:9/.well-known/openid-configuration')
+printf 'session:\n  store: memory\n' >"${TMPDIR:-/tmp}/authgate-store-only.yaml"
+out=$(env -i PATH="$PATH" "$bin" sessions list -c "${TMPDIR:-/tmp}/authgate-store-only.yaml" 2>&1); rc=$?
+check "sessions list without provider settings exits 0" $([ $rc -eq 0 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" sessions revoke --all -c "${TMPDIR:-/tmp}/authgate-store-only.yaml" 2>&1); rc=$?
+check "sessions revoke without provider settings exits 0" $([ $rc -eq 0 ]; echo $?)
+out=$(env -i PATH="$PATH" AUTHGATE_SESSION_STORE=bogus "$bin" sessions list -c "${TMPDIR:-/tmp}/authgate-store-only.yaml" 2>&1); rc=$?
+check "sessions list still refuses a bad store" $([ $rc -eq 1 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" token verify --audience x abc 2>&1); rc=$?
+check "token verify --audience needs --kind access" $(contains "$out" 'add --kind access')
+out=$(env -i PATH="$PATH" "$bin" token verify --kind both abc 2>&1); rc=$?
+check "token verify --kind is id or access" $([ $rc -eq 1 ]; echo $?)
+
 exit $fail
