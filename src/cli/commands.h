@@ -78,6 +78,14 @@ struct TokenVerifyOptions {
 };
 int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verify);
 
+// authgate keys generate|rotate [--file FILE]: FILE defaults to
+// session.encryption_key_file, else the SQLite store's PATH.key.
+struct KeysOptions {
+  std::string file;
+};
+int runKeysGenerate(const CommonOptions& options, const KeysOptions& keys);
+int runKeysRotate(const CommonOptions& options, const KeysOptions& keys);
+
 // Stubs print "<command>: not available yet" and return kExitNotAvailable.
 int notAvailable(const std::string& command);
 

@@ -90,6 +90,21 @@ int run(int argc, char** argv) {
                           "expected audience of an access token (with --kind access)");
   tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
 
+  auto* keys = app.add_subcommand("keys", "session encryption key file");
+  keys->require_subcommand(1);
+  KeysOptions keyFile;
+  auto* keysGenerate = withConfig(keys->add_subcommand(
+      "generate", "write a new key file with one fresh key (mode 0600); never overwrites"));
+  auto* keysRotate = withConfig(keys->add_subcommand(
+      "rotate", "put a fresh key first in the key file, keeping the old ones for reading"));
+  for (auto* sub : {keysGenerate, keysRotate}) {
+    sub->add_option("--file", keyFile.file,
+                    "key file (default session.encryption_key_file, else the SQLite "
+                    "store's PATH.key)");
+  }
+  keysGenerate->callback([&] { command = [&] { return runKeysGenerate(common, keyFile); }; });
+  keysRotate->callback([&] { command = [&] { return runKeysRotate(common, keyFile); }; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -111,4 +111,25 @@ check "token verify --audience needs --kind access" $(contains "$out" 'add --kin
 out=$(env -i PATH="$PATH" "$bin" token verify --kind both abc 2>&1); rc=$?
 check "token verify --kind is id or access" $([ $rc -eq 1 ]; echo $?)
 
+# keys generate / rotate: the file serve reads, mode 0600, old keys kept.
+kdir=$(mktemp -d); keyfile="$kdir/session.key"
+out=$(env -i PATH="$PATH" "$bin" keys generate --file "$keyfile" 2>&1); rc=$?
+check "keys generate exits 0" $([ $rc -eq 0 ]; echo $?)
+check "keys generate mode 0600" $([ "$(stat -c %a "$keyfile")" = 600 ]; echo $?)
+first=$(grep -v '^#' "$keyfile")
+check "keys generate does not print the key" $([ "$(contains "$out" "$first")" -ne 0 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" keys generate --file "$keyfile" 2>&1); rc=$?
+check "keys generate never overwrites" $([ $rc -eq 1 ] && [ "$(grep -v '^#' "$keyfile")" = "$first" ]; echo $?)
+check "keys generate points at rotate" $(contains "$out" 'use authgate keys rotate')
+out=$(env -i PATH="$PATH" AUTHGATE_SESSION_ENCRYPTION_KEY_FILE="$keyfile" "$bin" keys rotate 2>&1); rc=$?
+check "keys rotate uses session.encryption_key_file" $([ $rc -eq 0 ]; echo $?)
+check "keys rotate: two keys, old second" $([ "$(grep -vc '^#' "$keyfile")" = 2 ] && [ "$(grep -v '^#' "$keyfile" | sed -n 2p)" = "$first" ]; echo $?)
+check "keys rotate keeps mode 0600" $([ "$(stat -c %a "$keyfile")" = 600 ]; echo $?)
+out=$(env -i PATH="$PATH" AUTHGATE_SESSION_STORE=redis://127.0.0.1:9/0 "$bin" keys generate 2>&1); rc=$?
+check "keys generate for a shared store needs a path" $(contains "$out" 'session.encryption_key_file: not set')
+printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s}\nsession: {store: "redis://127.0.0.1:9/0", encryption_key_file: "%s"}\n' "$keyfile" >"$kdir/redis.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$kdir/redis.yaml" 2>&1); rc=$?
+check "a rotated file is a valid key file" $([ $rc -eq 0 ]; echo $?)
+rm -rf "$kdir"
+
 exit $fail
