@@ -63,14 +63,19 @@ check "token verify names the missing key" $(contains "$out" 'provider.issuer: r
 
 # --env-file: OpenMetadata's Auth0 guide file as published, repeatable, and AUTHGATE_ENV_FILE.
 examples="$data/../../../../examples"
-out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_authcode.env" 2>&1); rc=$?
+out=$(env -i PATH="$PATH" AUTHGATE_SERVER_LISTEN=0.0.0.0:8585 "$bin" check-config --offline --env-file "$data/openmetadata_auth0_authcode.env" 2>&1); rc=$?
 check "guide env file loads unchanged" $([ $rc -eq 0 ]; echo $?)
+check "offline says what it did not check" $(contains "$out" 'configuration ok (offline: settings only; discovery, JWKS and the client credentials were not checked)')
+check "no upstream is a warning" $(contains "$out" 'warning: upstream.url: not set: only /auth/* and the OpenMetadata aliases will answer')
+out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_authcode.env" 2>&1); rc=$?
+check "guide file on the default listen: the callback cannot arrive" $([ $rc -eq 1 ]; echo $?)
+check "listen problem names the port" $(contains "$out" 'server.listen: "127.0.0.1:4180" cannot receive http://localhost:8585 (provider.callback_url): listen on port 8585')
 out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_implicit.env" 2>&1); rc=$?
 check "implicit tab refused for being public" $(contains "$out" 'AUTHENTICATION_CLIENT_TYPE: public (browser-only)')
 printf 'AUTHENTICATION_CLIENT_TYPE=confidential\nOIDC_CLIENT_SECRET=x\n' >"${TMPDIR:-/tmp}/authgate-secret.env"
-out=$(env -i PATH="$PATH" "$bin" check-config --offline --env-file "$data/openmetadata_auth0_implicit.env" --env-file "${TMPDIR:-/tmp}/authgate-secret.env" 2>&1); rc=$?
+out=$(env -i PATH="$PATH" AUTHGATE_SERVER_LISTEN=127.0.0.1:8585 "$bin" check-config --offline --env-file "$data/openmetadata_auth0_implicit.env" --env-file "${TMPDIR:-/tmp}/authgate-secret.env" 2>&1); rc=$?
 check "second --env-file wins" $([ $rc -eq 0 ]; echo $?)
-out=$(env -i PATH="$PATH" AUTHGATE_ENV_FILE="$data/openmetadata_auth0_authcode.env" "$bin" check-config --offline --print 2>&1); rc=$?
+out=$(env -i PATH="$PATH" AUTHGATE_SERVER_LISTEN=0.0.0.0:8585 AUTHGATE_ENV_FILE="$data/openmetadata_auth0_authcode.env" "$bin" check-config --offline --print 2>&1); rc=$?
 check "AUTHGATE_ENV_FILE is read" $([ $rc -eq 0 ]; echo $?)
 check "AUTHGATE_ENV_FILE values used" $(contains "$out" 'https://dev-abc123.us.auth0.com/')
 out=$(env -i PATH="$PATH" OIDC_CLIENT_SECRET= AUTHGATE_PROVIDER_CLIENT_ID=from-process "$bin" check-config --offline --print --env-file "$data/openmetadata_auth0_authcode.env" 2>&1)
@@ -131,5 +136,25 @@ printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: 
 out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$kdir/redis.yaml" 2>&1); rc=$?
 check "a rotated file is a valid key file" $([ $rc -eq 0 ]; echo $?)
 rm -rf "$kdir"
+
+# Deployment checks (offline): what serve would refuse or what fails at the first login.
+cdir=$(mktemp -d)
+printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s, callback_url: "https://app.example.com/oauth/cb"}\nsession: {store: memory}\n' >"$cdir/cb.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/cb.yaml" 2>&1); rc=$?
+check "unserved callback path exits 1" $([ $rc -eq 1 ]; echo $?)
+check "unserved callback path named" $(contains "$out" 'provider.callback_url: path "/oauth/cb" is not served by authgate (it answers /auth/callback, /callback and /api/v1/auth/callback)')
+printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s}\nsession: {store: "redis://127.0.0.1:9/0"}\n' >"$cdir/redis.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/redis.yaml" 2>&1); rc=$?
+check "shared store without a key exits 1" $([ $rc -eq 1 ]; echo $?)
+check "shared store key named" $(contains "$out" 'session.encryption_key_file: required for a shared store')
+printf 'server: {listen: "127.0.0.1:4180", public_url: "http://localhost:8080"}\nprovider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s}\nsession: {store: memory}\n' >"$cdir/listen.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/listen.yaml" 2>&1); rc=$?
+check "public_url and listen disagree exits 1" $([ $rc -eq 1 ]; echo $?)
+check "public_url and listen named" $(contains "$out" 'server.listen: "127.0.0.1:4180" cannot receive http://localhost:8080 (server.public_url)')
+printf 'server: {listen: "0.0.0.0:4180", public_url: "https://app.example.com"}\nprovider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s}\nsession: {store: memory}\nupstream: {url: "http://127.0.0.1:3000"}\n' >"$cdir/proxied.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/proxied.yaml" 2>&1); rc=$?
+check "a public host behind a proxy is fine" $([ $rc -eq 0 ]; echo $?)
+check "with an upstream there is no upstream warning" $([ "$(contains "$out" 'upstream.url')" -ne 0 ]; echo $?)
+rm -rf "$cdir"
 
 exit $fail
