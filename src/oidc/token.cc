@@ -73,6 +73,22 @@ TokenEndpointRequest buildCredentialProbeRequest(std::string_view tokenEndpoint,
   return buildCodeExchangeRequest(tokenEndpoint, rp, code, txn);
 }
 
+std::string describeTokenEndpointFailure(int httpStatus, std::string_view body,
+                                         std::initializer_list<std::string_view> secrets) {
+  std::string out = "HTTP " + std::to_string(httpStatus);
+  auto e = parseOAuthError(httpStatus, body);
+  if (!e) return out + " (no OAuth error body)";
+  out += " " + e->error;
+  if (!e->error_description.empty()) out += " \"" + e->error_description + "\"";
+  for (auto secret : secrets) {
+    if (secret.size() < 4) continue;  // too short to tell from ordinary text
+    for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at)) {
+      out.replace(at, secret.size(), "[redacted]");
+    }
+  }
+  return out;
+}
+
 CredentialProbeResult classifyCredentialProbe(int httpStatus, std::string_view body) {
   CredentialProbeResult r;
   r.error = parseOAuthError(httpStatus, body);

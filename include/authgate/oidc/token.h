@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,14 @@ Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant
                                     const core::Clock& clock);
 // The error details of a non-2xx response, when the body is an OAuth error object.
 std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body);
+
+// One log line's worth of a failed token-endpoint answer: `HTTP 401 invalid_client
+// "Client authentication failed"` (the provider's error code and description, size-capped
+// and without control characters), or `HTTP 502 (no OAuth error body)`. Each of
+// `secrets` (the code, the verifier, the client secret, a refresh token) that the
+// provider echoed is replaced by [redacted], so nothing sent can reach a log.
+std::string describeTokenEndpointFailure(int httpStatus, std::string_view body,
+                                         std::initializer_list<std::string_view> secrets);
 
 // check-config's credential probe: a code exchange with a code that cannot exist. The
 // provider authenticates the client before it looks the code up (RFC 6749 s4.1.3), so

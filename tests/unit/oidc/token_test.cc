@@ -284,5 +284,20 @@ TEST(CredentialProbe, ClassifiesTheProvidersAnswer) {
   EXPECT_EQ(refused.error->error_description, "client authentication failed");
 }
 
+TEST(TokenEndpointFailure, DescribesTheProvidersCodeAndDescriptionWithoutSecrets) {
+  EXPECT_EQ(describeTokenEndpointFailure(
+                401, R"({"error":"invalid_client","error_description":"Unauthorized"})", {}),
+            "HTTP 401 invalid_client \"Unauthorized\"");
+  EXPECT_EQ(describeTokenEndpointFailure(400, R"({"error":"invalid_grant"})", {}),
+            "HTTP 400 invalid_grant");
+  EXPECT_EQ(describeTokenEndpointFailure(502, "<html>bad gateway</html>", {}),
+            "HTTP 502 (no OAuth error body)");
+  EXPECT_EQ(
+      describeTokenEndpointFailure(
+          403, R"({"error":"invalid_grant","error_description":"code abc-123-code for s3cret"})",
+          {"abc-123-code", "s3cret"}),
+      "HTTP 403 invalid_grant \"code [redacted] for [redacted]\"");
+}
+
 }  // namespace
 }  // namespace authgate::oidc
