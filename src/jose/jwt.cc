@@ -113,8 +113,17 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   const bj::object& c = *claims;
   const int64_t now = clock.unixSeconds();
   const int64_t leeway = policy.leeway.count();
-  if (!p.step("iss", checkIssuer(c, policy.issuer))) return p.first();
-  if (!p.step("aud", checkAudience(c, policy.audiences))) return p.first();
+  if (policy.trustKeySetIssuer) {
+    const bj::value* iss = member(c, "iss");
+    const bool hasIssuer = iss != nullptr && iss->is_string() && !iss->get_string().empty();
+    if (!p.step("iss", hasIssuer ? error_code{} : make_error_code(Errc::kIssuerMismatch))) {
+      return p.first();
+    }
+    p.skip("aud");
+  } else {
+    if (!p.step("iss", checkIssuer(c, policy.issuer))) return p.first();
+    if (!p.step("aud", checkAudience(c, policy.audiences))) return p.first();
+  }
   if (policy.clientId.empty()) {
     p.skip("azp");
   } else if (!p.step("azp", checkAuthorizedParty(c, policy.clientId))) {

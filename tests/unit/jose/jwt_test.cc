@@ -493,6 +493,18 @@ TEST_F(JwtVerify, ReportOnBadSignatureStillShowsUnverifiedClaims) {
   EXPECT_EQ(report.claims->at("sub").as_string(), "auth0|u1");
 }
 
+TEST_F(JwtVerify, TrustedKeySetNeedsAnIssuerButNoAudience) {
+  VerifyPolicy p = basePolicy();
+  auto c = baseClaims();
+  c.erase("aud");
+  c["iss"] = "open-metadata.org";
+  expectError(rs256(c), Errc::kIssuerMismatch, p);  // the default compares both
+  p.trustKeySetIssuer = true;
+  EXPECT_TRUE(verify(rs256(c), p));
+  c.erase("iss");
+  expectError(rs256(c), Errc::kIssuerMismatch, p);
+}
+
 TEST_F(JwtVerify, SignatureIsJudgedBeforeTheType) {
   // A forged token reads as bad_signature, whatever typ its unsigned header claims.
   VerifyPolicy p = VerifyPolicy::accessToken(kIssuer, "https://api.example");
