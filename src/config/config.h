@@ -28,6 +28,7 @@ struct ServerSettings {
   Duration idle_timeout{60};    // keep-alive connection idle limit
   Duration shutdown_grace{30};  // drain limit on SIGTERM/SIGINT
   std::string log_level = "info";
+  std::string log_format = "auto";  // json | text | auto (json unless stderr is a terminal)
   // Open client connections; 0: half the file-descriptor limit (net::defaultMaxConnections).
   std::size_t max_connections = 0;
   // Open connections from one address (trusted proxies exempt); 0: max_connections / 4, at least

@@ -24,6 +24,7 @@ const std::array kFields = {
     AUTHGATE_FIELD(server, idle_timeout),
     AUTHGATE_FIELD(server, shutdown_grace),
     AUTHGATE_FIELD(server, log_level),
+    AUTHGATE_FIELD(server, log_format),
     AUTHGATE_FIELD(server, max_connections),
     AUTHGATE_FIELD(server, max_connections_per_ip),
     AUTHGATE_FIELD(server, underscores_in_headers),

@@ -719,6 +719,25 @@ LoadResult load(const std::string& file, const Environment& env) {
   }
 }
 
+std::vector<Problem> misspeltVariables(const Environment& env) {
+  std::vector<std::string> known = {"AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET",
+                                    "AUTH0_AUDIENCE", "AUTHGATE_ENV_FILE"};
+  for (const auto& f : fields()) known.push_back(envName(f.key));
+  std::vector<Problem> out;
+  for (const auto& [name, value] : env) {
+    const bool family = name.rfind("AUTHGATE_", 0) == 0 || name.rfind("AUTH0_", 0) == 0;
+    if (!family || std::find(known.begin(), known.end(), name) != known.end()) continue;
+    const bool knownSection = std::any_of(sections().begin(), sections().end(), [&](auto s) {
+      return name.rfind(envName(s) + "_", 0) == 0;
+    });
+    if (knownSection) continue;  // already a problem (applyAuthgate)
+    if (auto hint = suggestion(name, known); !hint.empty()) {
+      out.push_back({name, "unknown variable, ignored" + hint});
+    }
+  }
+  return out;
+}
+
 std::string defaultConfigFile() {
   std::error_code ec;
   return std::filesystem::exists("authgate.yaml", ec) ? "./authgate.yaml" : "";

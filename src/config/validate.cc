@@ -187,6 +187,10 @@ void checkServer(const ServerSettings& s, Problems& out) {
   if (s.max_body_bytes == 0) out.push_back({"server.max_body_bytes", "must be positive"});
   if (s.read_timeout.count() <= 0) out.push_back({"server.read_timeout", "must be positive"});
   if (s.idle_timeout.count() <= 0) out.push_back({"server.idle_timeout", "must be positive"});
+  if (!oneOf(s.log_format, {"auto", "json", "text"})) {
+    out.push_back({"server.log_format",
+                   inQuotes(s.log_format) + " is not supported (use json, text or auto)"});
+  }
   if (!oneOf(s.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"})) {
     out.push_back({"server.log_level", inQuotes(s.log_level) +
                                            " is not a log level (use trace, debug, info, warn, "

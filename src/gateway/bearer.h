@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "gateway/auth_context.h"
 #include "gateway/identity.h"
+#include "gateway/key_sets.h"
 #include "gateway/router.h"
 #include "gateway/web.h"
 #include "net/http.h"
@@ -71,12 +72,19 @@ class BearerVerifier {
   // recently (in the cache) is answered; any other is kWouldBlock, with nothing done.
   BearerResult verify(std::string_view token, bool mayBlock = true);
 
+  // provider.jwks_urls: tokens whose key is in none of the provider's keys are tried
+  // against these sets (gateway/key_sets.h).
+  void setTrustedKeySets(std::unique_ptr<TrustedKeySets> sets) { keySets_ = std::move(sets); }
+
  private:
+  Result<jose::VerifiedJwt> verifyWithKeySets(std::string_view token, const error_code& strict);
+
   net::ProviderClient& provider_;
   const jose::VerifyPolicy policy_;
   const oidc::AccessPolicy access_;
   const core::Clock& clock_;
   jose::VerifiedTokenCache cache_;
+  std::unique_ptr<TrustedKeySets> keySets_;
 };
 
 // The identity headers of a verified access token: X-Auth-Request-User = sub, and

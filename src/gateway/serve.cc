@@ -3,11 +3,14 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <memory>
 
 #include "authgate/core/metrics.h"
 #include "gateway/app.h"
 #include "gateway/health.h"
+#include "gateway/log_format.h"
 #include "gateway/metrics_route.h"
 #include "gateway/router.h"
 #include "net/server.h"
@@ -63,6 +66,9 @@ bool loopbackOnly(std::string_view listen) {
 int serve(const config::Config& config) {
   const auto level = parseLevel(config.server.log_level);
   spdlog::set_level(level);
+  // One format for every line of this process, set before anything is logged.
+  const auto format = resolveLogFormat(config.server.log_format, ::isatty(STDERR_FILENO) == 1);
+  applyLogFormat(format);
 
   core::MetricsRegistry metrics;
   auto readiness = std::make_shared<Readiness>();
@@ -83,6 +89,7 @@ int serve(const config::Config& config) {
 
   auto options = serverOptions(config.server);
   options.access_log = accessLogger(level);
+  applyLogFormat(format);  // again: the access logger set its own pattern
   options.forward = app->forwardOptions();
   const bool tls = !options.tls_cert_file.empty();
   net::Server* running = nullptr;
