@@ -73,13 +73,15 @@ DeploymentFindings deploymentChecks(const config::Config& c) {
   const auto callback = endpointOf(c.provider.callback_url);
   if (callback) {
     const std::string own = c.server.path_prefix + "/callback";
-    if (callback->path != own && callback->path != "/callback" &&
-        callback->path != "/api/v1/auth/callback") {
+    const bool aliases = config::openMetadataAliases(c);
+    if (callback->path != own && !(aliases && (callback->path == "/callback" ||
+                                               callback->path == "/api/v1/auth/callback"))) {
       out.problems.push_back(
           {"provider.callback_url",
            "path \"" + callback->path + "\" is not served by authgate (it answers " + own +
-               ", /callback and /api/v1/auth/callback); the provider's redirect would end on "
-               "a 404"});
+               (aliases ? ", /callback and /api/v1/auth/callback"
+                        : "; OpenMetadata's /callback only with compat.openmetadata_aliases") +
+               "); the provider's redirect would end on a 404"});
     }
   }
 
@@ -106,7 +108,7 @@ DeploymentFindings deploymentChecks(const config::Config& c) {
                                       " is not sent there, so sign-ins started there fail"});
   }
 
-  if (c.upstream.url.empty()) {
+  if (c.upstream.url.empty() && c.routes.empty()) {
     out.warnings.push_back(
         {"upstream.url", "not set: only " + c.server.path_prefix +
                              "/* and the OpenMetadata aliases will answer; every other path is "

@@ -160,4 +160,11 @@ struct Config {
   std::string source;  // the file it was read from, or "" for defaults + environment
 };
 
+// Whether OpenMetadata's /callback and /api/v1/auth/* paths are served
+// (compat.openmetadata_aliases; "auto": when OpenMetadata's variables configured authgate).
+inline bool openMetadataAliases(const Config& c) {
+  return c.compat.openmetadata_aliases == "true" ||
+         (c.compat.openmetadata_aliases == "auto" && c.openmetadata_variables);
+}
+
 }  // namespace authgate::config

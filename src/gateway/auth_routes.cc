@@ -58,8 +58,7 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   // OpenMetadata's paths (docs/CONFIGURATION.md compat.openmetadata_aliases): they would
   // hide the same paths of any other app, so only when asked for, or when OpenMetadata's
   // own variables configured authgate.
-  const auto& aliases = auth.config.compat.openmetadata_aliases;
-  if (aliases == "false" || (aliases == "auto" && !auth.config.openmetadata_variables)) return;
+  if (!config::openMetadataAliases(auth.config)) return;
   router.get("/api/v1/auth/login", omLogin, blocking);
   router.add({verb::get, verb::post}, "/callback", bind(handleCallback), blocking);
   router.add({verb::get, verb::post}, "/api/v1/auth/callback", bind(handleCallback), blocking);

@@ -3,6 +3,7 @@
 // domain shared by several hosts (in a real browser, Chromium resolving every name to
 // 127.0.0.1).
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -187,5 +188,95 @@ describe('routes: a cookie domain shared by two hosts, in a real browser', {
     const onMain = await echo();
     assert.equal(onMain.path, '/main/home');
     assert.equal(onMain.identity['x-auth-request-email'], 'alice@example.com');
+  });
+});
+
+describe('listeners: TLS with reload on SIGHUP, and the admin listener', { skip }, () => {
+  /** A self-signed certificate for 127.0.0.1 in `dir`, named `name`. */
+  function certificate(dir, name) {
+    const cert = path.join(dir, `${name}.pem`);
+    const key = path.join(dir, `${name}.key`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+      '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    { stdio: 'ignore' });
+    return { cert, key };
+  }
+  /** curl's exit code and body for url, trusting `ca`. */
+  function curl(url, ca, extra = []) {
+    try {
+      return { code: 0, body: execFileSync('curl', ['-sS', '--max-time', '5', '--cacert', ca, ...extra, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }) };
+    } catch (e) {
+      return { code: e.status, body: '' };
+    }
+  }
+
+  test('https on the main listener, TLS 1.1 refused, a renewed certificate read on SIGHUP, a bad one refused', async (t) => {
+    const dir = tempDir('authgate-tls-');
+    const first = certificate(dir, 'first');
+    const second = certificate(dir, 'second');
+    const live = { cert: path.join(dir, 'live.pem'), key: path.join(dir, 'live.key') };
+    fs.copyFileSync(first.cert, live.cert);
+    fs.copyFileSync(first.key, live.key);
+    const op = await startProvider({ t });
+    const port = await freePort();
+    const adminPort = await freePort();
+    const ag = await startAuthgate({
+      t,
+      config: {
+        server: {
+          listen: `127.0.0.1:${port}`, public_url: `https://127.0.0.1:${port}`,
+          tls: { cert_file: live.cert, key_file: live.key }, admin_listen: `127.0.0.1:${adminPort}`,
+        },
+        provider: { issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret },
+        session: { store: 'memory' },
+      },
+      readyWhen: { url: `http://127.0.0.1:${adminPort}/healthz` },
+    });
+    const main = `https://127.0.0.1:${port}`;
+    // The operator endpoints are on the admin listener only.
+    assert.equal(curl(`http://127.0.0.1:${adminPort}/healthz`, first.cert).body.trim(), 'ok');
+    assert.match(curl(`http://127.0.0.1:${adminPort}/metrics`, first.cert).body, /authgate_http_requests_total/);
+    assert.equal(curl(`http://127.0.0.1:${adminPort}/auth/login`, first.cert, ['-o', '/dev/null', '-w', '%{http_code}']).body, '404');
+    assert.equal(curl(`${main}/healthz`, first.cert, ['-o', '/dev/null', '-w', '%{http_code}']).body, '404');
+    assert.equal(curl(`${main}/metrics`, first.cert, ['-o', '/dev/null', '-w', '%{http_code}']).body, '404');
+    // https with the first certificate; TLS 1.1 is refused; plain http gets no answer.
+    const login = curl(`${main}/auth/login`, first.cert, ['-o', '/dev/null', '-w', '%{http_code}']);
+    assert.equal(login.body, '302');
+    assert.notEqual(curl(`${main}/auth/login`, first.cert, ['--tlsv1.1', '--tls-max', '1.1']).code, 0);
+    assert.notEqual(curl(`${main}/auth/login`, second.cert).code, 0, 'the second certificate is not served yet');
+
+    // Renewed files, SIGHUP: new connections get the second certificate.
+    fs.copyFileSync(second.cert, live.cert);
+    fs.copyFileSync(second.key, live.key);
+    process.kill(ag.service.pid, 'SIGHUP');
+    let served = false;
+    for (let i = 0; i < 50 && !served; i += 1) {
+      served = curl(`${main}/auth/login`, second.cert, ['-o', '/dev/null']).code === 0;
+      if (!served) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(served, 'the renewed certificate is served after SIGHUP');
+
+    // A broken file: refused and logged, the second certificate keeps serving.
+    fs.writeFileSync(live.cert, 'not a certificate\n');
+    process.kill(ag.service.pid, 'SIGHUP');
+    for (let i = 0; i < 50 && !ag.service.output().includes('reload refused'); i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(ag.service.output(), /reload refused, the old certificate stays: server\.tls\.cert_file/);
+    assert.equal(curl(`${main}/auth/login`, second.cert, ['-o', '/dev/null']).code, 0);
+  });
+
+  test('without admin_listen and on a public address, serve warns that /metrics is public', async (t) => {
+    const op = await startProvider({ t });
+    const port = await freePort();
+    const ag = await startAuthgate({
+      t,
+      config: {
+        server: { listen: `0.0.0.0:${port}`, public_url: `http://127.0.0.1:${port}` },
+        provider: { issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret },
+        session: { store: 'memory' },
+      },
+    });
+    assert.match(ag.service.output(), /\/metrics, \/healthz and \/readyz are served on 0\.0\.0\.0/);
   });
 });

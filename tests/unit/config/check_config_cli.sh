@@ -142,7 +142,13 @@ cdir=$(mktemp -d)
 printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s, callback_url: "https://app.example.com/oauth/cb"}\nsession: {store: memory}\n' >"$cdir/cb.yaml"
 out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/cb.yaml" 2>&1); rc=$?
 check "unserved callback path exits 1" $([ $rc -eq 1 ]; echo $?)
-check "unserved callback path named" $(contains "$out" 'provider.callback_url: path "/oauth/cb" is not served by authgate (it answers /auth/callback, /callback and /api/v1/auth/callback)')
+check "unserved callback path named" $(contains "$out" 'provider.callback_url: path "/oauth/cb" is not served by authgate (it answers /auth/callback; OpenMetadata'"'"'s /callback only with compat.openmetadata_aliases)')
+printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s, callback_url: "https://app.example.com/callback"}\nsession: {store: memory}\n' >"$cdir/om.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/om.yaml" 2>&1); rc=$?
+check "/callback without the aliases is refused" $(contains "$out" 'provider.callback_url: path "/callback" is not served')
+printf 'compat: {openmetadata_aliases: "true"}\n' >>"$cdir/om.yaml"
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/om.yaml" 2>&1); rc=$?
+check "/callback with the aliases is served" $([ "$(contains "$out" 'is not served')" -eq 1 ]; echo $?)
 printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s}\nsession: {store: "redis://127.0.0.1:9/0"}\n' >"$cdir/redis.yaml"
 out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$cdir/redis.yaml" 2>&1); rc=$?
 check "shared store without a key exits 1" $([ $rc -eq 1 ]; echo $?)
