@@ -58,7 +58,9 @@ test('with a sid, logout names the session by client_id + logout_hint: no token 
   // A client with back-channel logout gets sid in its ID tokens, as every Auth0 client does.
   const port = await freePort();
   const op = await startProvider({ t, backchannelLogoutUri: `http://127.0.0.1:${port}/auth/backchannel-logout` });
-  const ag = await startGateway(t, op, { server: { listen: `127.0.0.1:${port}` } });
+  const ag = await startGateway(t, op, {
+    server: { listen: `127.0.0.1:${port}` }, compat: { openmetadata_aliases: 'true' },
+  });
   const browser = new Browser();
   await login(browser, ag.url);
   const json = await api(browser, `${ag.url}/api/v1/auth/logout`, { headers: { 'sec-fetch-site': 'same-origin' } });
