@@ -33,11 +33,6 @@ std::vector<std::pair<std::string_view, FieldRef>> routeFields(RouteSettings& r)
           {"pass_id_token", &r.pass_id_token}};
 }
 
-bool hasRules(const RouteSettings& r) {
-  return !r.allowed_email_domains.empty() || !r.allowed_emails.empty() ||
-         r.require_email_verified || !r.required_claims.empty() || r.admins_only;
-}
-
 // A host name as a route matches it: lower-case letters, digits, '-', '.', no port.
 bool isHostName(std::string_view h) {
   if (h.empty() || h.size() > 253 || h.front() == '.' || h.back() == '.') return false;
@@ -57,6 +52,11 @@ bool isPathPrefix(std::string_view p) {
 }
 
 }  // namespace
+
+bool hasRules(const RouteSettings& r) {
+  return !r.allowed_email_domains.empty() || !r.allowed_emails.empty() ||
+         r.require_email_verified || !r.required_claims.empty() || r.admins_only;
+}
 
 void parseRoutes(const YAML::Node& node, std::vector<RouteSettings>& out,
                  std::vector<Problem>& problems) {

@@ -13,6 +13,9 @@ class Node;
 
 namespace authgate::config {
 
+// The route has a rule beyond "signed in" (emails, domains, claims, admins only).
+bool hasRules(const RouteSettings& r);
+
 // Appends the routes of `node` (a YAML sequence) to `out`; problems to `problems`.
 void parseRoutes(const YAML::Node& node, std::vector<RouteSettings>& out,
                  std::vector<Problem>& problems);

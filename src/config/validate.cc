@@ -493,9 +493,7 @@ void deriveDefaults(Config& config) {
 std::string urlHost(std::string_view url) {
   auto u = boost::urls::parse_absolute_uri(url);
   if (!u) return "";
-  std::string host = u->host();
-  for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return host;
+  return toLower(u->host());
 }
 
 void checkCompat(const Config& c, Problems& out) {

@@ -59,7 +59,7 @@ net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& rout
           errorPage(head, http::status::forbidden, reason, "You do not have access to this page"));
     }
   }
-  const auto identity = IdentityOptions::of(rs);
+  const auto& identity = route->identity;
   if (a.kind == RequestAuth::Kind::kSession) {
     setIdentityHeaders(d.identity, *a.session, identity);
   } else {

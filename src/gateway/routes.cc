@@ -32,8 +32,8 @@ std::unique_ptr<RouteMap> RouteMap::build(const config::Config& config, std::str
     p.access.require_email_verified = r.require_email_verified;
     p.access.required_claims = r.required_claims;
     p.access.admin_emails = config.access.admin_emails;
-    p.has_rules = !r.allowed_email_domains.empty() || !r.allowed_emails.empty() ||
-                  r.require_email_verified || !r.required_claims.empty() || r.admins_only;
+    p.has_rules = config::hasRules(r);
+    p.identity = IdentityOptions::of(r);
     if (!r.host.empty() && r.host != host) p.origin = scheme + "://" + r.host + port;
     p.settings = std::move(r);
     map->routes_.push_back(std::move(p));

@@ -10,6 +10,7 @@
 
 #include "authgate/oidc/access.h"
 #include "config/config.h"
+#include "gateway/identity.h"
 #include "net/upstream.h"
 
 namespace authgate::gateway {
@@ -19,6 +20,7 @@ struct ProtectedRoute {
   std::unique_ptr<net::Upstream> upstream;
   oidc::AccessPolicy access;  // the route's own rules (admin_emails: access.admin_emails)
   bool has_rules = false;     // any rule beyond "signed in"
+  IdentityOptions identity;   // which identity headers and tokens the upstream gets
   // scheme://host[:port] of a route for another host than public_url's; "" otherwise.
   std::string origin;
 };

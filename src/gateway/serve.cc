@@ -55,12 +55,6 @@ net::ServerOptions serverOptions(const config::ServerSettings& s) {
   return o;
 }
 
-// "127.0.0.1:8080", "[::1]:8080", "localhost:8080": only this machine can connect.
-bool loopbackOnly(std::string_view listen) {
-  const auto host = listen.substr(0, listen.rfind(':'));
-  return host == "127.0.0.1" || host.starts_with("127.") || host == "[::1]" || host == "localhost";
-}
-
 }  // namespace
 
 int serve(const config::Config& config) {
@@ -122,7 +116,7 @@ int serve(const config::Config& config) {
   if (!config.server.admin_listen.empty()) {
     spdlog::info("operator endpoints (/healthz, /readyz, /metrics) on http://{}",
                  server.boundAdminAddress());
-  } else if (!loopbackOnly(config.server.listen)) {
+  } else if (!server.mainIsLoopback()) {
     spdlog::warn(
         "/metrics, /healthz and /readyz are served on {} to anyone who reaches it; set "
         "server.admin_listen (e.g. 127.0.0.1:9090) to serve them on a private address",

@@ -477,6 +477,12 @@ std::uint16_t Server::port() const {
 
 std::string Server::boundAddress() const { return localAddress(impl_->main.acceptor); }
 
+bool Server::mainIsLoopback() const {
+  boost::system::error_code ec;
+  const auto ep = impl_->main.acceptor.local_endpoint(ec);
+  return !ec && ep.address().is_loopback();
+}
+
 std::string Server::boundAdminAddress() const {
   return impl_->admin ? localAddress(impl_->admin->acceptor) : std::string();
 }

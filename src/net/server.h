@@ -106,6 +106,8 @@ class Server {
   std::string boundAddress() const;
   // The admin listener's, or "" without one.
   std::string boundAdminAddress() const;
+  // The main listener is bound to a loopback address (after start()).
+  bool mainIsLoopback() const;
 
   // Serves until drained; returns the process exit code (0 after a drain).
   int run();
