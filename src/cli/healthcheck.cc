@@ -2,7 +2,9 @@
 // 200, 1 otherwise. Made for container HEALTHCHECKs and probes, so an image needs no
 // curl: it reads the same settings as `serve` (-c FILE and the environment) to find
 // the listen address, and asks it over loopback when the server listens on every
-// address.
+// address. /healthz lives on server.admin_listen when that is set (always plain HTTP),
+// else on server.listen (HTTPS when server.tls is set; the certificate must then verify
+// for the address asked, or --url names one that does).
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -13,7 +15,7 @@
 
 namespace authgate::cli {
 
-std::string healthUrlFor(std::string_view listen) {
+std::string healthUrlFor(std::string_view listen, std::string_view scheme) {
   // listen is host:port or [v6]:port (validated by config). A wildcard host is not an
   // address to connect to: use loopback of the same family.
   const auto colon = listen.rfind(':');
@@ -22,7 +24,7 @@ std::string healthUrlFor(std::string_view listen) {
   const std::string port(listen.substr(colon + 1));
   if (host.empty() || host == "0.0.0.0" || host == "*") host = "127.0.0.1";
   if (host == "[::]") host = "[::1]";
-  return "http://" + host + ":" + port + "/healthz";
+  return std::string(scheme) + "://" + host + ":" + port + "/healthz";
 }
 
 int runHealthcheck(const CommonOptions& options, const std::string& url) {
@@ -30,9 +32,13 @@ int runHealthcheck(const CommonOptions& options, const std::string& url) {
   if (target.empty()) {
     // Settings problems are serve's to report; the listen address is all we need here.
     const auto settings = loadSettings(options, config::processEnvironment());
-    target = healthUrlFor(settings.config.server.listen);
+    const auto& server = settings.config.server;
+    const bool admin = !server.admin_listen.empty();
+    target = admin ? healthUrlFor(server.admin_listen, "http")
+                   : healthUrlFor(server.listen, server.tls.empty() ? "http" : "https");
     if (target.empty()) {
-      std::cerr << "authgate healthcheck: server.listen is not host:port\n";
+      std::cerr << "authgate healthcheck: " << (admin ? "server.admin_listen" : "server.listen")
+                << " is not host:port\n";
       return kExitProblems;
     }
   }

@@ -37,4 +37,27 @@ describe('authgate healthcheck', { skip: !authgateAvailable() && 'no authgate bi
     assert.equal(down.status, 1, 'nothing listening: unhealthy');
     assert.match(down.stderr, new RegExp(`127\\.0\\.0\\.1:${port}/healthz`), 'it names what it asked');
   });
+
+  test('with server.admin_listen it asks the admin listener, where /healthz lives', async (t) => {
+    const op = await startProvider({ t });
+    const port = await freePort();
+    const admin = await freePort();
+    const ag = await startAuthgate({
+      t,
+      config: {
+        server: { listen: `127.0.0.1:${port}`, admin_listen: `127.0.0.1:${admin}` },
+        provider: { issuer: op.issuer, client_id: op.clientId, client_secret: op.clientSecret },
+        session: { store: 'memory' },
+      },
+    });
+    const up = check(['-c', ag.configFile]);
+    assert.equal(up.status, 0, up.stderr);
+    // The main listener no longer serves /healthz, so asking it is not healthy.
+    const main = check(['--url', `http://127.0.0.1:${port}/healthz`]);
+    assert.equal(main.status, 1, 'the main listener does not answer /healthz when admin_listen is set');
+    await ag.stop();
+    const down = check(['-c', ag.configFile]);
+    assert.equal(down.status, 1);
+    assert.match(down.stderr, new RegExp(`127\\.0\\.0\\.1:${admin}/healthz`), 'it asked the admin address');
+  });
 });
