@@ -158,6 +158,14 @@ describe('debian package', { skip: !DEB && `no authgate_*.deb in ${DEB_DIR} (scr
     assert.equal(db.uid, Number(pw[2]), 'the session database belongs to authgate');
     assert.equal(db.mode & 0o077, 0, 'and is private to it');
     assert.ok(fs.existsSync('/var/lib/authgate/authgate.db.key'), 'the generated session key is in the state directory');
+
+    // systemctl reload: ExecReload sends SIGHUP to the main process, which re-reads its
+    // settings and keeps serving the signed-in browser.
+    assert.match(fs.readFileSync(UNIT, 'utf8'), /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    process.kill(svc.pid, 'SIGHUP');
+    await new Promise((r) => setTimeout(r, 500));
+    const afterReload = await browser.request(`http://127.0.0.1:${port}/auth/me`, { accept: 'application/json', follow: false });
+    assert.equal(afterReload.status, 200, 'still serving, still signed in after SIGHUP');
     await svc.stop();
 
     const purge = run('dpkg', ['--purge', 'authgate']);
