@@ -74,12 +74,21 @@ function api(ag, who, p, { method = 'GET', cookie } = {}) {
 
 const active = (list) => list.filter((s) => s.state === 'active');
 
-/** The audit events authgate has logged so far, oldest first. */
+/** The audit events authgate has logged so far, oldest first (JSON or text log lines). */
 function auditEvents(ag) {
-  return ag.service.output().split('\n')
-    .map((line) => line.slice(line.indexOf('{"event":"session.')))
-    .filter((json) => json.startsWith('{"event":"session.'))
-    .map((json) => JSON.parse(json));
+  const events = [];
+  for (const line of ag.service.output().split('\n')) {
+    const at = line.indexOf('{');
+    if (at < 0) continue;
+    let o;
+    try {
+      o = JSON.parse(line.slice(at));
+    } catch {
+      continue;
+    }
+    if (typeof o.event === 'string' && o.event.startsWith('session.')) events.push(o);
+  }
+  return events;
 }
 
 describe('session endpoints', { skip }, () => {
