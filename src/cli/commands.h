@@ -1,4 +1,4 @@
-// The `authgate` subcommands (CONTRACT.md "Command line"). Each returns the process
+// The `authgate` subcommands (docs/CLI.md). Each returns the process
 // exit code; main() only parses arguments and catches what escapes.
 #pragma once
 

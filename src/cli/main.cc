@@ -1,4 +1,4 @@
-// authgate: the gateway binary and operator CLI (CONTRACT.md "Command line").
+// authgate: the gateway binary and operator CLI (docs/CLI.md).
 #include <CLI/CLI.hpp>
 
 #include <exception>

@@ -1,4 +1,4 @@
-// The immutable settings of one authgate process, as CONTRACT.md names them.
+// The immutable settings of one authgate process, named as docs/CONFIGURATION.md names them.
 // Built once by config::load() (YAML file, then environment overrides, then checks)
 // and shared read-only by every request.
 #pragma once

@@ -1,4 +1,4 @@
-// Durations in settings: "90s", "15m", "24h", "7d" (CONTRACT.md "Settings").
+// Durations in settings: "90s", "15m", "24h", "7d" (docs/CONFIGURATION.md).
 #pragma once
 
 #include <string>

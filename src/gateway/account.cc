@@ -23,6 +23,12 @@ boost::json::object listedSessionJson(const session::Session& s, bool current) {
 
 }  // namespace
 
+boost::json::value authTimeJson(const session::Session& s) {
+  // 0 is how a session records that the provider sent no auth_time: null, not 1970.
+  if (s.authTime == 0) return nullptr;
+  return s.authTime;
+}
+
 boost::json::object sessionJson(const session::Session& s) {
   boost::json::object o{{"id", s.publicId},
                         {"sub", s.subject},
@@ -34,7 +40,7 @@ boost::json::object sessionJson(const session::Session& s) {
                         {"expires_at", s.expiresAt()},
                         {"idle_expires_at", s.idleExpiresAt},
                         {"absolute_expires_at", s.absoluteExpiresAt},
-                        {"auth_time", s.authTime},
+                        {"auth_time", authTimeJson(s)},
                         {"client_ip", s.clientIp},
                         {"user_agent", s.userAgent},
                         {"refresh_count", s.refreshCount}};
@@ -57,7 +63,7 @@ Response handleMe(const AuthContext& auth, const Request& req, net::RequestConte
                          {"session", s.publicId},
                          {"expires_at", s.expiresAt()},
                          {"access_token_expires_at", s.tokens.accessTokenExpiresAt},
-                         {"auth_time", s.authTime},
+                         {"auth_time", authTimeJson(s)},
                          {"admin", isAdmin(auth, sessionClaims(s))}};
   return jsonResponse(req, http::status::ok, me);
 }

@@ -1,5 +1,6 @@
-// The authentication endpoints of CONTRACT.md, as request -> response functions over an
-// AuthContext, and the function that registers them (with the OpenMetadata aliases).
+// The /auth/* endpoints (docs/LOGIN.md, LIFECYCLE.md, SESSIONS.md) as request -> response
+// functions over an AuthContext, and the function that registers them (with the
+// OpenMetadata aliases).
 #pragma once
 
 #include <string_view>

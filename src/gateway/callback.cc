@@ -295,7 +295,7 @@ Response CallbackRun::run() {
   // it alive and unreachable.
   if (auto old = cookieValue(req, auth_.cookies.session)) {
     if (auto previous = auth_.sessions.lookup(*old)) {
-      (void)auth_.sessions.revoke(*previous, session::RevokeReason::kLogout, previous->subject);
+      (void)auth_.sessions.revoke(*previous, session::RevokeReason::kReplaced, previous->subject);
     }
   }
 

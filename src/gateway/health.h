@@ -1,4 +1,4 @@
-// Liveness and readiness endpoints (CONTRACT.md: GET /healthz, /readyz).
+// Liveness and readiness endpoints: GET /healthz and GET /readyz.
 //
 // /healthz answers 200 "ok" while the process serves. /readyz runs the named readiness
 // checks that modules register (e.g. "store": the session store answers, "provider":

@@ -1,4 +1,5 @@
-// GET /metrics: the process's metrics in Prometheus text format 0.0.4 (CONTRACT.md).
+// GET /metrics: the process's metrics in Prometheus text format 0.0.4 (served with /healthz
+// and /readyz, on `server.admin_listen` when set).
 #pragma once
 
 #include "authgate/core/metrics.h"

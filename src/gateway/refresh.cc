@@ -485,7 +485,7 @@ Response providerUnavailable(const Request& req, int64_t retryAfterSeconds) {
 namespace {
 
 // POST /auth/refresh and the OpenMetadata alias share everything but the body shape.
-// CONTRACT: tokens never reach the browser, so neither answers with one (OpenMetadata's
+// Tokens never reach the browser, so neither answers with one (OpenMetadata's
 // own servlet returns the provider's access token; its UI only needs the expiry).
 Response refreshEndpoint(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
                          bool openMetadata) {

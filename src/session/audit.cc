@@ -29,12 +29,44 @@ std::string_view auditTypeName(AuditType t) {
       return "session.refresh_failure";
     case AuditType::kLogout:
       return "session.logout";
-    case AuditType::kRevoke:
-      return "session.revoke";
-    case AuditType::kExpiry:
-      return "session.expiry";
+    case AuditType::kBackchannelLogout:
+      return "session.backchannel_logout";
+    case AuditType::kRevokedByUser:
+      return "session.revoked_by_user";
+    case AuditType::kRevokedByAdmin:
+      return "session.revoked_by_admin";
+    case AuditType::kReplaced:
+      return "session.replaced";
+    case AuditType::kRefreshEnded:
+      return "session.refresh_ended";
+    case AuditType::kIdleExpiry:
+      return "session.idle_expiry";
+    case AuditType::kAbsoluteExpiry:
+      return "session.absolute_expiry";
   }
   return "session.unknown";
+}
+
+AuditType endedEvent(RevokeReason reason) {
+  switch (reason) {
+    case RevokeReason::kLogout:
+      return AuditType::kLogout;
+    case RevokeReason::kBackchannel:
+      return AuditType::kBackchannelLogout;
+    case RevokeReason::kUser:
+      return AuditType::kRevokedByUser;
+    case RevokeReason::kMaxSessions:
+    case RevokeReason::kReplaced:
+      return AuditType::kReplaced;
+    case RevokeReason::kRefreshFailed:
+      return AuditType::kRefreshEnded;
+    case RevokeReason::kAdmin:
+    case RevokeReason::kNone:
+      break;
+  }
+  // Nobody ends a session without a reason; were one added without its event, the
+  // trail names the most privileged way rather than inventing a benign one.
+  return AuditType::kRevokedByAdmin;
 }
 
 std::string sanitizeReason(std::string_view reason) {

@@ -32,6 +32,8 @@ std::string_view reasonName(RevokeReason r) {
       return "logout";
     case RevokeReason::kMaxSessions:
       return "max_sessions";
+    case RevokeReason::kReplaced:
+      return "replaced";
     case RevokeReason::kRefreshFailed:
       return "refresh_failed";
   }
@@ -46,9 +48,9 @@ std::optional<SessionState> parseState(std::string_view s) {
 }
 
 std::optional<RevokeReason> parseReason(std::string_view s) {
-  for (auto v :
-       {RevokeReason::kNone, RevokeReason::kUser, RevokeReason::kAdmin, RevokeReason::kBackchannel,
-        RevokeReason::kLogout, RevokeReason::kMaxSessions, RevokeReason::kRefreshFailed}) {
+  for (auto v : {RevokeReason::kNone, RevokeReason::kUser, RevokeReason::kAdmin,
+                 RevokeReason::kBackchannel, RevokeReason::kLogout, RevokeReason::kMaxSessions,
+                 RevokeReason::kReplaced, RevokeReason::kRefreshFailed}) {
     if (reasonName(v) == s) return v;
   }
   return std::nullopt;

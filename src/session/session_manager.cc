@@ -125,8 +125,7 @@ void SessionManager::markExpired(Loaded& l) {
   if (auto v = write(s, l.tokenCiphertext, s.version, Millis(options_.endedRetention))) {
     s.version = *v;
   }
-  emit(AuditType::kExpiry, &s, now() >= s.absoluteExpiresAt ? "absolute_timeout" : "idle_timeout",
-       {});
+  emitExpiry(s, now() >= s.absoluteExpiresAt);
 }
 
 // Idle and absolute timeouts, checked on every read even though the store's TTL
@@ -313,8 +312,7 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
     if (!v) return failed(v.error());
     uncache(key);
     (void)store_.publishRevoked(key);  // every instance's cache drops it
-    emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &s,
-         reasonName(reason), actor);
+    emit(endedEvent(reason), &s, reasonName(reason), actor);
     handOver(*l);
     return true;
   }
@@ -324,8 +322,7 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
   uncache(key);
   (void)store_.publishRevoked(key);
   if (l) {
-    emit(reason == RevokeReason::kLogout ? AuditType::kLogout : AuditType::kRevoke, &l->session,
-         reasonName(reason), actor);
+    emit(endedEvent(reason), &l->session, reasonName(reason), actor);
     if (l->session.state == SessionState::kActive) handOver(*l);
   }
   return true;
@@ -439,8 +436,7 @@ Result<size_t> SessionManager::purgeExpired() {
     for (auto& r : *recs) {
       auto s = detail::decodeRecord(r, nullptr);
       if (s && s->state == SessionState::kActive) {
-        emit(AuditType::kExpiry, &*s,
-             s->absoluteExpiresAt <= s->idleExpiresAt ? "absolute_timeout" : "idle_timeout", {});
+        emitExpiry(*s, s->absoluteExpiresAt <= s->idleExpiresAt);
       }
     }
     total += recs->size();
@@ -463,6 +459,11 @@ void SessionManager::recordRefreshFailure(const Session& s, std::string_view rea
 
 Result<std::vector<std::string>> SessionManager::recentAudit(size_t limit) {
   return store_.recentAudit(limit);
+}
+
+void SessionManager::emitExpiry(const Session& s, bool absolute) {
+  emit(absolute ? AuditType::kAbsoluteExpiry : AuditType::kIdleExpiry, &s,
+       absolute ? "absolute_timeout" : "idle_timeout", {});
 }
 
 void SessionManager::emit(AuditType type, const Session* s, std::string_view reason,

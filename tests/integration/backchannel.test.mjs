@@ -58,6 +58,11 @@ test('back-channel logout from the provider ends the right sessions on both inst
     assert.equal((await me(aliceOnB, ag)).status, 401, `alice (browser 2) signed out on ${ag.url}`);
     assert.equal((await me(bob, ag)).status, 200, `bob untouched on ${ag.url}`);
   }
+  // Audited by the instance that received the tokens, as a back-channel logout.
+  const ended = a.service.output().split('\n').filter((l) => l.includes('"reason":"backchannel"'));
+  assert.equal(ended.length, 2, ended.join('\n'));
+  assert.ok(ended.every((l) => l.includes('"event":"session.backchannel_logout"') &&
+    l.includes(`"sub":"${USERS.alice.sub}"`)), ended.join('\n'));
 });
 
 test('a logout token with sub only ends every session of that user', { skip }, async (t) => {

@@ -11,7 +11,7 @@ const skip = !authgateAvailable() && 'authgate binary not built (AUTHGATE_BIN)';
 async function linesAfterALogin(t, format) {
   const op = await startProvider({ t });
   const ag = await startAuthgate({ t, config: gatewayConfig(op, { server: { log_format: format } }) });
-  await login(new Browser(), ag.url);  // app log, access lines, a session.created audit event
+  await login(new Browser(), ag.url);  // app log, access lines, a session.login audit event
   await fetch(`${ag.url}/nope`);
   await new Promise((r) => { setTimeout(r, 200); });
   return ag.service.output().split('\n').filter((l) => l.trim() !== '');

@@ -41,6 +41,8 @@ test('logout reaches the provider: the next login shows the login form again', {
   assert.equal(endSession.searchParams.get('logout_hint'), null);
   assert.match(endSession.searchParams.get('id_token_hint'), /^eyJ/);
   assert.equal((await me(browser, ag)).status, 401, 'signed out of authgate');
+  assert.match(ag.service.output(), /"event":"session\.logout"[^\n]*"reason":"logout"/,
+    'audited as a logout, not as a revocation');
 
   const stats = await op.stats();
   assert.equal(stats.logout.oidc, 1, 'RP-initiated logout at end_session_endpoint');

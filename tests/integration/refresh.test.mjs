@@ -124,6 +124,8 @@ test('invalid_grant ends the session: API 401, the reason is recorded', { skip }
   const log = ag.service.output();
   assert.match(log, /refused \(invalid_grant\): session ended/, 'the reason is logged');
   assert.match(log, /session\.refresh_failure/, 'and audited');
+  assert.match(log, /"event":"session\.refresh_ended"[^\n]*"reason":"refresh_failed"/,
+    'the end of the session is its own event');
   assert.doesNotMatch(log, /eyJ[\w-]+\.eyJ/, 'no token in the log');
 
   // Bob's session is untouched (and refreshes normally).

@@ -74,6 +74,23 @@ function api(ag, who, p, { method = 'GET', cookie } = {}) {
 
 const active = (list) => list.filter((s) => s.state === 'active');
 
+/** The audit events authgate has logged so far, oldest first (JSON or text log lines). */
+function auditEvents(ag) {
+  const events = [];
+  for (const line of ag.service.output().split('\n')) {
+    const at = line.indexOf('{');
+    if (at < 0) continue;
+    let o;
+    try {
+      o = JSON.parse(line.slice(at));
+    } catch {
+      continue;
+    }
+    if (typeof o.event === 'string' && o.event.startsWith('session.')) events.push(o);
+  }
+  return events;
+}
+
 describe('session endpoints', { skip }, () => {
   test('users list their own sessions, admins all; revoking ends that browser only', async (t) => {
     const op = await startProvider({ t });
@@ -131,6 +148,33 @@ describe('session endpoints', { skip }, () => {
     const revoked = after.find((s) => s.id === alice2.id);
     assert.equal(revoked?.state, 'revoked', 'a revoked session stays listable for a while');
     assert.equal(revoked.revoked_reason, 'admin');
+
+    // The audit trail tells the two apart: bob ended his own, alice ended one as admin.
+    const events = auditEvents(ag);
+    assert.deepEqual(events.filter((e) => e.session === bob.id).map((e) => e.event),
+      ['session.login', 'session.revoked_by_user']);
+    assert.deepEqual(events.filter((e) => e.session === alice2.id).map((e) => e.event),
+      ['session.login', 'session.revoked_by_admin']);
+    assert.equal(events.find((e) => e.event === 'session.revoked_by_admin').actor, 'alice@example.com');
+  });
+
+  test('auth_time is null, not 0, when the provider sent none', async (t) => {
+    const op = await startProvider({ t });
+    const ag = await startAuthgate({ t, config: settings(op, { store: 'memory' }) });
+    const alice = await signIn(ag, USERS.alice);
+    const m = await me(ag.url, alice);
+    assert.ok('auth_time' in m.body && m.body.auth_time === null, JSON.stringify(m.body));
+    const [listed] = (await (await api(ag, alice, '/auth/sessions')).json()).sessions;
+    assert.ok('auth_time' in listed && listed.auth_time === null, JSON.stringify(listed));
+
+    // Asked for (max_age), the provider sends it, and it is shown as it came.
+    const fresh = await startAuthgate({
+      t, config: { ...settings(op, { store: 'memory' }), provider: { ...settings(op).provider, max_age: 3600 } },
+    });
+    const bob = await signIn(fresh, USERS.bob);
+    const withTime = await me(fresh.url, bob);
+    assert.equal(typeof withTime.body.auth_time, 'number', JSON.stringify(withTime.body));
+    assert.ok(withTime.body.auth_time > 1_600_000_000);
   });
 });
 
@@ -283,6 +327,26 @@ describe('session limits at the binary level', { skip }, () => {
     assert.equal((await me(ag.url, second)).status, 200);
     const list = (await (await api(ag, second, '/auth/sessions')).json()).sessions;
     assert.equal(list.find((s) => s.id === first.id)?.revoked_reason, 'max_sessions');
+    const ended = auditEvents(ag).filter((e) => e.session === first.id && e.event !== 'session.login');
+    assert.deepEqual(ended.map((e) => [e.event, e.reason]), [['session.replaced', 'max_sessions']]);
+  });
+
+  test('the same browser signing in again replaces its session, audited as replaced', async (t) => {
+    const op = await startProvider({ t });
+    const ag = await startAuthgate({ t, config: settings(op, { store: 'memory' }) });
+    const first = await signIn(ag, USERS.alice);
+    await login(first.browser, ag.url, { user: USERS.alice.user, password: USERS.alice.password });
+    const again = await me(ag.url, { browser: first.browser });
+    assert.equal(again.status, 200);
+    assert.notEqual(again.body.session, first.id, 'a new session');
+    assert.equal((await me(ag.url, { cookie: first.cookie })).status, 401, 'the old one ended');
+    const list = (await (await api(ag, first, '/auth/sessions', {
+      cookie: first.browser.cookieHeader(`${ag.url}/`),
+    })).json()).sessions;
+    assert.equal(list.find((s) => s.id === first.id)?.revoked_reason, 'replaced');
+    const ended = auditEvents(ag).filter((e) => e.session === first.id && e.event !== 'session.login');
+    assert.deepEqual(ended.map((e) => [e.event, e.reason]), [['session.replaced', 'replaced']],
+      'not a logout: the user did not sign out');
   });
 
   test('idle timeout: a session unused for longer ends, a used one slides', async (t) => {

@@ -8,19 +8,30 @@
 #include <string>
 #include <string_view>
 
+#include "authgate/session/session.h"
+
 namespace authgate::session {
 
+// One event per way a session ends, so the trail says how without reading the reason.
 enum class AuditType {
   kLogin,
   kLoginFailure,
   kRefresh,
   kRefreshFailure,
-  kLogout,
-  kRevoke,
-  kExpiry
+  kLogout,             // RP-initiated logout from the session's own browser
+  kBackchannelLogout,  // the provider's logout token (Back-Channel Logout 1.0)
+  kRevokedByUser,      // the user ended it from the session list
+  kRevokedByAdmin,     // an administrator (API) or an operator (CLI) ended it
+  kReplaced,           // a new login replaced it (max per user, or the same browser)
+  kRefreshEnded,       // the provider refused its refresh token, or the tokens could not be kept
+  kIdleExpiry,         // idle timeout reached
+  kAbsoluteExpiry,     // absolute timeout reached
 };
 
 std::string_view auditTypeName(AuditType t);
+
+// The event that records a session ended for `reason`.
+AuditType endedEvent(RevokeReason reason);
 
 struct AuditEvent {
   AuditType type = AuditType::kLogin;
@@ -33,7 +44,7 @@ struct AuditEvent {
   std::string userAgent;
 };
 
-// One-line JSON object: {"event":"session.revoke","at":...,"session":"...",...}.
+// One-line JSON object: {"event":"session.revoked_by_admin","at":...,"session":"...",...}.
 std::string auditEventJson(const AuditEvent& e);
 
 // Reasons are machine names (`nonce_mismatch`, `invalid_grant`): lowercase letters,

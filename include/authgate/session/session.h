@@ -23,6 +23,7 @@ enum class RevokeReason {
   kBackchannel,    // OpenID Connect Back-Channel Logout 1.0 s2.5
   kLogout,         // RP-initiated logout from this browser
   kMaxSessions,    // session.max_per_user exceeded: the oldest goes
+  kReplaced,       // the same browser signed in again: its previous session goes
   kRefreshFailed,  // the provider refused the refresh token (RFC 6749 s5.2 invalid_grant)
 };
 
@@ -59,7 +60,7 @@ struct Session {
   int64_t lastSeenAt = 0;         // as last written (writes are throttled)
   int64_t idleExpiresAt = 0;      // lastSeenAt + idle timeout
   int64_t absoluteExpiresAt = 0;  // createdAt + absolute timeout; never moves
-  int64_t authTime = 0;           // ID token `auth_time` (OIDC Core s2), 0 when absent
+  int64_t authTime = 0;           // ID token `auth_time` (OIDC Core s2); 0: the provider sent none
   std::string clientIp;           // at login
   std::string userAgent;          // at login, truncated
   uint32_t refreshCount = 0;

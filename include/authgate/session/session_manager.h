@@ -196,6 +196,7 @@ class SessionManager {
   Result<size_t> revokeRecords(const std::vector<StoreRecord>& recs, RevokeReason reason,
                                std::string_view actor);
   void emit(AuditType type, const Session* s, std::string_view reason, std::string_view actor);
+  void emitExpiry(const Session& s, bool absolute);
   Session summary(Session s) const;
   std::vector<Session> summaries(const std::vector<StoreRecord>& recs) const;
 

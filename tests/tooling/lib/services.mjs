@@ -153,8 +153,8 @@ export function authgateAvailable() {
 }
 
 /**
- * authgate serve -c <temp file>. `config` is the settings object (CONTRACT.md
- * "Settings"); it is written as JSON, which is YAML too. server.listen defaults to
+ * authgate serve -c <temp file>. `config` is the settings object (docs/CONFIGURATION.md
+ * names its keys); it is written as JSON, which is YAML too. server.listen defaults to
  * a free port. Resolves once GET /healthz answers.
  * `shell`: sh commands run first in the process that then becomes authgate (exec, so
  * the PID is authgate's), e.g. 'ulimit -n 64' or 'umask 022'.

@@ -330,7 +330,7 @@ TEST_F(SessionManagerTest, PurgeRemovesExpiredSessionsAndAuditsExpiry) {
   auto n = m.purgeExpired();
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 1u);
-  ASSERT_EQ(sink_.count(AuditType::kExpiry), 1);
+  ASSERT_EQ(sink_.count(AuditType::kIdleExpiry), 1);
   EXPECT_EQ(sink_.events.back().publicId, c->session.publicId);
   EXPECT_EQ(sink_.events.back().reason, "idle_timeout");
   EXPECT_TRUE(m.lookup(keep->cookieValue.reveal()));
@@ -514,9 +514,9 @@ TEST_F(SessionManagerTest, AuditEventsNeverContainTokensOrCookies) {
   clock_.advance(601s);
   ASSERT_EQ(*m.purgeExpired(), 1u);
 
-  for (auto t :
-       {AuditType::kLogin, AuditType::kLoginFailure, AuditType::kRefresh,
-        AuditType::kRefreshFailure, AuditType::kLogout, AuditType::kRevoke, AuditType::kExpiry}) {
+  for (auto t : {AuditType::kLogin, AuditType::kLoginFailure, AuditType::kRefresh,
+                 AuditType::kRefreshFailure, AuditType::kLogout, AuditType::kReplaced,
+                 AuditType::kIdleExpiry}) {
     EXPECT_GE(sink_.count(t), 1) << auditTypeName(t);
   }
   std::vector<std::string> all = sink_.lines;
@@ -638,7 +638,7 @@ TEST(SpdlogAuditSink, WritesOneJsonLinePerEvent) {
   spdlog::register_logger(logger);
   auto sink = makeSpdlogAuditSink("audit-test");
   AuditEvent e;
-  e.type = AuditType::kRevoke;
+  e.type = AuditType::kRevokedByAdmin;
   e.at = 1'700'000'000;
   e.publicId = "0123456789abcdef";
   e.subject = "auth0|alice";
@@ -646,9 +646,34 @@ TEST(SpdlogAuditSink, WritesOneJsonLinePerEvent) {
   e.actor = "root@example.com";
   sink->write(e);
   spdlog::drop("audit-test");
-  EXPECT_EQ(out.str(), R"({"event":"session.revoke","at":1700000000,"session":"0123456789abcdef",)"
-                       R"("sub":"auth0|alice","reason":"admin","actor":"root@example.com"})"
-                       "\n");
+  EXPECT_EQ(out.str(),
+            R"({"event":"session.revoked_by_admin","at":1700000000,"session":"0123456789abcdef",)"
+            R"("sub":"auth0|alice","reason":"admin","actor":"root@example.com"})"
+            "\n");
+}
+
+TEST(AuditEvents, EachReasonASessionEndsForHasItsOwnEventName) {
+  const std::pair<RevokeReason, std::string_view> table[] = {
+      {RevokeReason::kLogout, "session.logout"},
+      {RevokeReason::kBackchannel, "session.backchannel_logout"},
+      {RevokeReason::kUser, "session.revoked_by_user"},
+      {RevokeReason::kAdmin, "session.revoked_by_admin"},
+      {RevokeReason::kMaxSessions, "session.replaced"},
+      {RevokeReason::kReplaced, "session.replaced"},
+      {RevokeReason::kRefreshFailed, "session.refresh_ended"},
+  };
+  for (const auto& [reason, name] : table) {
+    EXPECT_EQ(auditTypeName(endedEvent(reason)), name) << reasonName(reason);
+  }
+  std::set<std::string_view> names;
+  for (auto t : {AuditType::kLogin, AuditType::kLoginFailure, AuditType::kRefresh,
+                 AuditType::kRefreshFailure, AuditType::kLogout, AuditType::kBackchannelLogout,
+                 AuditType::kRevokedByUser, AuditType::kRevokedByAdmin, AuditType::kReplaced,
+                 AuditType::kRefreshEnded, AuditType::kIdleExpiry, AuditType::kAbsoluteExpiry}) {
+    EXPECT_TRUE(names.insert(auditTypeName(t)).second) << auditTypeName(t);
+    EXPECT_NE(auditTypeName(t), "session.unknown");
+  }
+  EXPECT_EQ(parseReason("replaced"), RevokeReason::kReplaced) << "stored and read back";
 }
 
 TEST(SessionManagerSqlite, AnotherProcessSeesLoginAndRevocation) {

@@ -4,14 +4,17 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
 #include "authgate/core/clock.h"
+#include "authgate/core/random.h"
 #include "authgate/session/memory_store.h"
 #include "authgate/session/redis_store.h"
+#include "authgate/session/session_manager.h"
 #include "authgate/session/sqlite_store.h"
 #include "test_support.h"
 
@@ -72,19 +75,19 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
 
   // Another store object on the same data: another process, as far as the backend
   // can tell (SQLite: its own connection to the file; Redis: its own connections).
-  std::unique_ptr<SessionStore> open() {
+  std::unique_ptr<SessionStore> open(size_t auditCap = kAuditCap) {
     switch (GetParam()) {
       case Backend::kMemory:
-        return makeMemoryStore(clock_, kAuditCap);
+        return makeMemoryStore(clock_, auditCap);
       case Backend::kSqlite: {
-        auto s = openSqliteStore({dir_.file("sessions.db"), 2000ms, kAuditCap}, clock_);
+        auto s = openSqliteStore({dir_.file("sessions.db"), 2000ms, auditCap}, clock_);
         EXPECT_TRUE(s) << (s ? "" : s.error().message());
         return s ? std::move(*s) : nullptr;
       }
       case Backend::kRedis: {
         RedisStoreOptions o;
         o.port = redis_->port();
-        o.auditCap = kAuditCap;
+        o.auditCap = auditCap;
         return makeRedisStore(o, clock_);
       }
     }
@@ -444,6 +447,94 @@ TEST_P(StoreConformance, SecondStoreObjectSeesValues) {
   EXPECT_FALSE(*other->putValue("shared", "from-b", 60s, true));
   EXPECT_EQ(**other->takeValue("shared"), "from-a");
   EXPECT_FALSE(store_->takeValue("shared")->has_value());
+}
+
+// The audit trail as each backend keeps it: every way a session ends is its own event,
+// with the reason beside it, so an operator reads how without decoding reasons.
+TEST_P(StoreConformance, EachWayASessionEndsIsItsOwnAuditEvent) {
+  auto store = open(1000);
+  ASSERT_NE(store, nullptr);
+  auto& random = core::OpenSslRandom::instance();
+  NullAuditSink sink;
+  SessionOptions o;
+  o.idleTimeout = 600s;
+  o.absoluteTimeout = 900s;
+  o.maxPerUser = 2;
+  o.cacheCapacity = 0;
+  SessionManager m(*store, *TokenCipher::fromKeys({generateKey(random)}), sink, clock_, random, o);
+  std::map<std::string, std::string> cookies;  // public id -> cookie value
+  auto signIn = [&](const std::string& subject) {
+    LoginInfo l;
+    l.subject = subject;
+    l.providerSid = "sid-" + subject;
+    l.tokens.refreshToken = core::Secret("REFRESH-" + subject);
+    auto c = m.create(l);
+    EXPECT_TRUE(c) << subject;
+    if (!c) return Session{};
+    cookies[c->session.publicId] = c->cookieValue.reveal();
+    return c->session;
+  };
+  const Session logout = signIn("logout");
+  const Session backchannel = signIn("backchannel");
+  const Session byUser = signIn("user");
+  const Session byAdmin = signIn("admin");
+  const Session browser = signIn("browser");
+  const Session refresh = signIn("refresh");
+  const Session capped = signIn("capped");
+  clock_.advance(1s);
+  signIn("capped");
+  signIn("capped");  // a third for a cap of two: the oldest goes
+  const Session idle = signIn("idle");
+  const Session absolute = signIn("absolute");
+
+  ASSERT_TRUE(m.revoke(logout, RevokeReason::kLogout, "logout"));
+  ASSERT_EQ(*m.revokeBySid("sid-backchannel", RevokeReason::kBackchannel), 1u);
+  ASSERT_TRUE(
+      m.revokeByPublicId(byUser.publicId, RevokeReason::kUser, "user", std::string_view("user")));
+  ASSERT_TRUE(m.revokeByPublicId(byAdmin.publicId, RevokeReason::kAdmin, "root"));
+  ASSERT_TRUE(m.revoke(browser, RevokeReason::kReplaced, "browser"));
+  ASSERT_TRUE(m.revoke(refresh, RevokeReason::kRefreshFailed));
+  // `idle` is never used again; `absolute` is used until its absolute timeout.
+  for (int t = 1; t <= 8; ++t) {
+    advance(100s);
+    ASSERT_TRUE(m.lookup(cookies[absolute.publicId])) << t;
+  }
+  ASSERT_TRUE(m.purgeExpired());  // t = 801: `idle` unused since 1
+  advance(100s);                  // t = 901: past `absolute`'s absolute timeout
+  ASSERT_TRUE(m.purgeExpired());
+
+  auto lines = store->recentAudit(1000);
+  ASSERT_TRUE(lines);
+  auto endsOf = [&](const Session& s) {
+    std::vector<std::string> out;
+    for (auto it = lines->rbegin(); it != lines->rend(); ++it) {
+      if (it->find("\"session\":\"" + s.publicId + "\"") == std::string::npos) continue;
+      if (it->find("\"event\":\"session.login\"") != std::string::npos) continue;
+      out.push_back(*it);
+    }
+    return out;
+  };
+  const struct {
+    const Session* session;
+    std::string event;
+    std::string reason;
+  } expected[] = {
+      {&logout, "session.logout", "logout"},
+      {&backchannel, "session.backchannel_logout", "backchannel"},
+      {&byUser, "session.revoked_by_user", "user"},
+      {&byAdmin, "session.revoked_by_admin", "admin"},
+      {&browser, "session.replaced", "replaced"},
+      {&capped, "session.replaced", "max_sessions"},
+      {&refresh, "session.refresh_ended", "refresh_failed"},
+      {&idle, "session.idle_expiry", "idle_timeout"},
+      {&absolute, "session.absolute_expiry", "absolute_timeout"},
+  };
+  for (const auto& e : expected) {
+    auto ends = endsOf(*e.session);
+    ASSERT_EQ(ends.size(), 1u) << e.event << ": one end per session";
+    EXPECT_NE(ends[0].find("\"event\":\"" + e.event + "\""), std::string::npos) << ends[0];
+    EXPECT_NE(ends[0].find("\"reason\":\"" + e.reason + "\""), std::string::npos) << ends[0];
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreConformance,
