@@ -26,7 +26,7 @@ std::optional<std::string> cookieValue(const Request& req, std::string_view name
 core::Params queryParams(std::string_view query);
 
 // A browser navigation (Accept has text/html and it is not fetch/XHR) gets redirects and
-// HTML pages; everything else gets 401 JSON (CONTRACT.md "Redirect or 401").
+// HTML pages; everything else gets 401 JSON (docs/PROTECT.md "Redirect or 401").
 bool isBrowserNavigation(const Request& req);
 // The client asked for JSON (Accept: application/json, no text/html preference).
 bool wantsJson(const Request& req);
