@@ -3,6 +3,7 @@
 // changed), a broken one is refused with its problems logged while the running settings
 // keep serving, and a restart-only setting keeps its value with a warning.
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -128,5 +129,41 @@ describe('reload: SIGHUP reads the settings again', { skip }, () => {
     const aliceTeam = await get(port, '/team/x', { cookie: aliceCookie });
     assert.equal(aliceTeam.status, 200, `the changed rule applies: ${aliceTeam.text}`);
     assert.equal(aliceTeam.json().path, '/team/team/x');
+  });
+
+  test('a request under way finishes on the settings it started with', async () => {
+    // A public catch-all to the upstream's root, where /upload answers with the body.
+    const first = structuredClone(settings);
+    first.routes = [{ path: '/', public: true, upstream: app.url }];
+    await reload(first);
+    assert.equal((await get(port, '/x')).json().path, '/x');
+
+    // An upload whose head has gone out, body still to come...
+    const answer = new Promise((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': '10' },
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      });
+      req.on('error', reject);
+      req.write('01234');
+      setTimeout(() => req.end('56789'), 1500);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // ...while the route moves to another base path.
+    const second = structuredClone(first);
+    second.routes[0].upstream = `${app.url}/v2`;
+    await reload(second);
+    assert.equal((await get(port, '/x')).json().path, '/v2/x', 'new requests take the new route');
+    const upload = await answer;
+    assert.equal(upload.status, 200, upload.text);
+    // The upload reached /upload (the old route, not /v2/upload) whole.
+    assert.deepEqual(JSON.parse(upload.text), {
+      bytes: 10, sha256: crypto.createHash('sha256').update('0123456789').digest('hex'),
+    });
   });
 });
