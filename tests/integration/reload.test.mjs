@@ -165,5 +165,7 @@ describe('reload: SIGHUP reads the settings again', { skip }, () => {
     assert.deepEqual(JSON.parse(upload.text), {
       bytes: 10, sha256: crypto.createHash('sha256').update('0123456789').digest('hex'),
     });
+    // ...and nothing of the old settings was used after they went: still serving.
+    assert.equal((await get(port, '/healthz')).status, 200, ag.service.output().slice(-4000));
   });
 });
