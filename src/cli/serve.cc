@@ -12,7 +12,9 @@ int runServe(const CommonOptions& options) {
     printProblems(settings.problems, std::cerr);
     return kExitProblems;
   }
-  return gateway::serve(settings.config);
+  // SIGHUP: the same sources again (the file, the env files, the environment).
+  return gateway::serve(settings.config,
+                        [options] { return loadSettings(options, config::processEnvironment()); });
 }
 
 }  // namespace authgate::cli

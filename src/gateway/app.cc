@@ -14,6 +14,7 @@
 #include "authgate/session/token_cipher.h"
 #include "gateway/auth_routes.h"
 #include "gateway/bearer.h"
+#include "gateway/metrics_route.h"
 #include "gateway/proxy.h"
 
 namespace authgate::gateway {
@@ -83,7 +84,7 @@ net::ClientOptions clientOptions(const config::ProviderSettings& p) {
 
 std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegistry& metrics,
                                  std::vector<std::string>& problems) {
-  std::unique_ptr<App> app(new App(config));
+  std::unique_ptr<App> app(new App(metrics));
   auto& clock = core::SystemClock::instance();
   auto& random = core::OpenSslRandom::instance();
 
@@ -123,15 +124,28 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
     return nullptr;
   }
 
-  app->http_ = std::make_unique<net::CurlHttpClient>(clientOptions(config.provider));
-  app->provider_ = std::make_unique<net::ProviderClient>(
-      *app->http_, clock,
-      net::ProviderClientOptions{.issuer = config.provider.issuer,
-                                 .discovery_url = config.provider.discovery_url});
   app->audit_ = session::makeSpdlogAuditSink();
   app->sessions_ =
       std::make_unique<session::SessionManager>(*app->store_, std::move(*cipher), *app->audit_,
                                                 clock, random, sessionOptions(config.session));
+  app->pending_logins_ = std::make_shared<PendingLogins>(
+      config.session.max_pending_logins, config.session.max_pending_logins_per_ip, kTransactionTtl);
+  return app;
+}
+
+std::shared_ptr<const Snapshot> App::build(config::Config settings,
+                                           std::vector<std::string>& problems) const {
+  auto snapshot = std::make_shared<Snapshot>(std::move(settings));
+  auto& s = *snapshot;
+  const auto& config = s.config;
+  auto& clock = core::SystemClock::instance();
+  auto& random = core::OpenSslRandom::instance();
+
+  s.http = std::make_unique<net::CurlHttpClient>(clientOptions(config.provider));
+  s.provider = std::make_unique<net::ProviderClient>(
+      *s.http, clock,
+      net::ProviderClientOptions{.issuer = config.provider.issuer,
+                                 .discovery_url = config.provider.discovery_url});
 
   const std::string base = publicBaseUrl(config);
   const bool secure = base.starts_with("https://");
@@ -161,7 +175,7 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
     }
   }
 
-  app->auth_.reset(new AuthContext{
+  s.auth.reset(new AuthContext{
       .config = config,
       .rp = relyingPartyOptions(config),
       .access = accessPolicy(config.access),
@@ -170,44 +184,45 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
       .public_url = base,
       .allowed_origins = std::move(origins),
       .transaction_ttl = kTransactionTtl,
-      .provider = *app->provider_,
-      .sessions = *app->sessions_,
-      .store = *app->store_,
+      .provider = *s.provider,
+      .sessions = *sessions_,
+      .store = *store_,
       .clock = clock,
       .random = random,
-      .metrics = metrics,
-      .pending_logins = std::make_unique<PendingLogins>(config.session.max_pending_logins,
-                                                        config.session.max_pending_logins_per_ip,
-                                                        kTransactionTtl),
+      .metrics = metrics_,
+      .refresher = refresher_,
+      .pending_logins = pending_logins_,
   });
 
   // Bearer tokens for APIs (api.audiences) and the reverse proxy (upstream.url).
-  app->bearer_ = BearerVerifier::fromConfig(config, *app->provider_, app->auth_->access, clock);
-  app->auth_->bearer = app->bearer_.get();
-  app->routes_ = RouteMap::build(config, base, problems);
-  if (!app->routes_) return nullptr;
-  return app;
+  s.bearer = BearerVerifier::fromConfig(config, *s.provider, s.auth->access, clock);
+  s.auth->bearer = s.bearer.get();
+  s.routes = RouteMap::build(config, base, problems);
+  if (!s.routes) return nullptr;
+
+  // The route table. Each module adds its endpoints with its own addXRoutes(router, ...)
+  // function; readiness checks go to `readiness`.
+  addHealthRoutes(s.router, s.readiness);
+  addMetricsRoute(s.router, metrics_);
+  addAuthRoutes(s.router, *s.auth);
+  addForwardAuthRoutes(s.router, *s.auth);
+  // The catch-all goes last: every /auth/*, /healthz and /metrics route wins over it.
+  if (!s.routes->empty()) addProxyRoute(s.router, *s.auth, *s.routes);
+  s.readiness->add("store", [store = store_.get()]() { return store->ping(); });
+  s.readiness->add("provider", [provider = s.provider.get()]() -> Result<void> {
+    auto md = provider->metadata();
+    if (!md) return md.error();
+    return {};
+  });
+  return snapshot;
 }
 
 App::~App() { stop(); }
 
-void App::addRoutes(Router& router, Readiness& readiness) {
-  addAuthRoutes(router, *auth_);
-  addForwardAuthRoutes(router, *auth_);
-  // The catch-all goes last: every /auth/*, /healthz and /metrics route wins over it.
-  if (!routes_->empty()) addProxyRoute(router, *auth_, *routes_);
-  readiness.add("store", [this]() { return store_->ping(); });
-  readiness.add("provider", [this]() -> Result<void> {
-    auto md = provider_->metadata();
-    if (!md) return md.error();
-    return {};
-  });
-}
-
-void App::start() {
+void App::start(std::shared_ptr<const Snapshot> first) {
   // Load discovery early so the first login does not wait for it.
-  discovery_ = std::thread([this] {
-    if (auto md = provider_->metadata(); !md) {
+  discovery_ = std::thread([first = std::move(first)] {
+    if (auto md = first->provider->metadata(); !md) {
       spdlog::warn("provider discovery not loaded yet: {}", core::errorName(md.error()));
     }
   });
@@ -218,8 +233,6 @@ void App::start() {
         if (!r) spdlog::warn("session purge failed: {}", core::errorName(r.error()));
       });
 }
-
-net::ForwardOptions App::forwardOptions() const { return gateway::forwardOptions(config_, *auth_); }
 
 void App::stop() {
   purger_.reset();

@@ -1,9 +1,13 @@
-// The running gateway's object graph, built once from the Config: HTTP client, provider
-// client, session store and manager, the auth context, and a background purge of
-// expired sessions. serve() owns one App for the life of the process.
+// The running gateway's object graph, in two parts:
+//   - App: what lives as long as the process (the session store and its keys, the
+//     session manager, the audit sink, the bound on pending logins, single-flight
+//     refresh, the session purge). serve() owns one App.
+//   - Snapshot: everything built from one Config (the settings themselves, the HTTP and
+//     provider clients, the auth context, bearer keys, the protected routes, the route
+//     table). A reload (SIGHUP) builds a new one; each request keeps the one it started
+//     on (gateway/live_routes.h).
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,40 +30,56 @@
 
 namespace authgate::gateway {
 
+// Everything built from one Config. Not copied or moved once built: its route table's
+// handlers point at its members.
+struct Snapshot {
+  explicit Snapshot(config::Config c) : config(std::move(c)) {}
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  const config::Config config;
+  std::unique_ptr<net::HttpClient> http;
+  std::unique_ptr<net::ProviderClient> provider;
+  std::unique_ptr<AuthContext> auth;
+  std::unique_ptr<BearerVerifier> bearer;  // api.audiences set
+  std::unique_ptr<RouteMap> routes;        // routes / upstream.url (empty: nothing proxied)
+  std::shared_ptr<Readiness> readiness = std::make_shared<Readiness>();
+  Router router;  // every endpoint: operator, auth, forward-auth, the proxy
+};
+
 class App {
  public:
-  // Opens the session store and prepares everything. Problems that make serving
-  // impossible (store cannot be opened, key file unreadable) come back as
-  // `key: reason` lines and the binary exits 1.
+  // Opens the session store and prepares what lives as long as the process. Problems
+  // that make serving impossible (store cannot be opened, key file unreadable) come back
+  // as `key: reason` lines and the binary exits 1.
   static std::unique_ptr<App> create(const config::Config& config, core::MetricsRegistry& metrics,
                                      std::vector<std::string>& problems);
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Registers the auth endpoints and the "store" and "provider" readiness checks.
-  void addRoutes(Router& router, Readiness& readiness);
-  // Starts the background work (session purge, first discovery fetch).
-  void start();
+  // Everything built from `config` (at start, and on each reload), its route table
+  // complete. nullptr and `problems` when it cannot serve (a route's upstream URL).
+  // `config`'s session settings must be the ones the App was created with.
+  std::shared_ptr<const Snapshot> build(config::Config config,
+                                        std::vector<std::string>& problems) const;
+  // Starts the background work (session purge, `first`'s discovery fetch).
+  void start(std::shared_ptr<const Snapshot> first);
   void stop();
 
-  const AuthContext& auth() const { return *auth_; }
-  // The engine's forwarding settings (trust rules, upstream timeouts, error page).
-  net::ForwardOptions forwardOptions() const;
   session::SessionManager& sessions() { return *sessions_; }
 
  private:
-  explicit App(const config::Config& config) : config_(config) {}
+  explicit App(core::MetricsRegistry& metrics) : metrics_(metrics) {}
 
-  const config::Config& config_;
-  std::unique_ptr<net::HttpClient> http_;
-  std::unique_ptr<net::ProviderClient> provider_;
+  core::MetricsRegistry& metrics_;
   std::unique_ptr<session::SessionStore> store_;
   std::unique_ptr<session::AuditSink> audit_;
   std::unique_ptr<session::SessionManager> sessions_;
-  std::unique_ptr<AuthContext> auth_;
-  std::unique_ptr<BearerVerifier> bearer_;  // api.audiences set
-  std::unique_ptr<RouteMap> routes_;        // routes / upstream.url (empty: nothing proxied)
+  // Shared by every snapshot: a reload neither forgets logins in flight nor starts a
+  // second refresh of a session that is being refreshed.
+  std::shared_ptr<Refresher> refresher_ = std::make_shared<Refresher>();
+  std::shared_ptr<PendingLogins> pending_logins_;
 
   std::unique_ptr<session::SessionPurger> purger_;
   std::thread discovery_;

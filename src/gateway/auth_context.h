@@ -1,6 +1,7 @@
 // What the authentication endpoints share: the immutable settings derived once from the
 // Config, and the long-lived collaborators (provider client, session manager, stores,
-// clock, randomness, metrics). Built by gateway::App; read-only while serving.
+// clock, randomness, metrics). Built by gateway::App for each Snapshot; read-only while
+// serving.
 #pragma once
 
 #include <chrono>
@@ -50,11 +51,13 @@ struct AuthContext {
   core::Random& random;
   core::MetricsRegistry& metrics;
   // Single-flight token refresh (gateway/refresh.h); its own state is internally locked.
-  std::unique_ptr<Refresher> refresher = std::make_unique<Refresher>();
+  // Shared by the snapshots of one process.
+  std::shared_ptr<Refresher> refresher = std::make_shared<Refresher>();
   // Bearer tokens for APIs (gateway/bearer.h); nullptr when api.audiences is empty.
   BearerVerifier* bearer = nullptr;
   // The bound on login transactions started and not completed (internally locked).
-  std::unique_ptr<PendingLogins> pending_logins;
+  // Shared by the snapshots of one process.
+  std::shared_ptr<PendingLogins> pending_logins;
 
   // Counts a rejected login or callback by reason (the error's stable name).
   void countFailure(std::string_view step, std::string_view reason) const;

@@ -9,10 +9,9 @@
 
 #include "authgate/core/metrics.h"
 #include "gateway/app.h"
-#include "gateway/health.h"
+#include "gateway/live_routes.h"
 #include "gateway/log_format.h"
-#include "gateway/metrics_route.h"
-#include "gateway/router.h"
+#include "gateway/proxy.h"
 #include "net/server.h"
 
 namespace authgate::gateway {
@@ -57,7 +56,7 @@ net::ServerOptions serverOptions(const config::ServerSettings& s) {
 
 }  // namespace
 
-int serve(const config::Config& config) {
+int serve(const config::Config& config, std::function<config::LoadResult()> reload) {
   const auto level = parseLevel(config.server.log_level);
   spdlog::set_level(level);
   // One format for every line of this process, set before anything is logged.
@@ -65,31 +64,29 @@ int serve(const config::Config& config) {
   applyLogFormat(format);
 
   core::MetricsRegistry metrics;
-  auto readiness = std::make_shared<Readiness>();
-
-  // The route table. Each module adds its endpoints here with its own
-  // addXRoutes(router, ...) function; readiness checks go to `readiness`.
-  Router router;
-  addHealthRoutes(router, readiness);
-  addMetricsRoute(router, metrics);
-
   std::vector<std::string> problems;
   auto app = App::create(config, metrics, problems);
-  if (!app) {
+  std::shared_ptr<const Snapshot> first;
+  if (app) first = app->build(config, problems);
+  if (!first) {
     for (const auto& p : problems) spdlog::error("{}", p);
     return 1;
   }
-  app->addRoutes(router, *readiness);
+  // The route table: the current snapshot's, replaced on reload.
+  LiveRoutes routes(first);
 
   auto options = serverOptions(config.server);
   options.access_log = accessLogger(level);
   applyLogFormat(format);  // again: the access logger set its own pattern
-  options.forward = app->forwardOptions();
+  options.forward = forwardOptions(first->config, *first->auth);
   const bool tls = !options.tls_cert_file.empty();
   net::Server* running = nullptr;
-  // SIGHUP: a renewed certificate is read again; a bad one is refused and the old one
-  // keeps serving.
-  options.on_reload = [&running, tls] {
+  const bool reloadable = static_cast<bool>(reload);
+  Reloader settings(*app, routes, std::move(reload));
+  // SIGHUP: the settings are read again (a bad set is refused and the running one keeps
+  // serving), and so is a renewed certificate (a bad one is refused, the old one stays).
+  options.on_reload = [&running, &settings, tls, reloadable] {
+    if (reloadable) settings.run();
     if (!tls || running == nullptr) return;
     std::string problem;
     if (auto r = running->reloadTls(&problem); !r) {
@@ -98,7 +95,7 @@ int serve(const config::Config& config) {
       spdlog::info("server.tls: certificate and key reloaded");
     }
   };
-  net::Server server(std::move(options), router, metrics);
+  net::Server server(std::move(options), routes, metrics);
   running = &server;
   if (tls) {
     std::string problem;
@@ -122,7 +119,7 @@ int serve(const config::Config& config) {
         "server.admin_listen (e.g. 127.0.0.1:9090) to serve them on a private address",
         config.server.listen);
   }
-  app->start();
+  app->start(std::move(first));  // from here on, a snapshot lives as long as it serves
   const int rc = server.run();
   app->stop();
   spdlog::info("authgate stopped");

@@ -172,6 +172,7 @@ void Connection::readRequest() {
   // stream and have none.
   parser_->body_limit(boost::none);
   route_ = nullptr;
+  route_owner_.reset();
   matched_ = false;
   timed_out_ = false;
   if (buffer_.size() == 0) {
@@ -264,6 +265,7 @@ void Connection::afterHeader() {
                     : clientAddress(remote_, trusted, forwardedForChain(req));
   auto m = srv_.routes.match(req.method(), ctx_.path, ctx_);
   route_ = m.route;
+  route_owner_ = std::move(m.owner);
   method_allowed_ = m.method_allowed;
   if (route_ != nullptr && method_allowed_ && route_->forward) {
     decide();  // on the head alone: the body streams once the decision allows it

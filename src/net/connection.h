@@ -120,6 +120,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The current request.
   RequestContext ctx_;
   const Route* route_ = nullptr;
+  std::shared_ptr<const void> route_owner_;  // RouteMatch::owner, until the next request
   bool matched_ = false;
   bool method_allowed_ = false;
   bool keep_alive_ = true;

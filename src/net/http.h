@@ -23,6 +23,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,13 +110,22 @@ struct Route {
 };
 
 struct RouteMatch {
+  RouteMatch() = default;
+  RouteMatch(const Route* r, bool allowed) : route(r), method_allowed(allowed) {}
+
   const Route* route = nullptr;  // nullptr: no pattern matches the path (404)
   bool method_allowed = false;   // false with a route: 405
+  // Keeps `route` (and whatever its handlers use) alive: the connection holds it until
+  // the exchange is over, so a table that is replaced meanwhile (a reload) finishes the
+  // requests it matched. nullptr: the table outlives the server.
+  std::shared_ptr<const void> owner;
 };
 
-// The server's view of the route table. Implemented by gateway::Router; must be complete
-// before the server is constructed (the server sizes its per-route metrics from it) and
-// is only read afterwards, from several threads.
+// The server's view of the route table. Implemented by gateway::Router (and
+// gateway::LiveRoutes, a Router replaced on reload); must be complete before the server
+// is constructed (the server sizes its per-route metrics from it, by route id) and is
+// only read afterwards, from several threads. A table that changes keeps every route's
+// id and pattern.
 class RouteTable {
  public:
   virtual ~RouteTable() = default;

@@ -23,6 +23,7 @@ std::unique_ptr<Upstream> Upstream::parse(std::string_view url, std::string* pro
   if (up->host_.empty()) return fail("has no host");
   up->port_ = u->has_port() ? std::string(u->port()) : "80";
   up->authority_ = std::string(u->encoded_host_and_port());
+  up->connect_key_ = up->host_ + ' ' + up->port_;
   std::string path(u->encoded_path());
   while (!path.empty() && path.back() == '/') path.pop_back();
   up->base_path_ = std::move(path);
@@ -49,7 +50,7 @@ std::string Upstream::target(std::string_view clientTarget) const {
 std::optional<tcp::socket> UpstreamPool::take(const Upstream& up) {
   const auto now = std::chrono::steady_clock::now();
   for (auto i = idle_.size(); i-- > 0;) {
-    if (idle_[i].upstream != &up) continue;
+    if (idle_[i].key != up.connectKey()) continue;
     Idle e = std::move(idle_[i]);
     idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
     if (now - e.since >= maxIdle_) continue;
@@ -70,13 +71,13 @@ void UpstreamPool::put(const Upstream& up, tcp::socket socket) {
   std::size_t mine = 0;
   std::size_t oldest = idle_.size();
   for (std::size_t i = 0; i < idle_.size(); ++i) {
-    if (idle_[i].upstream != &up) continue;
+    if (idle_[i].key != up.connectKey()) continue;
     if (mine++ == 0) oldest = i;
   }
   if (mine >= max_ && oldest < idle_.size()) {
     idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(oldest));
   }
-  idle_.push_back(Idle{&up, std::move(socket), std::chrono::steady_clock::now()});
+  idle_.push_back(Idle{up.connectKey(), std::move(socket), std::chrono::steady_clock::now()});
 }
 
 }  // namespace authgate::net

@@ -25,6 +25,10 @@ class Upstream {
   const std::string& authority() const { return authority_; }  // Host for requests without one
   // The address when the host is an IP literal (no resolver needed).
   const std::optional<boost::asio::ip::tcp::endpoint>& literal() const { return literal_; }
+  // What makes two upstreams' connections interchangeable: host and port. Idle
+  // connections are pooled by it, so they are reused across a reload that builds new
+  // Upstream objects for the same address.
+  const std::string& connectKey() const { return connect_key_; }
   // basePath() + the client's target ("/x?y" -> "/base/x?y").
   std::string target(std::string_view clientTarget) const;
 
@@ -33,6 +37,7 @@ class Upstream {
   std::string port_;
   std::string base_path_;
   std::string authority_;
+  std::string connect_key_;
   std::optional<boost::asio::ip::tcp::endpoint> literal_;
 };
 
@@ -52,7 +57,7 @@ class UpstreamPool {
 
  private:
   struct Idle {
-    const Upstream* upstream;
+    std::string key;  // Upstream::connectKey()
     boost::asio::ip::tcp::socket socket;
     std::chrono::steady_clock::time_point since;
   };

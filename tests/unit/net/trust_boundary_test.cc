@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
@@ -274,6 +275,30 @@ TEST(Upstream, RejectsWhatItCannotServe) {
     EXPECT_FALSE(Upstream::parse(url, &problem)) << url;
     EXPECT_FALSE(problem.empty()) << url;
   }
+}
+
+// Idle connections are pooled by address (host and port), not by Upstream object: a
+// reload builds new Upstream objects for the same address and reuses the connections,
+// and a connection never goes to another address.
+TEST(UpstreamPool, ReusesByAddressNotByObject) {
+  boost::asio::io_context io;
+  ip::tcp::acceptor acceptor(io, ip::tcp::endpoint(ip::make_address("127.0.0.1"), 0));
+  const auto port = std::to_string(acceptor.local_endpoint().port());
+  ip::tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  ip::tcp::socket served = acceptor.accept();
+
+  std::string problem;
+  auto before = Upstream::parse("http://127.0.0.1:" + port + "/a", &problem);
+  auto after = Upstream::parse("http://127.0.0.1:" + port + "/b", &problem);
+  auto other = Upstream::parse("http://127.0.0.1:1/a", &problem);
+  ASSERT_TRUE(before && after && other) << problem;
+  UpstreamPool pool(4, std::chrono::seconds(10));
+  pool.put(*before, std::move(client));
+  EXPECT_FALSE(pool.take(*other)) << "another address never gets it";
+  before.reset();  // the object it was put under is gone
+  EXPECT_TRUE(pool.take(*after)) << "the same address reuses it";
+  EXPECT_FALSE(pool.take(*after)) << "taken once";
 }
 
 struct FramingCase {
