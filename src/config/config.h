@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "authgate/core/secret.h"
+#include "config/pages.h"
 
 namespace authgate::config {
 
@@ -120,6 +121,7 @@ struct Config {
   AccessSettings access;
   UpstreamSettings upstream;
   ApiSettings api;
+  PagesSettings pages;  // config/pages.h
   std::string source;  // the file it was read from, or "" for defaults + environment
 };
 

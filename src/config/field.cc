@@ -77,12 +77,14 @@ const std::array kFields = {
     AUTHGATE_FIELD(upstream, pass_id_token),
     AUTHGATE_FIELD(upstream, timeout),
     AUTHGATE_FIELD(api, audiences),
+    AUTHGATE_FIELD(pages, templates_dir),
+    AUTHGATE_FIELD(pages, brand),
 };
 
 #undef AUTHGATE_FIELD
 
-constexpr std::array<std::string_view, 7> kSections = {"server", "provider", "session", "logout",
-                                                       "access", "upstream", "api"};
+constexpr std::array<std::string_view, 8> kSections = {
+    "server", "provider", "session", "logout", "access", "upstream", "api", "pages"};
 
 }  // namespace
 

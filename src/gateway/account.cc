@@ -9,24 +9,11 @@
 #include "gateway/current_session.h"
 #include "gateway/identity.h"
 #include "gateway/session_json.h"
+#include "gateway/sessions_page.h"
 
 namespace authgate::gateway {
 
 namespace {
-
-boost::json::object sessionClaims(const session::Session& s) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(s.tokens.idTokenClaims, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
-bool isAdmin(const AuthContext& auth, const session::Session& s) {
-  if (auth.access.admin_emails.empty()) return false;
-  oidc::AccessPolicy adminOnly;
-  adminOnly.admin_emails = auth.access.admin_emails;
-  return oidc::evaluateAccess(adminOnly, sessionClaims(s)).is_admin;
-}
 
 // The API's listing adds whether it is the caller's own browser.
 boost::json::object listedSessionJson(const session::Session& s, bool current) {
@@ -72,17 +59,19 @@ Response handleMe(const AuthContext& auth, const Request& req, net::RequestConte
                          {"expires_at", s.expiresAt()},
                          {"access_token_expires_at", s.tokens.accessTokenExpiresAt},
                          {"auth_time", s.authTime},
-                         {"admin", isAdmin(auth, s)}};
+                         {"admin", isAdmin(auth, sessionClaims(s))}};
   return jsonResponse(req, http::status::ok, me);
 }
 
 Response handleListSessions(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  // A browser gets the page (gateway/sessions_page.h); every other client the JSON.
+  if (isBrowserNavigation(req)) return handleSessionsPage(auth, req, ctx);
   auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   const auto& me = *cur.session;
   const bool all = core::findParam(queryParams(ctx.query), "all") == "1";
-  if (all && !isAdmin(auth, me)) {
+  if (all && !isAdmin(auth, sessionClaims(me))) {
     return errorPage(req, http::status::forbidden, "not_admin",
                      "Only administrators can list every session");
   }
@@ -109,7 +98,7 @@ Response handleRevokeSession(const AuthContext& auth, const Request& req,
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);
   const auto& me = *cur.session;
-  const bool admin = isAdmin(auth, me);
+  const bool admin = isAdmin(auth, sessionClaims(me));
   auto owner = admin ? std::nullopt : std::optional<std::string_view>(me.subject);
   core::Secret refreshToken;
   auto revoked = auth.sessions.revokeByPublicId(

@@ -78,7 +78,10 @@ class CallbackRun {
     const auto reason = core::errorName(ec);
     auth_.countFailure("callback", reason);
     if (attempt_) auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
-    return errorPage(req_, status, reason, title, detail);
+    ErrorPageExtras extras;
+    extras.retry_url = auth_.prefix + "/login";
+    extras.operator_detail = "callback refused: " + std::string(reason) + " (" + ec.message() + ")";
+    return errorPage(req_, status, reason, title, detail, extras);
   }
 
   // The browser presents a binding cookie, but not the one this transaction was bound
@@ -140,19 +143,21 @@ Response CallbackRun::run() {
     // The provider's words only for a callback of a login this instance started:
     // anyone can send a browser here with an error_description of their own.
     if (!attempt_) providerError->error_description.clear();
-    std::string html = "<p>The sign-in provider did not sign you in.</p>";
-    html += "<p>Error: <code>" + core::htmlEscape(providerError->error) + "</code></p>";
-    if (!providerError->error_description.empty()) {
-      html += "<p>" + core::htmlEscape(providerError->error_description) + "</p>";
-    }
-    html += "<p><a href=\"" + core::htmlEscape(auth_.prefix) + "/login\">Try again</a></p>";
     auto status = static_cast<http::status>(providerError->http_status);
     if (wantsJson(req)) {
       return jsonResponse(req, status,
                           {{"error", providerError->error},
                            {"error_description", providerError->error_description}});
     }
-    return htmlPage(req, status, "Sign-in was not completed", html);
+    ErrorPageExtras extras;
+    extras.retry_url = auth_.prefix + "/login";
+    extras.provider_error = providerError->error;
+    extras.provider_description = providerError->error_description;
+    extras.operator_detail = "the provider answered the callback with error " +
+                             providerError->error +
+                             (attempt_ ? "" : " (state unknown: its description is not shown)");
+    return errorPage(req, status, "provider_error", "Sign-in was not completed",
+                     "The sign-in service did not sign you in.", extras);
   }
   auto& code = std::get<oidc::AuthorizationCode>(*parsed);
 
@@ -241,10 +246,14 @@ Response CallbackRun::run() {
     auto ec = oidc::make_error_code(decision.reason);
     auth_.countFailure("callback", core::errorName(ec));
     auth_.sessions.recordLoginFailure(core::errorName(ec), clientIp(ctx), userAgent(req));
+    ErrorPageExtras extras;
+    extras.operator_detail = "signed in as " + idToken->sub + ", refused by access rule " +
+                             decision.rule;
     return errorPage(req, http::status::forbidden, core::errorName(ec),
                      "You do not have access to this application",
-                     "Your account signed in, but the access rules of this application (" +
-                         decision.rule + ") do not allow it.");
+                     "You signed in, but this account is not allowed to use this application. "
+                     "Ask your administrator for access.",
+                     extras);
   }
 
   session::LoginInfo login;

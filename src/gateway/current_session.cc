@@ -1,5 +1,8 @@
 #include "gateway/current_session.h"
 
+#include <boost/json/parse.hpp>
+
+#include "authgate/oidc/access.h"
 #include "authgate/session/errc.h"
 #include "gateway/refresh.h"
 
@@ -72,6 +75,20 @@ CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Requ
       return cur;
   }
   return cur;
+}
+
+boost::json::object sessionClaims(const session::Session& s) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(s.tokens.idTokenClaims, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+bool isAdmin(const AuthContext& auth, const boost::json::object& claims) {
+  if (auth.access.admin_emails.empty()) return false;
+  oidc::AccessPolicy adminOnly;
+  adminOnly.admin_emails = auth.access.admin_emails;
+  return oidc::evaluateAccess(adminOnly, claims).is_admin;
 }
 
 Response unavailableResponse(const Request& req, const CurrentSession& cur) {

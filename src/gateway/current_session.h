@@ -3,6 +3,7 @@
 // mod_auth_openidc #181).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <optional>
 
 #include "authgate/session/session.h"
@@ -42,6 +43,11 @@ CurrentSession currentSession(const AuthContext& auth, const Request& req,
 // On an I/O thread a session whose tokens need a refresh defers the request too.
 CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req,
                                              net::RequestContext& ctx);
+
+// The claims of the session's ID token (merged with userinfo), as kept at login.
+boost::json::object sessionClaims(const session::Session& s);
+// access.admin_emails names this user (with a verified email).
+bool isAdmin(const AuthContext& auth, const boost::json::object& claims);
 
 // The 503 for a kUnavailable CurrentSession: store outage or provider outage.
 Response unavailableResponse(const Request& req, const CurrentSession& cur);

@@ -7,6 +7,7 @@
 
 #include "authgate/core/metrics.h"
 #include "gateway/app.h"
+#include "gateway/pages.h"
 #include "gateway/health.h"
 #include "gateway/metrics_route.h"
 #include "gateway/router.h"
@@ -64,7 +65,16 @@ int serve(const config::Config& config) {
   addHealthRoutes(router, readiness);
   addMetricsRoute(router, metrics);
 
+  // The pages with their brand and templates (validation parsed them already; this
+  // only fails for a template changed since).
   std::vector<std::string> problems;
+  auto pages = Pages::make(config.pages, &problems);
+  if (!pages) {
+    for (const auto& p : problems) spdlog::error("pages.templates_dir: {}", p);
+    return 1;
+  }
+  installPages(std::move(pages));
+
   auto app = App::create(config, metrics, problems);
   if (!app) {
     for (const auto& p : problems) spdlog::error("{}", p);
