@@ -1,11 +1,19 @@
 // authgate check-config [--print] [--offline]: every settings problem as `key: reason`,
-// then (unless --offline) the provider probe: discovery fetched and validated against
-// the settings, and the JWKS fetched and parsed, each failure as `key: reason` too.
+// the deployment checks (cli/config_checks.h), then, unless --offline, the provider:
+// discovery fetched and validated against the settings (a wrong issuer names the
+// provider's own), the JWKS fetched and parsed, and the client credentials tried at the
+// token endpoint with a code that cannot exist.
+#include <boost/json/parse.hpp>
+
 #include <iostream>
 
 #include "authgate/core/errc.h"
+#include "authgate/core/random.h"
 #include "authgate/oidc/discovery.h"
+#include "authgate/oidc/errc.h"
+#include "authgate/oidc/token.h"
 #include "cli/commands.h"
+#include "cli/config_checks.h"
 #include "cli/provider_probe.h"
 #include "config/print.h"
 #include "gateway/app.h"
@@ -14,11 +22,105 @@ namespace authgate::cli {
 
 namespace {
 
-std::vector<config::Problem> probeProvider(const config::Config& c) {
+// The variable that set a provider value, for "fix this" hints: the highest layer wins
+// (docs/CONFIGURATION.md "Precedence"), else the settings file.
+std::string setBy(const config::Environment& env, std::string_view key,
+                  std::initializer_list<const char*> variablesHighestFirst) {
+  for (const char* name : variablesHighestFirst) {
+    if (auto it = env.find(name); it != env.end() && !it->second.empty()) {
+      return std::string(key) + " (set by " + name + ")";
+    }
+  }
+  return std::string(key);
+}
+
+// Discovery's issuer differs from the configured one: say exactly what the provider uses.
+std::string issuerMismatchReason(ProviderProbe& probe, const std::string& configured) {
+  std::string reason = "the provider's discovery (" + probe.provider.discoveryUrl() +
+                       ") names another issuer than \"" + configured + "\"";
+  auto r = probe.http.send(net::HttpRequest::get(probe.provider.discoveryUrl()));
+  if (!r || r->status != 200) return reason + " (issuer_mismatch)";
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(r->body, ec);
+  const auto* issuer = !ec && doc.is_object() ? doc.as_object().if_contains("issuer") : nullptr;
+  if (issuer == nullptr || !issuer->is_string()) return reason + " (issuer_mismatch)";
+  const std::string actual(issuer->as_string());
+  return "issuer_mismatch: the provider's issuer is exactly \"" + actual + "\", not \"" +
+         configured + "\" (iss is compared byte for byte); set provider.issuer: " + actual;
+}
+
+void probeCredentials(const config::Config& c, const config::Environment& env, ProviderProbe& probe,
+                      const oidc::ProviderMetadata& md, std::vector<config::Problem>& problems) {
+  auto& random = core::OpenSslRandom::instance();
+  const auto rp = gateway::relyingPartyOptions(c);
+  // A code of 256 random bits: no provider has issued it.
+  auto request = oidc::buildCredentialProbeRequest(
+      md.token_endpoint, rp, c.provider.callback_url,
+      core::Secret("authgate-check-config-" + random.token(32)), core::Secret(random.token(32)));
+  auto response = probe.provider.post(request);
+  if (!response) {
+    problems.push_back({"provider.client_secret", "could not reach the token endpoint " +
+                                                      md.token_endpoint + ": " +
+                                                      core::errorName(response.error())});
+    return;
+  }
+  const auto result =
+      oidc::classifyCredentialProbe(static_cast<int>(response->status), response->body);
+  const auto providerSaid = [&] {
+    std::string s = "HTTP " + std::to_string(response->status);
+    if (result.error) {
+      s += ", " + result.error->error;
+      if (!result.error->error_description.empty()) {
+        s += ": " + result.error->error_description;
+      }
+    }
+    return s;
+  };
+  switch (result.outcome) {
+    case oidc::CredentialProbe::kAccepted:
+      std::cout << "client credentials: accepted by " << md.token_endpoint << "\n";
+      return;
+    case oidc::CredentialProbe::kRefused:
+      problems.push_back(
+          {"provider.client_secret",
+           "the provider refused authgate's client credentials at " + md.token_endpoint + " (" +
+               providerSaid() + "); fix " +
+               setBy(env, "provider.client_secret",
+                     {"AUTHGATE_PROVIDER_CLIENT_SECRET_FILE", "AUTHGATE_PROVIDER_CLIENT_SECRET",
+                      "AUTH0_CLIENT_SECRET", "OIDC_CLIENT_SECRET"}) +
+               " or " +
+               setBy(env, "provider.client_id",
+                     {"AUTHGATE_PROVIDER_CLIENT_ID", "AUTH0_CLIENT_ID", "OIDC_CLIENT_ID",
+                      "AUTHENTICATION_CLIENT_ID"}) +
+               ", and check that provider.client_auth_method (" +
+               std::string(oidc::clientAuthMethodName(rp.client_auth_method)) +
+               ") is the application's token endpoint authentication method"});
+      return;
+    case oidc::CredentialProbe::kGrantNotAllowed:
+      problems.push_back({"provider.client_id",
+                          "the provider does not let this application use the Authorization "
+                          "Code grant (" +
+                              providerSaid() + "); enable it in the application's grant types"});
+      return;
+    case oidc::CredentialProbe::kUnavailable:
+    case oidc::CredentialProbe::kInconclusive:
+      std::cout << "warning: provider.client_secret: the token endpoint's answer to a probe "
+                   "does not say whether the credentials are right ("
+                << providerSaid() << ")\n";
+      return;
+  }
+}
+
+std::vector<config::Problem> probeProvider(const config::Config& c,
+                                           const config::Environment& env) {
   std::vector<config::Problem> problems;
   ProviderProbe probe(c.provider, c.provider.issuer, c.provider.discovery_url);
   auto md = probe.provider.metadata();
   if (!md) {
+    if (md.error() == oidc::Errc::kIssuerMismatch) {
+      problems.push_back({"provider.issuer", issuerMismatchReason(probe, c.provider.issuer)});
+      return problems;
+    }
     problems.push_back({"provider.issuer", "discovery at " + probe.provider.discoveryUrl() +
                                                " failed: " + core::errorName(md.error()) + " (" +
                                                md.error().message() + ")"});
@@ -34,26 +136,37 @@ std::vector<config::Problem> probeProvider(const config::Config& c) {
   for (const auto& w : oidc::discoveryWarnings(**md, gateway::relyingPartyOptions(c))) {
     std::cout << "warning: " << w << "\n";
   }
+  probeCredentials(c, env, probe, **md, problems);
   return problems;
 }
 
 }  // namespace
 
 int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
+  const auto environment = commandEnvironment(options, config::processEnvironment());
   const auto settings = loadSettings(options, config::processEnvironment());
   if (print) std::cout << config::printConfig(settings.config);
   if (!settings.ok()) {
     printProblems(settings.problems, std::cerr);
     return kExitProblems;
   }
+  auto findings = deploymentChecks(settings.config);
+  for (const auto& w : findings.warnings) std::cout << "warning: " << w.str() << "\n";
+  auto problems = std::move(findings.problems);
   if (!offline) {
-    auto problems = probeProvider(settings.config);
-    if (!problems.empty()) {
-      printProblems(problems, std::cerr);
-      return kExitProblems;
-    }
+    auto online = probeProvider(settings.config, environment.env);
+    problems.insert(problems.end(), online.begin(), online.end());
   }
-  std::cout << "configuration ok" << (offline ? " (offline checks only)" : "") << "\n";
+  if (!problems.empty()) {
+    printProblems(problems, std::cerr);
+    return kExitProblems;
+  }
+  std::cout << "configuration ok"
+            << (offline ? " (offline: settings only; discovery, JWKS and the client credentials "
+                          "were not checked)"
+                        : " (online: discovery, JWKS and the client credentials checked at "
+                          "the provider)")
+            << "\n";
   return kExitOk;
 }
 

@@ -18,9 +18,21 @@ inline constexpr int kExitNotAvailable = 2;  // command not built yet
 // Options every command takes.
 struct CommonOptions {
   std::string config_file;  // -c FILE; "" = ./authgate.yaml when present, else defaults + env
+  std::vector<std::string> env_files;  // --env-file FILE (repeatable); else AUTHGATE_ENV_FILE
 };
 
-// The settings an operator's command sees: the same file and environment as the server.
+// The environment a command sees: `process` with the env files read under it (a
+// variable of the process wins over a file's, as in docker compose). A file's problems
+// come back as `FILE:LINE: reason`.
+struct CommandEnvironment {
+  config::Environment env;
+  std::vector<config::Problem> problems;
+};
+CommandEnvironment commandEnvironment(const CommonOptions& options,
+                                      const config::Environment& process);
+
+// The settings an operator's command sees: the same file, env files and environment as
+// the server. Env-file problems come first in `problems`.
 config::LoadResult loadSettings(const CommonOptions& options, const config::Environment& env);
 
 // Each problem as one `key: reason` line.
@@ -38,7 +50,8 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline);
 int runVersion();
 std::string versionText();
 
-// authgate discover ISSUER
+// authgate discover [ISSUER]: ISSUER empty -> the settings' provider.issuer (and its
+// discovery_url).
 int runDiscover(const CommonOptions& options, const std::string& issuer);
 
 // authgate sessions list [--user U] [--json]
@@ -56,12 +69,22 @@ struct SessionsRevokeOptions {
 };
 int runSessionsRevoke(const CommonOptions& options, const SessionsRevokeOptions& revoke);
 
-// authgate token verify TOKEN [--audience A]: TOKEN "-" reads it from stdin.
+// authgate token verify TOKEN [--kind id|access] [--audience A]: TOKEN "-" reads it
+// from stdin. --audience only with --kind access (never a silent switch of rules).
 struct TokenVerifyOptions {
   std::string token;
+  std::string kind = "id";
   std::string audience;
 };
 int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verify);
+
+// authgate keys generate|rotate [--file FILE]: FILE defaults to
+// session.encryption_key_file, else the SQLite store's PATH.key.
+struct KeysOptions {
+  std::string file;
+};
+int runKeysGenerate(const CommonOptions& options, const KeysOptions& keys);
+int runKeysRotate(const CommonOptions& options, const KeysOptions& keys);
 
 // Stubs print "<command>: not available yet" and return kExitNotAvailable.
 int notAvailable(const std::string& command);

@@ -18,11 +18,19 @@ void printList(std::string_view name, const std::vector<std::string>& values) {
 std::string orNone(const std::string& s) { return s.empty() ? "(none)" : s; }
 }  // namespace
 
-int runDiscover(const CommonOptions& options, const std::string& issuer) {
+int runDiscover(const CommonOptions& options, const std::string& issuerArgument) {
   // The settings say which auth method and algorithms we would use; an incomplete file
   // is fine here (the operator may be setting authgate up).
   auto settings = loadSettings(options, config::processEnvironment());
-  ProviderProbe probe(settings.config.provider, issuer, "");
+  const bool configured = issuerArgument.empty();
+  const std::string issuer = configured ? settings.config.provider.issuer : issuerArgument;
+  if (issuer.empty()) {
+    std::cerr << "discover: give ISSUER, or set provider.issuer (-c FILE, --env-file, "
+                 "AUTH0_DOMAIN, ...)\n";
+    return kExitProblems;
+  }
+  ProviderProbe probe(settings.config.provider, issuer,
+                      configured ? settings.config.provider.discovery_url : "");
   std::cout << "discovery: " << probe.provider.discoveryUrl() << "\n";
   auto md = probe.provider.metadata();
   if (!md) {

@@ -14,6 +14,7 @@ using namespace authgate::cli;
 int run(int argc, char** argv) {
   CLI::App app{"authgate: OpenID Connect authentication gateway"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", versionText(), "version and build information (as `version`)");
   CommonOptions common;
   std::function<int()> command;
 
@@ -22,6 +23,11 @@ int run(int argc, char** argv) {
     sub->add_option("-c,--config", common.config_file,
                     "settings file (default ./authgate.yaml when present, else defaults + "
                     "environment)");
+    sub->add_option("--env-file", common.env_files,
+                    "read variables from FILE (docker compose env-file syntax; repeatable, "
+                    "later files win, the process environment wins over files; default "
+                    "$AUTHGATE_ENV_FILE)")
+        ->allow_extra_args(false);
     return sub;
   };
 
@@ -42,7 +48,7 @@ int run(int argc, char** argv) {
   std::string issuer;
   auto* discover = withConfig(
       app.add_subcommand("discover", "print the provider's metadata and what authgate will use"));
-  discover->add_option("ISSUER", issuer, "issuer URL")->required();
+  discover->add_option("ISSUER", issuer, "issuer URL (default: provider.issuer from the settings)");
   discover->callback([&] { command = [&] { return runDiscover(common, issuer); }; });
 
   auto* sessions = app.add_subcommand("sessions", "list or revoke login sessions");
@@ -75,8 +81,29 @@ int run(int argc, char** argv) {
   auto* tokenVerify =
       withConfig(token->add_subcommand("verify", "verify a JWT against the provider's JWKS"));
   tokenVerify->add_option("TOKEN", verify.token, "the JWT, or - to read it from stdin")->required();
-  tokenVerify->add_option("--audience", verify.audience, "expected audience");
+  tokenVerify
+      ->add_option("--kind", verify.kind,
+                   "id: an ID token for provider.client_id (default); access: an API access "
+                   "token for --audience or api.audiences")
+      ->check(CLI::IsMember({"id", "access"}));
+  tokenVerify->add_option("--audience", verify.audience,
+                          "expected audience of an access token (with --kind access)");
   tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
+
+  auto* keys = app.add_subcommand("keys", "session encryption key file");
+  keys->require_subcommand(1);
+  KeysOptions keyFile;
+  auto* keysGenerate = withConfig(keys->add_subcommand(
+      "generate", "write a new key file with one fresh key (mode 0600); never overwrites"));
+  auto* keysRotate = withConfig(keys->add_subcommand(
+      "rotate", "put a fresh key first in the key file, keeping the old ones for reading"));
+  for (auto* sub : {keysGenerate, keysRotate}) {
+    sub->add_option("--file", keyFile.file,
+                    "key file (default session.encryption_key_file, else the SQLite "
+                    "store's PATH.key)");
+  }
+  keysGenerate->callback([&] { command = [&] { return runKeysGenerate(common, keyFile); }; });
+  keysRotate->callback([&] { command = [&] { return runKeysRotate(common, keyFile); }; });
 
   try {
     app.parse(argc, argv);

@@ -23,6 +23,7 @@
 #include "authgate/session/errc.h"
 #include "authgate/session/store_factory.h"
 #include "cli/commands.h"
+#include "config/field.h"
 #include "gateway/app.h"
 #include "gateway/session_json.h"
 
@@ -47,12 +48,37 @@ void logToStderr() {
   if (!spdlog::get("audit")) spdlog::stderr_logger_mt("audit");
 }
 
+// The problems that stop a store command. Reading and revoking sessions needs the
+// session settings only: an operator's shell without the provider's client secret (or
+// with an unfinished provider section) can still list and revoke. A problem of any other
+// setting, or of a variable that sets one, is left to check-config; file, env-file and
+// session problems still stop the command.
+std::vector<config::Problem> storeProblems(const std::vector<config::Problem>& all) {
+  std::set<std::string, std::less<>> otherSettings;
+  for (const auto& f : config::fields()) {
+    if (!f.key.starts_with("session.")) {
+      otherSettings.insert(std::string(f.key));
+      otherSettings.insert(config::envName(f.key));
+    }
+  }
+  const std::string_view otherFamilies[] = {"AUTH0_", "OIDC_", "AUTHENTICATION_", "AUTHORIZER_"};
+  std::vector<config::Problem> out;
+  for (const auto& p : all) {
+    const bool other = otherSettings.contains(p.key) ||
+                       std::any_of(std::begin(otherFamilies), std::end(otherFamilies),
+                                   [&](std::string_view f) { return p.key.starts_with(f); });
+    if (!other) out.push_back(p);
+  }
+  return out;
+}
+
 // 0 when opened; else the exit code after reporting each problem as `key: reason`.
 int open(const CommonOptions& options, StoreSession& out) {
   logToStderr();
   out.settings = loadSettings(options, config::processEnvironment());
-  if (!out.settings.ok()) {
-    printProblems(out.settings.problems, std::cerr);
+  const auto blocking = storeProblems(out.settings.problems);
+  if (!blocking.empty()) {
+    printProblems(blocking, std::cerr);
     return kExitProblems;
   }
   // The server creates a missing SQLite database (and its key file); an operator's

@@ -1,8 +1,9 @@
-// authgate token verify TOKEN [--audience A]: verifies a JWT against the provider's JWKS
-// with the same rules the gateway applies, and prints the claims and each check's
-// outcome. Without --audience the token is checked as an ID token for our client; with it,
-// as an API access token for that audience. TOKEN "-" reads the token from stdin, so it
-// need not appear in the process list or the shell history.
+// authgate token verify TOKEN [--kind id|access] [--audience A]: verifies a JWT against
+// the provider's JWKS with the same rules the gateway applies, and prints the claims and
+// each check's outcome. --kind id (the default) checks an ID token for our client;
+// --kind access an API access token for --audience (or api.audiences). The kind is always
+// explicit: --audience without --kind access is a usage error. TOKEN "-" reads the token
+// from stdin, so it need not appear in the process list or the shell history.
 #include <boost/json/serialize.hpp>
 
 #include <iostream>
@@ -18,8 +19,20 @@
 namespace authgate::cli {
 
 int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verify) {
+  const bool access = verify.kind == "access";
+  if (!access && !verify.audience.empty()) {
+    std::cerr << "authgate token verify: --audience applies to access tokens; add --kind "
+                 "access\n";
+    return kExitProblems;
+  }
   auto settings = loadSettings(options, config::processEnvironment());
   const auto& p = settings.config.provider;
+  const auto audiences = verify.audience.empty() ? settings.config.api.audiences
+                                                 : std::vector<std::string>{verify.audience};
+  if (access && audiences.empty()) {
+    std::cerr << "api.audiences: required to verify an access token (or give --audience)\n";
+    return kExitProblems;
+  }
   if (p.issuer.empty()) {
     std::cerr << "provider.issuer: required to verify a token\n";
     return kExitProblems;
@@ -39,10 +52,9 @@ int runTokenVerify(const CommonOptions& options, const TokenVerifyOptions& verif
               << "\n";
     return kExitProblems;
   }
-  auto policy =
-      verify.audience.empty()
-          ? oidc::idTokenPolicy(p.issuer, p.client_id, p.id_token_algs, p.clock_skew)
-          : oidc::accessTokenPolicy(p.issuer, {verify.audience}, p.id_token_algs, p.clock_skew);
+  auto policy = access ? oidc::accessTokenPolicy(p.issuer, audiences, p.id_token_algs, p.clock_skew)
+                       : oidc::idTokenPolicy(p.issuer, p.client_id, p.id_token_algs, p.clock_skew);
+  std::cout << "kind: " << (access ? "access token" : "ID token") << "\n";
   if (policy.allowedAlgs.size() == 1 && jose::isHmacAlg(policy.allowedAlgs.front())) {
     policy.sharedSecret = p.client_secret;
   }

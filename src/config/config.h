@@ -29,6 +29,7 @@ struct ServerSettings {
   Duration idle_timeout{60};    // keep-alive connection idle limit
   Duration shutdown_grace{30};  // drain limit on SIGTERM/SIGINT
   std::string log_level = "info";
+  std::string log_format = "auto";  // json | text | auto (json unless stderr is a terminal)
   // Open client connections; 0: half the file-descriptor limit (net::defaultMaxConnections).
   std::size_t max_connections = 0;
   // Open connections from one address (trusted proxies exempt); 0: max_connections / 4, at least
@@ -36,6 +37,13 @@ struct ServerSettings {
   std::size_t max_connections_per_ip = 0;
   // Header names with '_' reach the upstream (never as an identity header); off: dropped.
   bool underscores_in_headers = false;
+  // A second listener for /healthz, /readyz and /metrics; "": the main listener.
+  std::string admin_listen;
+  // TLS on the main listener: cert_file (PEM chain) and key_file; {}: plain HTTP.
+  std::map<std::string, std::string> tls;
+  // Domain attribute of authgate's cookies, so several subdomains share a session
+  // (e.g. "example.com"); "": host-only cookies.
+  std::string cookie_domain;
 };
 
 struct ProviderSettings {
@@ -113,6 +121,32 @@ struct ApiSettings {
   std::vector<std::string> audiences;
 };
 
+struct CompatSettings {
+  // OpenMetadata's /callback and /api/v1/auth/* aliases: "auto" (on when OpenMetadata's
+  // variables configured authgate), "true" or "false".
+  std::string openmetadata_aliases = "auto";
+};
+
+// One entry of `routes:`: requests for `host` (any host when empty) whose path starts
+// with `path` (at a segment boundary) go to `upstream` under these rules. The longest
+// matching path wins, a route for the request's host before one for any host.
+struct RouteSettings {
+  std::string host;
+  std::string path = "/";
+  std::string upstream;    // http://host[:port][/base]
+  bool is_public = false;  // `public: true`: no sign-in, no identity headers
+  // Rules on the signed-in user's claims, as access.* (all empty: anyone signed in).
+  std::vector<std::string> allowed_email_domains;
+  std::vector<std::string> allowed_emails;
+  bool require_email_verified = false;
+  std::map<std::string, std::vector<std::string>> required_claims;
+  bool admins_only = false;  // access.admin_emails only
+  // Which identity headers the upstream gets: user, email, preferred_username, session.
+  std::vector<std::string> identity_headers{"user", "email", "preferred_username", "session"};
+  bool pass_access_token = false;
+  bool pass_id_token = false;
+};
+
 struct Config {
   ServerSettings server;
   ProviderSettings provider;
@@ -121,8 +155,18 @@ struct Config {
   AccessSettings access;
   UpstreamSettings upstream;
   ApiSettings api;
+  CompatSettings compat;
+  std::vector<RouteSettings> routes;    // `routes:` (upstream.url adds a last one for "/")
+  bool openmetadata_variables = false;  // OpenMetadata's variables set something
   PagesSettings pages;  // config/pages.h
   std::string source;  // the file it was read from, or "" for defaults + environment
 };
+
+// Whether OpenMetadata's /callback and /api/v1/auth/* paths are served
+// (compat.openmetadata_aliases; "auto": when OpenMetadata's variables configured authgate).
+inline bool openMetadataAliases(const Config& c) {
+  return c.compat.openmetadata_aliases == "true" ||
+         (c.compat.openmetadata_aliases == "auto" && c.openmetadata_variables);
+}
 
 }  // namespace authgate::config

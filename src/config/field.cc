@@ -24,9 +24,13 @@ const std::array kFields = {
     AUTHGATE_FIELD(server, idle_timeout),
     AUTHGATE_FIELD(server, shutdown_grace),
     AUTHGATE_FIELD(server, log_level),
+    AUTHGATE_FIELD(server, log_format),
     AUTHGATE_FIELD(server, max_connections),
     AUTHGATE_FIELD(server, max_connections_per_ip),
     AUTHGATE_FIELD(server, underscores_in_headers),
+    AUTHGATE_FIELD(server, admin_listen),
+    AUTHGATE_FIELD(server, tls),
+    AUTHGATE_FIELD(server, cookie_domain),
     AUTHGATE_FIELD(provider, type),
     AUTHGATE_FIELD(provider, issuer),
     AUTHGATE_FIELD(provider, discovery_url),
@@ -77,14 +81,15 @@ const std::array kFields = {
     AUTHGATE_FIELD(upstream, pass_id_token),
     AUTHGATE_FIELD(upstream, timeout),
     AUTHGATE_FIELD(api, audiences),
+    AUTHGATE_FIELD(compat, openmetadata_aliases),
     AUTHGATE_FIELD(pages, templates_dir),
     AUTHGATE_FIELD(pages, brand),
 };
 
 #undef AUTHGATE_FIELD
 
-constexpr std::array<std::string_view, 8> kSections = {
-    "server", "provider", "session", "logout", "access", "upstream", "api", "pages"};
+constexpr std::array<std::string_view, 9> kSections = {"server", "provider", "session", "logout", "access",
+                                                        "upstream", "api", "compat", "pages"};
 
 }  // namespace
 

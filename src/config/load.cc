@@ -16,7 +16,9 @@
 
 #include "config/duration.h"
 #include "config/field.h"
+#include "config/routes.h"
 #include "config/scalar.h"
+#include "config/yaml_value.h"
 
 namespace authgate::config {
 namespace {
@@ -388,6 +390,10 @@ class Loader {
     std::set<std::string> seen;
     for (const auto& section : root) {
       const std::string name = section.first.IsScalar() ? section.first.Scalar() : "?";
+      if (name == "routes") {  // a list, not a section of keys (routes.cc)
+        parseRoutes(section.second, config_.routes, problems_);
+        continue;
+      }
       if (std::find(sectionNames.begin(), sectionNames.end(), name) == sectionNames.end()) {
         problem(name, "unknown section" + suggestion(name, sectionNames));
         continue;
@@ -656,6 +662,13 @@ class Loader {
       s.idle_timeout = s.absolute_timeout;
     }
     deriveDefaults(config_);
+    // compat.openmetadata_aliases: auto follows whether OpenMetadata's names were used.
+    config_.openmetadata_variables =
+        std::any_of(origin_.begin(), origin_.end(), [](const auto& kv) {
+          const auto& v = kv.second;
+          return v.starts_with("AUTHENTICATION_") || v.starts_with("OIDC_") ||
+                 v.starts_with("AUTHORIZER_");
+        });
     // A file that could not be read as settings would only add noise: every required
     // key would be "missing". Fix the file first.
     if (fileBroken_) return;
@@ -706,9 +719,34 @@ LoadResult load(const std::string& file, const Environment& env) {
   }
 }
 
+std::vector<Problem> misspeltVariables(const Environment& env) {
+  std::vector<std::string> known = {"AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET",
+                                    "AUTH0_AUDIENCE", "AUTHGATE_ENV_FILE"};
+  for (const auto& f : fields()) known.push_back(envName(f.key));
+  std::vector<Problem> out;
+  for (const auto& [name, value] : env) {
+    const bool family = name.rfind("AUTHGATE_", 0) == 0 || name.rfind("AUTH0_", 0) == 0;
+    if (!family || std::find(known.begin(), known.end(), name) != known.end()) continue;
+    const bool knownSection = std::any_of(sections().begin(), sections().end(), [&](auto s) {
+      return name.rfind(envName(s) + "_", 0) == 0;
+    });
+    if (knownSection) continue;  // already a problem (applyAuthgate)
+    if (auto hint = suggestion(name, known); !hint.empty()) {
+      out.push_back({name, "unknown variable, ignored" + hint});
+    }
+  }
+  return out;
+}
+
 std::string defaultConfigFile() {
   std::error_code ec;
   return std::filesystem::exists("authgate.yaml", ec) ? "./authgate.yaml" : "";
+}
+
+std::string assignYamlValue(FieldRef ref, const YAML::Node& node) { return assignNode(ref, node); }
+
+std::string didYouMean(std::string_view name, const std::vector<std::string>& candidates) {
+  return suggestion(name, candidates);
 }
 
 }  // namespace authgate::config

@@ -44,6 +44,13 @@ void deriveDefaults(Config& config);
 // The offline checks on a complete Config. load() already runs them.
 std::vector<Problem> validate(const Config& config);
 
+// Warnings for AUTHGATE_* and AUTH0_* variables authgate does not read but that are
+// within a typo of one it does (`AUTHGATE_SESION_STORE: unknown variable, ignored (did
+// you mean AUTHGATE_SESSION_STORE?)`). Unknown AUTHGATE_<SECTION>_* names of a known
+// section are problems (load() reports them); names far from every known one (scripts'
+// own variables) are left alone.
+std::vector<Problem> misspeltVariables(const Environment& env);
+
 // "./authgate.yaml" when that file exists, else "" (defaults + environment).
 std::string defaultConfigFile();
 

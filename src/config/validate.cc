@@ -15,6 +15,7 @@
 #include "config/duration.h"
 #include "config/load.h"
 #include "config/pages.h"
+#include "config/routes.h"
 #include "config/scalar.h"
 
 namespace authgate::config {
@@ -187,6 +188,10 @@ void checkServer(const ServerSettings& s, Problems& out) {
   if (s.max_body_bytes == 0) out.push_back({"server.max_body_bytes", "must be positive"});
   if (s.read_timeout.count() <= 0) out.push_back({"server.read_timeout", "must be positive"});
   if (s.idle_timeout.count() <= 0) out.push_back({"server.idle_timeout", "must be positive"});
+  if (!oneOf(s.log_format, {"auto", "json", "text"})) {
+    out.push_back({"server.log_format",
+                   inQuotes(s.log_format) + " is not supported (use json, text or auto)"});
+  }
   if (!oneOf(s.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"})) {
     out.push_back({"server.log_level", inQuotes(s.log_level) +
                                            " is not a log level (use trace, debug, info, warn, "
@@ -511,6 +516,64 @@ void checkPages(const PagesSettings& p, Problems& out) {
 
 }  // namespace
 
+// The lower-cased host of an absolute URL ("" when there is none).
+std::string urlHost(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return "";
+  return toLower(u->host());
+}
+
+void checkCompat(const Config& c, Problems& out) {
+  if (!oneOf(c.compat.openmetadata_aliases, {"auto", "true", "false"})) {
+    out.push_back({"compat.openmetadata_aliases",
+                   inQuotes(c.compat.openmetadata_aliases) + " is not auto, true or false"});
+  }
+  const auto& s = c.server;
+  for (const auto& [k, v] : s.tls) {
+    if (k != "cert_file" && k != "key_file") {
+      out.push_back({"server.tls." + k, "unknown key (cert_file, key_file)"});
+    } else if (v.empty()) {
+      out.push_back({"server.tls." + k, "is empty"});
+    }
+  }
+  if (!s.tls.empty() && (!s.tls.contains("cert_file") || !s.tls.contains("key_file"))) {
+    out.push_back({"server.tls", "needs both cert_file and key_file"});
+  }
+  const auto& d = s.cookie_domain;
+  if (!d.empty()) {
+    const bool ok =
+        d.front() != '.' && d.find('.') != std::string::npos &&
+        std::all_of(d.begin(), d.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+        });
+    if (!ok) {
+      out.push_back(
+          {"server.cookie_domain",
+           inQuotes(d) + " is not a domain like example.com (lower case, no leading dot)"});
+    } else if (auto host = urlHost(s.public_url);
+               !host.empty() && host != d && !host.ends_with("." + d)) {
+      // The browser would refuse the cookie: the callback's host must be inside it.
+      out.push_back({"server.cookie_domain",
+                     inQuotes(d) + " does not contain public_url's host " + inQuotes(host)});
+    }
+  }
+  // A route for another host only works when the session cookie reaches that host.
+  const auto publicHost = urlHost(s.public_url);
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    const auto& h = c.routes[i].host;
+    if (h.empty() || publicHost.empty() || h == publicHost || c.routes[i].is_public) continue;
+    if (d.empty() || (h != d && !h.ends_with("." + d))) {
+      out.push_back({"routes[" + std::to_string(i) + "].host",
+                     inQuotes(h) + " is not " + inQuotes(publicHost) +
+                         " (public_url): set server.cookie_domain to a domain holding both, "
+                         "so the session cookie reaches it"});
+    }
+  }
+  if (!s.admin_listen.empty() && s.admin_listen == s.listen) {
+    out.push_back({"server.admin_listen", "is the same address as server.listen"});
+  }
+}
+
 std::vector<Problem> validate(const Config& config) {
   Problems out;
   checkServer(config.server, out);
@@ -520,6 +583,8 @@ std::vector<Problem> validate(const Config& config) {
   checkAccess(config.access, out);
   checkUpstream(config.upstream, out);
   checkApi(config.api, out);
+  checkCompat(config, out);
+  validateRoutes(config, out);
   checkPages(config.pages, out);
   return out;
 }

@@ -114,6 +114,7 @@ std::optional<std::string_view> findCookie(std::string_view header, std::string_
 
 std::string formatSetCookie(const SetCookie& c) {
   std::string out = c.name + "=" + c.value + "; Path=" + c.path;
+  if (!c.domain.empty()) out += "; Domain=" + c.domain;
   if (c.maxAgeSeconds)
     out += "; Max-Age=" + std::to_string(*c.maxAgeSeconds < 0 ? 0 : *c.maxAgeSeconds);
   if (c.secure) out += "; Secure";

@@ -1,5 +1,7 @@
 #include "gateway/app.h"
 
+#include <boost/url/parse.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "authgate/core/clock.h"
@@ -135,14 +137,28 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
   const bool secure = base.starts_with("https://");
   CookieNames cookies;
   cookies.secure = secure;
-  // RFC 6265bis s4.1.3.2: __Host- cookies are Secure, Path=/ and host-only.
-  cookies.session = (secure ? "__Host-" : "") + config.session.cookie_name;
-  cookies.transaction = oidc::transactionCookieName(secure);
+  // RFC 6265bis s4.1.3.2: __Host- cookies are Secure, Path=/ and host-only; with a
+  // cookie domain they can only be __Secure- (Secure, any Domain).
+  cookies.domain = config.server.cookie_domain;
+  const std::string prefix = !secure ? "" : cookies.domain.empty() ? "__Host-" : "__Secure-";
+  cookies.session = prefix + config.session.cookie_name;
+  cookies.transaction = oidc::transactionCookieName(false);
+  if (secure) cookies.transaction = prefix + cookies.transaction;
 
   std::vector<std::string> origins;
   if (auto o = oidc::normalizeOrigin(base)) origins.push_back(*o);
   for (const auto& extra : config.server.allowed_redirect_origins) {
     if (auto o = oidc::normalizeOrigin(extra)) origins.push_back(*o);
+  }
+  // The hosts routes serve are ours too: login may return to them.
+  if (auto u = boost::urls::parse_absolute_uri(base)) {
+    const std::string port = u->has_port() ? ":" + std::string(u->port()) : "";
+    for (const auto& r : config.routes) {
+      if (r.host.empty()) continue;
+      if (auto o = oidc::normalizeOrigin(std::string(u->scheme()) + "://" + r.host + port)) {
+        origins.push_back(*o);
+      }
+    }
   }
 
   app->auth_.reset(new AuthContext{
@@ -168,14 +184,8 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
   // Bearer tokens for APIs (api.audiences) and the reverse proxy (upstream.url).
   app->bearer_ = BearerVerifier::fromConfig(config, *app->provider_, app->auth_->access, clock);
   app->auth_->bearer = app->bearer_.get();
-  if (!config.upstream.url.empty()) {
-    std::string why;
-    app->upstream_ = net::Upstream::parse(config.upstream.url, &why);
-    if (!app->upstream_) {
-      problems.push_back("upstream.url: " + why);
-      return nullptr;
-    }
-  }
+  app->routes_ = RouteMap::build(config, base, problems);
+  if (!app->routes_) return nullptr;
   return app;
 }
 
@@ -185,7 +195,7 @@ void App::addRoutes(Router& router, Readiness& readiness) {
   addAuthRoutes(router, *auth_);
   addForwardAuthRoutes(router, *auth_);
   // The catch-all goes last: every /auth/*, /healthz and /metrics route wins over it.
-  if (upstream_) addProxyRoute(router, *auth_, *upstream_);
+  if (!routes_->empty()) addProxyRoute(router, *auth_, *routes_);
   readiness.add("store", [this]() { return store_->ping(); });
   readiness.add("provider", [this]() -> Result<void> {
     auto md = provider_->metadata();

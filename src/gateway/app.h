@@ -20,9 +20,9 @@
 #include "gateway/health.h"
 #include "gateway/proxy.h"
 #include "gateway/router.h"
+#include "gateway/routes.h"
 #include "net/http_client.h"
 #include "net/provider_client.h"
-#include "net/upstream.h"
 
 namespace authgate::gateway {
 
@@ -58,8 +58,8 @@ class App {
   std::unique_ptr<session::AuditSink> audit_;
   std::unique_ptr<session::SessionManager> sessions_;
   std::unique_ptr<AuthContext> auth_;
-  std::unique_ptr<BearerVerifier> bearer_;   // api.audiences set
-  std::unique_ptr<net::Upstream> upstream_;  // upstream.url set
+  std::unique_ptr<BearerVerifier> bearer_;  // api.audiences set
+  std::unique_ptr<RouteMap> routes_;        // routes / upstream.url (empty: nothing proxied)
 
   std::unique_ptr<session::SessionPurger> purger_;
   std::thread discovery_;

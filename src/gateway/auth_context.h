@@ -28,6 +28,9 @@ struct CookieNames {
   std::string session;      // "__Host-authgate" on https, "authgate" on http
   std::string transaction;  // browser binding for login transactions
   bool secure = false;      // public URL is https
+  // server.cookie_domain: both cookies carry Domain=<it> and, on https, the __Secure-
+  // prefix (__Host- forbids a Domain); "": host-only __Host- cookies.
+  std::string domain;
 };
 
 struct AuthContext {

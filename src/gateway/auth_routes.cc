@@ -57,7 +57,10 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   router.post(p + "/refresh", bind(handleRefresh), blocking);
   router.post(p + "/backchannel-logout", bind(handleBackchannelLogout), blocking);
 
-  // OpenMetadata-compatible aliases (shared/reference/openmetadata.md).
+  // OpenMetadata's paths (docs/CONFIGURATION.md compat.openmetadata_aliases): they would
+  // hide the same paths of any other app, so only when asked for, or when OpenMetadata's
+  // own variables configured authgate.
+  if (!config::openMetadataAliases(auth.config)) return;
   router.get("/api/v1/auth/login", omLogin, blocking);
   router.add({verb::get, verb::post}, "/callback", bind(handleCallback), blocking);
   router.add({verb::get, verb::post}, "/api/v1/auth/callback", bind(handleCallback), blocking);

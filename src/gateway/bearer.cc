@@ -68,7 +68,7 @@ std::unique_ptr<BearerVerifier> BearerVerifier::fromConfig(const config::Config&
                                                            net::ProviderClient& provider,
                                                            oidc::AccessPolicy access,
                                                            const core::Clock& clock) {
-  if (config.api.audiences.empty()) return nullptr;
+  if (config.api.audiences.empty() && config.provider.jwks_urls.empty()) return nullptr;
   // Access tokens are signed with the provider's asymmetric keys; the ID-token list
   // may contain HS256 (client secret), which must never verify an API token.
   std::vector<std::string> algs;
@@ -76,11 +76,32 @@ std::unique_ptr<BearerVerifier> BearerVerifier::fromConfig(const config::Config&
     if (!a.starts_with("HS")) algs.push_back(a);
   }
   if (algs.empty()) algs.push_back("RS256");
-  return std::make_unique<BearerVerifier>(
-      provider,
-      oidc::accessTokenPolicy(config.provider.issuer, config.api.audiences, algs,
-                              config.provider.clock_skew),
-      std::move(access), clock);
+  auto policy = oidc::accessTokenPolicy(config.provider.issuer, config.api.audiences, algs,
+                                        config.provider.clock_skew);
+  auto verifier = std::make_unique<BearerVerifier>(provider, policy, std::move(access), clock);
+  if (!config.provider.jwks_urls.empty()) {
+    // Tokens of the listed sets are not RFC 9068 access tokens (OpenMetadata's carry no
+    // typ, aud or client_id): only the algorithms, skew and exp rules carry over.
+    jose::VerifyPolicy keySetPolicy;
+    keySetPolicy.allowedAlgs = policy.allowedAlgs;
+    keySetPolicy.leeway = policy.leeway;
+    keySetPolicy.limits = policy.limits;
+    keySetPolicy.requiredClaims = {"sub"};
+    verifier->setTrustedKeySets(std::make_unique<TrustedKeySets>(
+        config.provider.jwks_urls, provider.http(), clock, std::move(keySetPolicy)));
+  }
+  return verifier;
+}
+
+Result<jose::VerifiedJwt> BearerVerifier::verifyWithKeySets(std::string_view token,
+                                                            const error_code& strict) {
+  // Only a token whose key the provider does not have: one the provider signed is
+  // judged by the access-token rules alone.
+  const bool keyMiss = strict == jose::Errc::kUnknownKid || strict == jose::Errc::kNoMatchingKey;
+  if (!keySets_ || !keyMiss) return strict;
+  auto md = provider_.metadata();
+  const std::string providerJwks = md ? (*md)->jwks_uri : std::string();
+  return keySets_->verify(token, providerJwks, policy_.issuer);
 }
 
 BearerResult BearerVerifier::verify(std::string_view token, bool mayBlock) {
@@ -93,6 +114,7 @@ BearerResult BearerVerifier::verify(std::string_view token, bool mayBlock) {
   if (!jwt) {
     auto r = provider_.withKeys<jose::VerifiedJwt>(
         [&](const jose::KeyStore& keys) { return jose::verifyJwt(token, keys, policy_, clock_); });
+    if (!r) r = verifyWithKeySets(token, r.error());
     if (!r) {
       out.error = r.error();
       out.outcome =
@@ -171,13 +193,11 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
 
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
                                 net::RequestContext& ctx, bool redirectBrowsers,
-                                std::string_view returnTo) {
+                                std::string_view returnTo, bool freshTokens) {
   if (auto bearer = authenticateBearer(auth, req, ctx)) return std::move(*bearer);
   RequestAuth out;
-  // The session's access token goes upstream only with pass_access_token: only then
-  // must it be fresh (gateway/refresh.h).
-  auto cur = auth.config.upstream.pass_access_token ? currentSessionWithFreshTokens(auth, req, ctx)
-                                                    : currentSession(auth, req, ctx);
+  auto cur =
+      freshTokens ? currentSessionWithFreshTokens(auth, req, ctx) : currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kDeferred) {
     out.kind = RequestAuth::Kind::kDeferred;
     return out;
@@ -206,7 +226,10 @@ namespace {
 // 200 with the identity headers, or the denial.
 Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
                      bool redirectBrowsers, std::string_view returnTo) {
-  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo);
+  // The session's access token goes out only with pass_access_token: only then must it
+  // be fresh.
+  const auto& up = auth.config.upstream;
+  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo, up.pass_access_token);
   if (a.kind == RequestAuth::Kind::kDeferred) return {};
   if (a.kind == RequestAuth::Kind::kDenied) return std::move(a.denial);
   auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
@@ -214,7 +237,7 @@ Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestCo
   if (a.kind == RequestAuth::Kind::kBearer) {
     setTokenIdentityHeaders(res, *a.jwt);
   } else {
-    setIdentityHeaders(res, *a.session, auth.config.upstream);
+    setIdentityHeaders(res, *a.session, IdentityOptions::of(up));
   }
   return res;
 }

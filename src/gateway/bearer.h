@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "gateway/auth_context.h"
 #include "gateway/identity.h"
+#include "gateway/key_sets.h"
 #include "gateway/router.h"
 #include "gateway/web.h"
 #include "net/http.h"
@@ -71,24 +72,36 @@ class BearerVerifier {
   // recently (in the cache) is answered; any other is kWouldBlock, with nothing done.
   BearerResult verify(std::string_view token, bool mayBlock = true);
 
+  // provider.jwks_urls: tokens whose key is in none of the provider's keys are tried
+  // against these sets (gateway/key_sets.h).
+  void setTrustedKeySets(std::unique_ptr<TrustedKeySets> sets) { keySets_ = std::move(sets); }
+
  private:
+  Result<jose::VerifiedJwt> verifyWithKeySets(std::string_view token, const error_code& strict);
+
   net::ProviderClient& provider_;
   const jose::VerifyPolicy policy_;
   const oidc::AccessPolicy access_;
   const core::Clock& clock_;
   jose::VerifiedTokenCache cache_;
+  std::unique_ptr<TrustedKeySets> keySets_;
 };
 
-// The identity headers of a verified access token (CONTRACT.md "Identity headers"):
-// X-Auth-Request-User = sub, and Email / Preferred-Username when the token has them.
+// The identity headers of a verified access token: X-Auth-Request-User = sub, and
+// Email / Preferred-Username when the token has them (and the options want them).
 template <class Fields>
-void setTokenIdentityHeaders(Fields& h, const jose::VerifiedJwt& jwt) {
-  if (auto sub = jwt.stringClaim("sub")) setIdentityHeader(h, "X-Auth-Request-User", *sub);
+void setTokenIdentityHeaders(Fields& h, const jose::VerifiedJwt& jwt,
+                             const IdentityOptions& o = {}) {
+  if (auto sub = jwt.stringClaim("sub"); sub && o.user) {
+    setIdentityHeader(h, "X-Auth-Request-User", *sub);
+  }
   auto email = jwt.stringClaim("email");
-  if (email) setIdentityHeader(h, "X-Auth-Request-Email", *email);
+  if (email && o.email) setIdentityHeader(h, "X-Auth-Request-Email", *email);
   auto preferred = jwt.stringClaim("preferred_username");
   if (!preferred || preferred->empty()) preferred = email;
-  if (preferred) setIdentityHeader(h, "X-Auth-Request-Preferred-Username", *preferred);
+  if (preferred && o.preferred_username) {
+    setIdentityHeader(h, "X-Auth-Request-Preferred-Username", *preferred);
+  }
 }
 
 // Who is calling: a bearer token (when api.audiences is set and the request carries
@@ -113,9 +126,11 @@ std::optional<RequestAuth> authenticateBearer(const AuthContext& auth, const net
 // request to the worker pool (kDeferred), having done nothing; nothing that can wait
 // on the network or on a lock held by another process runs on an I/O thread.
 // `returnTo`: where login sends the browser back to; empty: the request's own target.
+// `freshTokens`: the session's access token goes upstream, so it is refreshed first when
+// it is about to expire (gateway/refresh.h).
 RequestAuth authenticateRequest(const AuthContext& auth, const net::Request& req,
                                 net::RequestContext& ctx, bool redirectBrowsers,
-                                std::string_view returnTo = {});
+                                std::string_view returnTo, bool freshTokens);
 
 // Forward-auth. GET <prefix>/check: 200 with the identity headers, or the denial
 // (401, never a redirect: the proxy in front decides what a browser sees; nginx turns

@@ -6,6 +6,8 @@
 //   -> state, freshness, RFC 9207 iss -> code exchange (confidential client) -> token
 //   response -> ID token (signature, iss, aud, azp, exp, iat, nonce, auth_time, org_id,
 //   at_hash) -> userinfo (sub must match) -> access rules -> new session -> 302.
+#include <spdlog/spdlog.h>
+
 #include <boost/json/serialize.hpp>
 
 #include "authgate/jose/jwt.h"
@@ -56,6 +58,7 @@ core::SetCookie sessionCookie(const AuthContext& auth, std::string value) {
   c.value = std::move(value);
   c.path = "/";
   c.secure = auth.cookies.secure;
+  c.domain = auth.cookies.domain;
   c.httpOnly = true;
   c.sameSite = "Lax";
   // A session cookie (no Max-Age): the server-side record decides when it ends.
@@ -97,6 +100,19 @@ class CallbackRun {
     const auto reason = core::errorName(oidc::make_error_code(oidc::Errc::kBrowserBindingMismatch));
     auth_.countFailure("callback", reason);
     return redirect(req_, auth_.prefix + "/login?return_to=" + core::percentEncode(txn.return_to));
+  }
+
+  // The provider's own error code and description, for the operator (an invalid_client
+  // is a wrong secret, an invalid_grant a reused code). Never the code, the verifier or
+  // the secret, even when the provider echoes them.
+  void logTokenEndpointFailure(const net::HttpResponse& response,
+                               const oidc::AuthorizationCode& code,
+                               const oidc::LoginTransaction& txn) const {
+    spdlog::warn(
+        "token endpoint refused the code exchange: {}",
+        oidc::describeTokenEndpointFailure(
+            static_cast<int>(response.status), response.body,
+            {code.code.reveal(), txn.code_verifier.reveal(), auth_.rp.client_secret.reveal()}));
   }
 
   const AuthContext& auth_;
@@ -208,6 +224,15 @@ Response CallbackRun::run() {
   auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
                                          oidc::Grant::kAuthorizationCode, auth_.clock);
   if (!tokens) {
+    logTokenEndpointFailure(*response, code, *txn);
+    if (tokens.error() == oidc::Errc::kInvalidClient) {
+      // Not the user's doing and not fixed by trying again: say who must act.
+      return fail(http::status::bad_gateway, tokens.error(),
+                  "The sign-in provider refused this site's credentials",
+                  "The provider refused authgate's client credentials (invalid_client), so no "
+                  "one can sign in here until they are fixed. Please tell the site's "
+                  "administrator.");
+    }
     const bool unavailable = tokens.error() == oidc::Errc::kTokenEndpointUnavailable;
     return fail(unavailable ? http::status::bad_gateway : http::status::bad_request, tokens.error(),
                 "The sign-in provider did not accept this sign-in",

@@ -33,13 +33,16 @@ std::optional<Readiness::Failure> Readiness::firstFailure() const {
 void addHealthRoutes(Router& router, std::shared_ptr<const Readiness> readiness) {
   // Liveness only: no dependency is consulted, so an outage of the provider or the store
   // never makes an orchestrator restart a process that would come back the same.
-  router.get("/healthz", [](const net::Request& req, net::RequestContext&) {
-    net::Response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "text/plain");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = "ok";
-    return res;
-  });
+  router.get(
+      "/healthz",
+      [](const net::Request& req, net::RequestContext&) {
+        net::Response res{http::status::ok, req.version()};
+        res.set(http::field::content_type, "text/plain");
+        res.set(http::field::cache_control, "no-store");
+        res.body() = "ok";
+        return res;
+      },
+      RouteOptions{.admin = true});
   router.get(
       "/readyz",
       [readiness = std::move(readiness)](const net::Request& req, net::RequestContext&) {
@@ -58,7 +61,7 @@ void addHealthRoutes(Router& router, std::shared_ptr<const Readiness> readiness)
         res.set(http::field::cache_control, "no-store");
         return res;
       },
-      RouteOptions{.blocking = true});
+      RouteOptions{.blocking = true, .admin = true});
 }
 
 }  // namespace authgate::gateway

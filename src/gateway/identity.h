@@ -33,19 +33,53 @@ void setIdentityHeader(Fields& h, std::string_view name, std::string_view value)
   if (!value.empty() && isSafeHeaderValue(value)) h.set(name, value);
 }
 
+// Which identity headers go out (a route's identity_headers and pass_* settings, or
+// upstream.*'s for /auth/check and the single upstream).
+struct IdentityOptions {
+  bool user = true;
+  bool email = true;
+  bool preferred_username = true;
+  bool session = true;
+  bool pass_access_token = false;
+  bool pass_id_token = false;
+
+  static IdentityOptions of(const config::UpstreamSettings& up) {
+    IdentityOptions o;
+    o.pass_access_token = up.pass_access_token;
+    o.pass_id_token = up.pass_id_token;
+    return o;
+  }
+  static IdentityOptions of(const config::RouteSettings& r) {
+    IdentityOptions o;
+    auto has = [&](std::string_view n) {
+      for (const auto& h : r.identity_headers) {
+        if (h == n) return true;
+      }
+      return false;
+    };
+    o.user = has("user");
+    o.email = has("email");
+    o.preferred_username = has("preferred_username");
+    o.session = has("session");
+    o.pass_access_token = r.pass_access_token;
+    o.pass_id_token = r.pass_id_token;
+    return o;
+  }
+};
+
 // Sets the identity headers of `s` on any header container (request to the upstream or
-// /auth/check response). Tokens only when the settings ask for them.
+// /auth/check response). Tokens only when the options ask for them.
 template <class Fields>
-void setIdentityHeaders(Fields& h, const session::Session& s, const config::UpstreamSettings& up) {
-  setIdentityHeader(h, "X-Auth-Request-User", s.subject);
-  setIdentityHeader(h, "X-Auth-Request-Email", s.email);
+void setIdentityHeaders(Fields& h, const session::Session& s, const IdentityOptions& o) {
+  if (o.user) setIdentityHeader(h, "X-Auth-Request-User", s.subject);
+  if (o.email) setIdentityHeader(h, "X-Auth-Request-Email", s.email);
   const auto& preferred = s.preferredUsername.empty() ? s.email : s.preferredUsername;
-  setIdentityHeader(h, "X-Auth-Request-Preferred-Username", preferred);
-  setIdentityHeader(h, "X-Auth-Request-Session", s.publicId);
-  if (up.pass_access_token && !s.tokens.accessToken.empty()) {
+  if (o.preferred_username) setIdentityHeader(h, "X-Auth-Request-Preferred-Username", preferred);
+  if (o.session) setIdentityHeader(h, "X-Auth-Request-Session", s.publicId);
+  if (o.pass_access_token && !s.tokens.accessToken.empty()) {
     h.set(net::http::field::authorization, "Bearer " + s.tokens.accessToken.reveal());
   }
-  if (up.pass_id_token && !s.tokens.idToken.empty()) {
+  if (o.pass_id_token && !s.tokens.idToken.empty()) {
     h.set("X-Auth-Request-Id-Token", s.tokens.idToken.reveal());
   }
 }

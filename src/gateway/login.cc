@@ -78,9 +78,11 @@ Response handleLogin(const AuthContext& auth, const Request& req, net::RequestCo
   auto authz =
       oidc::buildAuthorizationRequest((*metadata)->authorization_endpoint, auth.rp, txn, hints);
   auto res = redirect(req, authz.url);
-  res.insert(http::field::set_cookie,
-             core::formatSetCookie(oidc::transactionCookie(
-                 *binding, auth.rp.response_mode, auth.cookies.secure, auth.transaction_ttl)));
+  auto cookie = oidc::transactionCookie(*binding, auth.rp.response_mode, auth.cookies.secure,
+                                        auth.transaction_ttl);
+  cookie.name = auth.cookies.transaction;
+  cookie.domain = auth.cookies.domain;
+  res.insert(http::field::set_cookie, core::formatSetCookie(cookie));
   return res;
 }
 

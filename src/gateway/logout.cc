@@ -29,6 +29,7 @@ std::string clearedCookie(const AuthContext& auth) {
   c.path = "/";
   c.maxAgeSeconds = 0;
   c.secure = auth.cookies.secure;
+  c.domain = auth.cookies.domain;
   c.httpOnly = true;
   c.sameSite = "Lax";
   return core::formatSetCookie(c);

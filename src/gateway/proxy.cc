@@ -2,39 +2,79 @@
 
 #include <boost/url/parse.hpp>
 
+#include "authgate/oidc/errc.h"
 #include "gateway/bearer.h"
+#include "gateway/current_session.h"
 #include "gateway/identity.h"
 #include "gateway/pages.h"
 #include "gateway/web.h"
 
 namespace authgate::gateway {
 
-net::ForwardDecision decideForward(const AuthContext& auth, const net::Upstream& upstream,
-                                   const Request& head, net::RequestContext& ctx) {
+namespace {
+
+net::ForwardDecision answer(net::Response res) {
   net::ForwardDecision d;
-  auto a = authenticateRequest(auth, head, ctx, /*redirectBrowsers=*/true);
-  switch (a.kind) {
-    case RequestAuth::Kind::kDeferred:
-      return d;
-    case RequestAuth::Kind::kDenied:
-      d.response = std::move(a.denial);
-      return d;
-    case RequestAuth::Kind::kSession:
-      setIdentityHeaders(d.identity, *a.session, auth.config.upstream);
-      break;
-    case RequestAuth::Kind::kBearer:
-      setTokenIdentityHeaders(d.identity, *a.jwt);
-      // The validated bearer token is the request's credential for the upstream too.
-      d.keep_authorization = true;
-      break;
-  }
-  d.upstream = &upstream;
+  d.response = std::move(res);
   return d;
 }
 
-void addProxyRoute(Router& router, const AuthContext& auth, const net::Upstream& upstream) {
-  router.addForward({}, "/*", [&auth, &upstream](const Request& head, net::RequestContext& ctx) {
-    return decideForward(auth, upstream, head, ctx);
+}  // namespace
+
+net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& routes,
+                                   const Request& head, net::RequestContext& ctx) {
+  // The route is chosen on the decoded path, so /%61dmin meets /admin's rules; a path
+  // that could mean another one to the upstream (dot segments) is refused outright.
+  auto path = routingPath(ctx.path);
+  if (!path) {
+    return answer(
+        errorPage(head, http::status::bad_request, "bad_path", "This address is not valid"));
+  }
+  const auto* route = routes.match(routingHost(head[http::field::host]), *path);
+  if (route == nullptr)
+    return answer(net::makeResponse(head, http::status::not_found, "not found\n"));
+  net::ForwardDecision d;
+  if (route->settings.is_public) {
+    d.upstream = route->upstream.get();  // no sign-in, no identity headers
+    return d;
+  }
+  const auto& rs = route->settings;
+  // Login returns to the host the request came to; a relative target would bring the
+  // browser back to public_url's host instead.
+  std::string returnTo;
+  if (!route->origin.empty()) returnTo = route->origin + std::string(head.target());
+  auto a = authenticateRequest(auth, head, ctx, /*redirectBrowsers=*/true, returnTo,
+                               rs.pass_access_token);
+  if (a.kind == RequestAuth::Kind::kDeferred) return d;
+  if (a.kind == RequestAuth::Kind::kDenied) return answer(std::move(a.denial));
+  if (route->has_rules) {
+    const auto claims =
+        a.kind == RequestAuth::Kind::kSession ? sessionClaims(*a.session) : a.jwt->claims;
+    auto decision = oidc::evaluateAccess(route->access, claims);
+    if (!decision || (rs.admins_only && !decision.is_admin)) {
+      const auto reason =
+          decision ? std::string("not_admin")
+                   : std::string(core::errorName(oidc::make_error_code(decision.reason)));
+      auth.countFailure("route", reason);
+      return answer(
+          errorPage(head, http::status::forbidden, reason, "You do not have access to this page"));
+    }
+  }
+  const auto& identity = route->identity;
+  if (a.kind == RequestAuth::Kind::kSession) {
+    setIdentityHeaders(d.identity, *a.session, identity);
+  } else {
+    setTokenIdentityHeaders(d.identity, *a.jwt, identity);
+    // The validated bearer token is the request's credential for the upstream too.
+    d.keep_authorization = true;
+  }
+  d.upstream = route->upstream.get();
+  return d;
+}
+
+void addProxyRoute(Router& router, const AuthContext& auth, const RouteMap& routes) {
+  router.addForward({}, "/*", [&auth, &routes](const Request& head, net::RequestContext& ctx) {
+    return decideForward(auth, routes, head, ctx);
   });
 }
 

@@ -8,20 +8,23 @@
 #include "config/config.h"
 #include "gateway/auth_context.h"
 #include "gateway/router.h"
+#include "gateway/routes.h"
 #include "net/server.h"
 #include "net/upstream.h"
 
 namespace authgate::gateway {
 
-// Who the request is (session cookie or bearer token, gateway/bearer.h), and so where it
-// goes: to `upstream` with the identity headers, or answered here. On an I/O thread it
-// answers from memory or defers (net/http.h).
-net::ForwardDecision decideForward(const AuthContext& auth, const net::Upstream& upstream,
+// Where the request goes (gateway/routes.h: by host and path), and who it is (session
+// cookie or bearer token, gateway/bearer.h): to the route's upstream with the identity
+// headers it passes, or answered here: 404 (no route), 400 (a path with dot segments),
+// login redirect or 401, 403 (the route's rules), 503. A public route forwards without
+// sign-in. On an I/O thread it answers from memory or defers (net/http.h).
+net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& routes,
                                    const Request& head, net::RequestContext& ctx);
 
 // Registers the catch-all "/*" for every method. Register it after every other route:
 // exact routes always win, patterned ones registered earlier win.
-void addProxyRoute(Router& router, const AuthContext& auth, const net::Upstream& upstream);
+void addProxyRoute(Router& router, const AuthContext& auth, const RouteMap& routes);
 
 // The engine's forwarding settings: the trust rules (trusted proxies, the public scheme
 // and host, identity headers and authgate's cookies as protected, underscores), the

@@ -315,6 +315,10 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
   auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
                                          oidc::Grant::kRefreshToken, auth.clock);
   if (!tokens) {
+    spdlog::warn("token endpoint refused a refresh of session {}: {}", s.publicId,
+                 oidc::describeTokenEndpointFailure(
+                     static_cast<int>(response->status), response->body,
+                     {s.tokens.refreshToken.reveal(), auth.rp.client_secret.reveal()}));
     if (classifyRefreshError(tokens.error()) == RefreshFailure::kEndSession) {
       return endSession(auth, s, tokens.error());
     }

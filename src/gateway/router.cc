@@ -68,6 +68,7 @@ Router& Router::add(std::initializer_list<net::http::verb> methods, std::string 
   net::Route r;
   r.pattern = std::move(pattern);
   r.methods = methods;
+  r.admin = options.admin;
   // Every page a handler writes shows the request's id (gateway/pages.h).
   r.handler = [h = std::move(handler), blocking = options.blocking](const net::Request& req,
                                                                     net::RequestContext& ctx) {
@@ -109,13 +110,14 @@ net::RouteMatch Router::match(net::http::verb method, std::string_view path,
   // loop is a few string compares, without allocation.
   for (auto id : exact_) {
     const auto& r = routes_[id];
-    if (r.pattern != path) continue;
+    if (r.pattern != path || !r.servedOn(ctx.listener)) continue;
     if (r.allows(method)) return {&r, true};
     if (result.route == nullptr) result = {&r, false};
   }
   if (result.route != nullptr) return result;
   for (auto id : patterned_) {
     const auto& r = routes_[id];
+    if (!r.servedOn(ctx.listener)) continue;
     const auto mark = ctx.params.size();
     if (!matchPattern(r.pattern, path, &ctx.params)) continue;
     if (r.allows(method)) return {&r, true};

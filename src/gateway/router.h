@@ -22,6 +22,9 @@ struct RouteOptions {
   // so it defers itself (net/http.h "Execution model"). Handlers that can often answer
   // from memory leave this off and call ctx.defer() themselves when they cannot.
   bool blocking = false;
+  // An operator route (/healthz, /readyz, /metrics): on server.admin_listen when there is
+  // one, and then not on the main listener (net::ListenerKind).
+  bool admin = false;
 };
 
 class Router final : public net::RouteTable {

@@ -3,12 +3,15 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <memory>
 
 #include "authgate/core/metrics.h"
 #include "gateway/app.h"
 #include "gateway/pages.h"
 #include "gateway/health.h"
+#include "gateway/log_format.h"
 #include "gateway/metrics_route.h"
 #include "gateway/router.h"
 #include "net/server.h"
@@ -46,6 +49,9 @@ net::ServerOptions serverOptions(const config::ServerSettings& s) {
   o.shutdown_grace = s.shutdown_grace;
   o.max_connections = s.max_connections;
   o.max_connections_per_ip = s.max_connections_per_ip;
+  o.admin_listen = s.admin_listen;
+  if (auto it = s.tls.find("cert_file"); it != s.tls.end()) o.tls_cert_file = it->second;
+  if (auto it = s.tls.find("key_file"); it != s.tls.end()) o.tls_key_file = it->second;
   o.handle_signals = true;
   return o;
 }
@@ -55,6 +61,9 @@ net::ServerOptions serverOptions(const config::ServerSettings& s) {
 int serve(const config::Config& config) {
   const auto level = parseLevel(config.server.log_level);
   spdlog::set_level(level);
+  // One format for every line of this process, set before anything is logged.
+  const auto format = resolveLogFormat(config.server.log_format, ::isatty(STDERR_FILENO) == 1);
+  applyLogFormat(format);
 
   core::MetricsRegistry metrics;
   auto readiness = std::make_shared<Readiness>();
@@ -84,14 +93,45 @@ int serve(const config::Config& config) {
 
   auto options = serverOptions(config.server);
   options.access_log = accessLogger(level);
+  applyLogFormat(format);  // again: the access logger set its own pattern
   options.forward = app->forwardOptions();
+  const bool tls = !options.tls_cert_file.empty();
+  net::Server* running = nullptr;
+  // SIGHUP: a renewed certificate is read again; a bad one is refused and the old one
+  // keeps serving.
+  options.on_reload = [&running, tls] {
+    if (!tls || running == nullptr) return;
+    std::string problem;
+    if (auto r = running->reloadTls(&problem); !r) {
+      spdlog::error("reload refused, the old certificate stays: {}", problem);
+    } else {
+      spdlog::info("server.tls: certificate and key reloaded");
+    }
+  };
   net::Server server(std::move(options), router, metrics);
+  running = &server;
+  if (tls) {
+    std::string problem;
+    if (auto t = server.reloadTls(&problem); !t) {
+      spdlog::error("{}", problem);
+      return 1;
+    }
+  }
   if (auto started = server.start(); !started) {
-    spdlog::error("server.listen: cannot listen on {}: {}", config.server.listen,
-                  started.error().message());
+    spdlog::error("server.listen: cannot listen on {} (or server.admin_listen {}): {}",
+                  config.server.listen, config.server.admin_listen, started.error().message());
     return 1;
   }
-  spdlog::info("authgate listening on http://{}", server.boundAddress());
+  spdlog::info("authgate listening on {}://{}", tls ? "https" : "http", server.boundAddress());
+  if (!config.server.admin_listen.empty()) {
+    spdlog::info("operator endpoints (/healthz, /readyz, /metrics) on http://{}",
+                 server.boundAdminAddress());
+  } else if (!server.mainIsLoopback()) {
+    spdlog::warn(
+        "/metrics, /healthz and /readyz are served on {} to anyone who reaches it; set "
+        "server.admin_listen (e.g. 127.0.0.1:9090) to serve them on a private address",
+        config.server.listen);
+  }
   app->start();
   const int rc = server.run();
   app->stop();

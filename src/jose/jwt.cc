@@ -68,7 +68,7 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   auto jws = parseCompactJws(token, policy.limits);
   p.step("structure", jws ? error_code{} : jws.error());
   if (!jws) {
-    skipFrom(0, {"alg", "crit", "typ", "signature", "claims"});
+    skipFrom(0, {"alg", "crit", "signature", "typ", "claims"});
     return p.first();
   }
   if (report != nullptr) report->header = jws->header;
@@ -76,10 +76,6 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   auto alg = checkAlg(*jws, policy.allowedAlgs);
   if (!p.step("alg", alg ? error_code{} : alg.error())) return p.first();
   if (!p.step("crit", checkCrit(jws->header, policy.understoodCrit))) return p.first();
-  if (!p.step("typ", checkType(jws->header, policy.allowedTypes, policy.typRequired))) {
-    return p.first();
-  }
-
   VerifiedJwt out;
   if (alg) {
     error_code sig;
@@ -96,6 +92,12 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   } else {
     p.skip("signature");
   }
+  // The type is judged only on a header whose signature held: an unsigned header's
+  // claims about itself are not worth a reason (and a forged token must read as
+  // bad_signature, whatever its typ says).
+  if (!p.step("typ", checkType(jws->header, policy.allowedTypes, policy.typRequired))) {
+    return p.first();
+  }
 
   // Claims are only parsed after the signature held (fail-fast mode), so unsigned
   // bytes never reach the JSON parser on the request path.
@@ -111,8 +113,17 @@ Result<VerifiedJwt> runPipeline(std::string_view token, const KeyStore& keys,
   const bj::object& c = *claims;
   const int64_t now = clock.unixSeconds();
   const int64_t leeway = policy.leeway.count();
-  if (!p.step("iss", checkIssuer(c, policy.issuer))) return p.first();
-  if (!p.step("aud", checkAudience(c, policy.audiences))) return p.first();
+  if (policy.trustKeySetIssuer) {
+    const bj::value* iss = member(c, "iss");
+    const bool hasIssuer = iss != nullptr && iss->is_string() && !iss->get_string().empty();
+    if (!p.step("iss", hasIssuer ? error_code{} : make_error_code(Errc::kIssuerMismatch))) {
+      return p.first();
+    }
+    p.skip("aud");
+  } else {
+    if (!p.step("iss", checkIssuer(c, policy.issuer))) return p.first();
+    if (!p.step("aud", checkAudience(c, policy.audiences))) return p.first();
+  }
   if (policy.clientId.empty()) {
     p.skip("azp");
   } else if (!p.step("azp", checkAuthorizedParty(c, policy.clientId))) {

@@ -51,27 +51,47 @@ std::string forwardedForChain(const http::fields& h) {
 
 }  // namespace
 
-Connection::Connection(ServerImpl& srv, IoThread& thread, tcp::socket&& socket)
-    : srv_(srv), thread_(thread), socket_(std::move(socket)), timer_(socket_.get_executor()) {
+Connection::Connection(ServerImpl& srv, IoThread& thread, tcp::socket&& socket,
+                       std::shared_ptr<asio::ssl::context> tls, ListenerKind listener)
+    : srv_(srv),
+      thread_(thread),
+      stream_(tls ? ClientStream(std::move(socket), std::move(tls))
+                  : ClientStream(std::move(socket))),
+      timer_(stream_.get_executor()) {
   boost::system::error_code ec;
-  remote_ = socket_.remote_endpoint(ec).address();
-  socket_.set_option(tcp::no_delay(true), ec);
+  remote_ = stream_.socket().remote_endpoint(ec).address();
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+  listener_ = listener;
 }
 
 Connection::~Connection() {
   if (counted_) srv_.in_flight->dec();
-  srv_.onConnectionGone(this, remote_);
+  srv_.onConnectionGone(this, remote_, listener_);
 }
 
 void Connection::start() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->last_activity_ = Clock::now();
-    self->readRequest();
+    if (!self->stream_.tls()) {
+      self->readRequest();
+      return;
+    }
+    // TLS: the handshake first, within read_timeout (the kIdle deadline).
+    self->phase_ = Phase::kIdle;
+    self->arm();
+    self->stream_.asyncHandshake([self](const boost::system::error_code& ec) {
+      if (ec) {
+        self->closeNow();  // not TLS, a bad hello, or timed out: nothing to answer
+        return;
+      }
+      self->last_activity_ = Clock::now();
+      self->readRequest();
+    });
   });
 }
 
 void Connection::closeIfIdle() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->phase_ == Phase::kIdle) {
       self->closeNow();
     } else if (self->phase_ == Phase::kForwarding && self->forwarder_) {
@@ -128,7 +148,7 @@ void Connection::onTimer() {
     case Phase::kReading:
       // Cancel the pending read; its handler answers 408.
       timed_out_ = true;
-      socket_.cancel();
+      stream_.socket().cancel();
       break;
     case Phase::kForwarding:
       if (forwarder_) forwarder_->onTimeout();
@@ -157,7 +177,7 @@ void Connection::readRequest() {
   if (buffer_.size() == 0) {
     phase_ = Phase::kIdle;
     arm();
-    socket_.async_read_some(
+    stream_.async_read_some(
         buffer_.prepare(kReadChunk),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
           if (ec) {
@@ -181,7 +201,7 @@ void Connection::readMore() {
     read_deadline_ = request_started_ + srv_.opt.read_timeout;
     arm();
   }
-  socket_.async_read_some(
+  stream_.async_read_some(
       buffer_.prepare(kReadChunk),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
         if (ec) {
@@ -236,6 +256,7 @@ void Connection::afterHeader() {
   ctx_.query = queryOf(req.target());
   log_path_.assign(ctx_.path);
   ctx_.params.clear();
+  ctx_.listener = listener_;
   ctx_.remote = remote_;
   const auto& trusted = srv_.opt.forward.policy.trusted;
   ctx_.client = trusted.empty() || !trusted.contains(remote_)
@@ -374,7 +395,7 @@ void Connection::runHandler(Run run, void (Connection::*done)(Answer)) {
   // may read the request and the context.
   ctx_.deferred = false;
   ctx_.may_block = true;
-  auto work = asio::make_work_guard(socket_.get_executor());
+  auto work = asio::make_work_guard(stream_.get_executor());
   asio::post(*srv_.pool, [self = shared_from_this(), invoke = std::move(invoke), done,
                           work = std::move(work)]() mutable {
     Answer late = invoke();
@@ -383,7 +404,7 @@ void Connection::runHandler(Run run, void (Connection::*done)(Answer)) {
                     self->route_->pattern);
       late = internalError<Answer>(self->parser_->get());
     }
-    auto ex = self->socket_.get_executor();
+    auto ex = self->stream_.get_executor();
     asio::post(ex, [self = std::move(self), late = std::move(late), done,
                     work = std::move(work)]() mutable { ((*self).*done)(std::move(late)); });
   });
@@ -453,7 +474,7 @@ void Connection::respond(Response res) {
   // Header and body in one buffer: one send per response.
   serializeHeader(out_, res_);
   out_ += res_.body();
-  asio::async_write(socket_, asio::buffer(out_),
+  asio::async_write(stream_, asio::buffer(out_),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       self->onWrite(ec);
                     });
@@ -515,7 +536,7 @@ void Connection::logExchange(unsigned status) {
 // destroy the response before the client reads it.
 void Connection::lingeringClose() {
   boost::system::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) {
     closeNow();
     return;
@@ -528,7 +549,7 @@ void Connection::lingeringClose() {
 
 void Connection::discard() {
   buffer_.clear();
-  socket_.async_read_some(
+  stream_.async_read_some(
       buffer_.prepare(kReadChunk),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
         if (ec || self->phase_ == Phase::kClosed) {
@@ -543,7 +564,7 @@ void Connection::closeNow() {
   if (phase_ == Phase::kClosed) return;
   phase_ = Phase::kClosed;
   boost::system::error_code ec;
-  socket_.close(ec);
+  stream_.socket().close(ec);
   timer_.cancel();
   if (forwarder_) {
     auto f = std::move(forwarder_);

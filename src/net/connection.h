@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "net/client_stream.h"
 #include "net/http.h"
 
 namespace authgate::net {
@@ -34,7 +35,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connection(ServerImpl& srv, IoThread& thread, boost::asio::ip::tcp::socket&& socket);
+  // `tls`: the server's TLS context (server.tls), or nullptr for plain HTTP.
+  Connection(ServerImpl& srv, IoThread& thread, boost::asio::ip::tcp::socket&& socket,
+             std::shared_ptr<boost::asio::ssl::context> tls, ListenerKind listener);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -47,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // --- for the forwarding phases (same thread) ---------------------------------------
   ServerImpl& server() { return srv_; }
   IoThread& thread() { return thread_; }
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
+  ClientStream& stream() { return stream_; }
   boost::beast::flat_buffer& buffer() { return buffer_; }
   ForwardBuffers& forwardBuffers() { return forward_buffers_; }
   std::string_view requestId() const { return {id_, sizeof id_}; }
@@ -98,7 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ServerImpl& srv_;
   IoThread& thread_;
-  boost::asio::ip::tcp::socket socket_;
+  ClientStream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   boost::asio::steady_timer timer_;
@@ -112,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool timed_out_ = false;
   std::uint64_t served_ = 0;
   boost::asio::ip::address remote_;
+  ListenerKind listener_;
 
   // The current request.
   RequestContext ctx_;

@@ -53,7 +53,7 @@ Forwarder::Forwarder(std::shared_ptr<Connection> conn,
 
 Forwarder::~Forwarder() = default;
 
-tcp::socket& Forwarder::client() { return conn_->socket(); }
+ClientStream& Forwarder::client() { return conn_->stream(); }
 
 char* Forwarder::buf() {
   auto& b = conn_->forwardBuffers().body;
@@ -491,7 +491,7 @@ void Forwarder::onTimeout() {
   boost::system::error_code ec;
   if (up_) up_->cancel(ec);
   if (resolver_) resolver_->cancel();
-  client().cancel(ec);
+  client().socket().cancel(ec);
 }
 
 void Forwarder::onDrain() {
@@ -529,38 +529,48 @@ void Forwarder::startTunnel() {
                     });
 }
 
+namespace {
+tcp::socket& tcpOf(tcp::socket& s) { return s; }
+tcp::socket& tcpOf(ClientStream& s) { return s.socket(); }
+}  // namespace
+
 // Pipe 0: client -> upstream; pipe 1: upstream -> client. Bytes already read past the
 // heads go first.
 void Forwarder::pipe(int i) {
-  auto& from = i == 0 ? client() : *up_;
-  auto& to = i == 0 ? *up_ : client();
-  auto& pending = i == 0 ? conn_->buffer() : up_buf_;
+  if (i == 0) {
+    pump(0, client(), *up_, conn_->buffer());
+  } else {
+    pump(1, *up_, client(), up_buf_);
+  }
+}
+
+template <class From, class To>
+void Forwarder::pump(int i, From& from, To& to, boost::beast::flat_buffer& pending) {
   if (pending.size() > 0) {
-    asio::async_write(
-        to, pending.data(),
-        [self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t n) {
-          if (ec || self->step_ != Step::kTunnel) {
-            self->closeTunnel();
-            self->pipeDone(i);
-            return;
-          }
-          (i == 0 ? self->conn_->buffer() : self->up_buf_).consume(n);
-          self->pipe(i);
-        });
+    asio::async_write(to, pending.data(),
+                      [self = shared_from_this(), i, &pending](const boost::system::error_code& ec,
+                                                               std::size_t n) {
+                        if (ec || self->step_ != Step::kTunnel) {
+                          self->closeTunnel();
+                          self->pipeDone(i);
+                          return;
+                        }
+                        pending.consume(n);
+                        self->pipe(i);
+                      });
     return;
   }
   from.async_read_some(
       asio::buffer(pipes_[i].buf),
-      [self = shared_from_this(), i](const boost::system::error_code& ec, std::size_t n) {
+      [self = shared_from_this(), i, &to](const boost::system::error_code& ec, std::size_t n) {
         if (self->step_ != Step::kTunnel) {
           self->pipeDone(i);
           return;
         }
-        auto& dest = i == 0 ? *self->up_ : self->client();
         if (ec) {
           // EOF on one side: pass the half-close on; close when both are done.
           boost::system::error_code ignored;
-          dest.shutdown(tcp::socket::shutdown_send, ignored);
+          tcpOf(to).shutdown(tcp::socket::shutdown_send, ignored);
           self->pipes_[i].done = true;
           if (ec != asio::error::eof || (self->pipes_[0].done && self->pipes_[1].done)) {
             self->closeTunnel();
@@ -571,7 +581,7 @@ void Forwarder::pipe(int i) {
         self->last_activity_ = Clock::now();
         self->deadline_ =
             self->last_activity_ + self->conn_->server().opt.forward.tunnel_idle_timeout;
-        asio::async_write(dest, asio::buffer(self->pipes_[i].buf.data(), n),
+        asio::async_write(to, asio::buffer(self->pipes_[i].buf.data(), n),
                           [self, i](const boost::system::error_code& wec, std::size_t) {
                             if (wec || self->step_ != Step::kTunnel) {
                               self->closeTunnel();
@@ -591,7 +601,7 @@ void Forwarder::closeTunnel() {
   if (step_ != Step::kTunnel) return;
   step_ = Step::kDone;
   boost::system::error_code ec;
-  client().close(ec);
+  client().socket().close(ec);
   closeUpstream();
 }
 

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "net/client_stream.h"
 #include "net/http.h"
 
 namespace authgate::net {
@@ -74,7 +75,7 @@ class Forwarder : public std::enable_shared_from_this<Forwarder> {
   };
 
   void setDeadline(Step step, std::chrono::milliseconds d);
-  boost::asio::ip::tcp::socket& client();
+  ClientStream& client();
   void acquire();
   void connectFresh();
   void onConnected(const boost::system::error_code& ec);
@@ -94,6 +95,8 @@ class Forwarder : public std::enable_shared_from_this<Forwarder> {
   void closeUpstream();
   void startTunnel();
   void pipe(int i);
+  template <class From, class To>
+  void pump(int i, From& from, To& to, boost::beast::flat_buffer& pending);
   void pipeDone(int i);
   void closeTunnel();
   // The body pieces of one write: Beast's chunk framing around `n` bytes of buf() when

@@ -35,6 +35,11 @@ namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+// Which listener a connection came in on. With an admin listener (server.admin_listen)
+// the operator routes (Route::admin: /healthz, /readyz, /metrics) answer there only and
+// every other route on the main one; without, every route answers on the one listener.
+enum class ListenerKind { kOnly, kMain, kAdmin };
+
 // What the server knows about a request beyond the message itself.
 struct RequestContext {
   std::string_view request_id;      // 16 hex chars, echoed as X-Request-Id
@@ -46,6 +51,7 @@ struct RequestContext {
   boost::asio::ip::address client;
   // Values of `{name}` segments and of a trailing `*` (named "*") in the route pattern.
   std::vector<std::pair<std::string, std::string>> params;
+  ListenerKind listener = ListenerKind::kOnly;
 
   // Set by the engine: false on the I/O thread, true on the worker pool.
   bool may_block = false;
@@ -86,7 +92,12 @@ struct Route {
   std::vector<http::verb> methods;  // empty: any method; GET also answers HEAD
   Handler handler;                  // a complete request -> a response
   ForwardHandler forward;           // when set, `handler` is not used
+  bool admin = false;               // an operator route (ListenerKind)
   std::size_t id = 0;               // index in the table, set by the table
+
+  bool servedOn(ListenerKind l) const {
+    return l == ListenerKind::kOnly || admin == (l == ListenerKind::kAdmin);
+  }
 
   bool allows(http::verb v) const {
     if (methods.empty()) return true;

@@ -1,5 +1,6 @@
 #include "net/server.h"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -24,6 +25,7 @@ constexpr std::string_view kUnmatched = "unmatched";
 constexpr auto kAcceptWarnEvery = std::chrono::seconds(10);
 constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(10);
 constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(1000);
+constexpr std::size_t kMaxAdminConnections = 64;
 
 struct Endpoint {
   asio::ip::address address;
@@ -60,6 +62,41 @@ Result<Endpoint> parseListen(std::string_view listen) {
   return ep;
 }
 
+Result<void> bind(tcp::acceptor& a, const Endpoint& ep) {
+  tcp::endpoint endpoint(ep.address, ep.port);
+  boost::system::error_code ec;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    a.close(ignored);
+    return error_code(ec);
+  }
+  return {};
+}
+
+std::string localAddress(const tcp::acceptor& a) {
+  boost::system::error_code ec;
+  auto ep = a.local_endpoint(ec);
+  if (ec) return {};
+  auto host = ep.address().to_string();
+  if (ep.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+// SIGHUP: the reload runs on the worker pool (it reads files and opens stores), one at
+// a time, and the signal is watched again.
+void awaitReload(ServerImpl& impl) {
+  impl.reload_signal.async_wait([&impl](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("received SIGHUP; reloading");
+    asio::post(*impl.pool, [&impl] { impl.opt.on_reload(); });
+    awaitReload(impl);
+  });
+}
+
 // The answer to a connection over a limit, serialized once by Beast.
 std::string cannedAnswer(http::status status, std::string_view body) {
   Response res{status, 11};
@@ -78,6 +115,39 @@ bool isResourceError(const boost::system::error_code& ec) {
   return ec == boost::system::errc::too_many_files_open ||
          ec == boost::system::errc::too_many_files_open_in_system ||
          ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+
+// A TLS server context from PEM files: TLS 1.2 and 1.3 only (RFC 8996 retired 1.0 and
+// 1.1), no compression, no renegotiation.
+Result<std::shared_ptr<asio::ssl::context>> makeTlsContext(const std::string& cert,
+                                                           const std::string& key,
+                                                           std::string* problem) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression |
+                       asio::ssl::context::single_dh_use,
+                   ec);
+  if (!ec) SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  if (!ec) SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION);
+  if (!ec) ctx->use_certificate_chain_file(cert, ec);
+  if (ec) {
+    if (problem) *problem = "server.tls.cert_file: cannot use " + cert + ": " + ec.message();
+    return error_code(ec);
+  }
+  ctx->use_private_key_file(key, asio::ssl::context::pem, ec);
+  if (!ec && SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    ec = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  }
+  if (ec) {
+    if (problem) {
+      *problem = "server.tls.key_file: cannot use " + key + " (unreadable, or not the key of " +
+                 cert + "): " + ec.message();
+    }
+    return error_code(ec);
+  }
+  return ctx;
 }
 
 }  // namespace
@@ -108,10 +178,11 @@ ServerImpl::ServerImpl(ServerOptions options, const RouteTable& table,
         return v;
       }()),
       control(asio::make_strand(*io.front().ioc)),
-      acceptor(control),
+      main(control, opt.admin_listen.empty() ? ListenerKind::kOnly : ListenerKind::kMain),
       signals(control),
-      grace(control),
-      accept_timer(control) {
+      reload_signal(control),
+      grace(control) {
+  if (!opt.admin_listen.empty()) admin.emplace(control, ListenerKind::kAdmin);
   if (opt.max_connections == 0) opt.max_connections = defaultMaxConnections();
   if (opt.max_connections_per_ip == 0) {
     opt.max_connections_per_ip = std::max<std::size_t>(256, opt.max_connections / 4);
@@ -171,35 +242,36 @@ void ServerImpl::stopContexts() {
   for (auto& t : io) t.ioc->stop();
 }
 
-void ServerImpl::accept() {
+void ServerImpl::accept(Listener& l) {
   // New connections go to the I/O threads in turn.
   auto& t = io[next_context.fetch_add(1, std::memory_order_relaxed) % io.size()];
-  acceptor.async_accept(*t.ioc,
-                        [this, &t](const boost::system::error_code& ec, tcp::socket socket) {
-                          if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-                          if (ec) {
-                            onAcceptError(ec);
-                            return;
-                          }
-                          accept_backoff = std::chrono::milliseconds(0);
-                          if (!draining.load()) onAccepted(t, std::move(socket));
-                          accept();
-                        });
+  l.acceptor.async_accept(*t.ioc,
+                          [this, &l, &t](const boost::system::error_code& ec, tcp::socket socket) {
+                            if (ec == asio::error::operation_aborted || !l.acceptor.is_open())
+                              return;
+                            if (ec) {
+                              onAcceptError(l, ec);
+                              return;
+                            }
+                            l.backoff = std::chrono::milliseconds(0);
+                            if (!draining.load()) onAccepted(l, t, std::move(socket));
+                            accept(l);
+                          });
 }
 
 // Without a descriptor to accept with, the pending connection stays in the listen
 // backlog and accept fails again at once: retrying in a loop spins a core and floods
 // the log. Pause instead (10 ms, doubling to 1 s), and warn once per 10 s with a count.
-void ServerImpl::onAcceptError(const boost::system::error_code& ec) {
+void ServerImpl::onAcceptError(Listener& l, const boost::system::error_code& ec) {
   accept_errors->inc();
   const auto now = std::chrono::steady_clock::now();
-  if (now - accept_warned >= kAcceptWarnEvery) {
-    if (accept_suppressed > 0) {
+  if (now - l.warned >= kAcceptWarnEvery) {
+    if (l.suppressed > 0) {
       spdlog::warn(
           "accept failed: {} ({} more since the last warning); connections wait in "
           "the listen backlog. Raise the file-descriptor limit (LimitNOFILE, ulimit "
           "-n) or lower server.max_connections",
-          ec.message(), accept_suppressed);
+          ec.message(), l.suppressed);
     } else {
       spdlog::warn(
           "accept failed: {}; connections wait in the listen backlog. Raise the "
@@ -207,40 +279,53 @@ void ServerImpl::onAcceptError(const boost::system::error_code& ec) {
           "server.max_connections",
           ec.message());
     }
-    accept_warned = now;
-    accept_suppressed = 0;
+    l.warned = now;
+    l.suppressed = 0;
   } else {
-    ++accept_suppressed;
+    ++l.suppressed;
   }
   if (!isResourceError(ec)) {
-    accept();  // e.g. ECONNABORTED: the next connection is unaffected
+    accept(l);  // e.g. ECONNABORTED: the next connection is unaffected
     return;
   }
-  accept_backoff = std::clamp(accept_backoff * 2, kAcceptBackoffMin, kAcceptBackoffMax);
-  accept_timer.expires_after(accept_backoff);
-  accept_timer.async_wait([this](const boost::system::error_code& tec) {
-    if (!tec && acceptor.is_open()) accept();
+  l.backoff = std::clamp(l.backoff * 2, kAcceptBackoffMin, kAcceptBackoffMax);
+  l.timer.expires_after(l.backoff);
+  l.timer.async_wait([this, &l](const boost::system::error_code& tec) {
+    if (!tec && l.acceptor.is_open()) accept(l);
   });
 }
 
-void ServerImpl::onAccepted(IoThread& t, tcp::socket socket) {
+void ServerImpl::onAccepted(Listener& l, IoThread& t, tcp::socket socket) {
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec).address();
   if (ec) return;  // already gone
-  const bool exempt = opt.forward.policy.trusted.contains(remote);
+  const bool adminListener = l.kind == ListenerKind::kAdmin;
+  const bool exempt = adminListener || opt.forward.policy.trusted.contains(remote);
   std::shared_ptr<Connection> c;
   const std::string* refusal = nullptr;
   {
     std::lock_guard lock(connections_mu);
-    if (connections.size() >= opt.max_connections) {
+    // The admin listener has its own small bound, so probes still answer when the main
+    // listener is full.
+    if (adminListener ? admin_open >= kMaxAdminConnections
+                      : connections.size() - admin_open >= opt.max_connections) {
       rejected_total->inc();
       refusal = &canned_503;
     } else if (!exempt && per_ip[remote] >= opt.max_connections_per_ip) {
       rejected_per_ip->inc();
       refusal = &canned_429;
     } else {
-      ++per_ip[remote];
-      c = std::make_shared<Connection>(*this, t, std::move(socket));
+      if (adminListener) {
+        ++admin_open;
+      } else {
+        ++per_ip[remote];
+      }
+      std::shared_ptr<asio::ssl::context> context;
+      if (!adminListener) {
+        std::lock_guard tlsLock(tls_mu);
+        context = tls;
+      }
+      c = std::make_shared<Connection>(*this, t, std::move(socket), std::move(context), l.kind);
       connections.emplace(c.get(), c);
       open_connections->inc();
     }
@@ -262,12 +347,17 @@ void ServerImpl::reject(tcp::socket socket, const std::string& canned) {
   });
 }
 
-void ServerImpl::onConnectionGone(Connection* c, const asio::ip::address& remote) {
+void ServerImpl::onConnectionGone(Connection* c, const asio::ip::address& remote,
+                                  ListenerKind kind) {
   std::size_t remaining = 0;
   {
     std::lock_guard lock(connections_mu);
     connections.erase(c);
-    if (auto it = per_ip.find(remote); it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+    if (kind == ListenerKind::kAdmin) {
+      --admin_open;
+    } else if (auto it = per_ip.find(remote); it != per_ip.end() && --it->second == 0) {
+      per_ip.erase(it);
+    }
     remaining = connections.size();
   }
   open_connections->dec();
@@ -282,9 +372,14 @@ void ServerImpl::onConnectionGone(Connection* c, const asio::ip::address& remote
 
 void ServerImpl::drainOnControl() {
   boost::system::error_code ec;
-  acceptor.close(ec);  // from here connects are refused
-  accept_timer.cancel();
+  main.acceptor.close(ec);  // from here connects are refused
+  main.timer.cancel();
+  if (admin) {
+    admin->acceptor.close(ec);
+    admin->timer.cancel();
+  }
   signals.cancel(ec);
+  reload_signal.cancel(ec);
   std::vector<std::shared_ptr<Connection>> live;
   {
     std::lock_guard lock(connections_mu);
@@ -322,21 +417,35 @@ Server::Server(ServerOptions options, const RouteTable& routes, core::MetricsReg
 
 Server::~Server() = default;
 
+Result<void> Server::reloadTls(std::string* problem) {
+  auto& o = impl_->opt;
+  if (o.tls_cert_file.empty()) return {};
+  auto ctx = makeTlsContext(o.tls_cert_file, o.tls_key_file, problem);
+  if (!ctx) return ctx.error();
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(*ctx);
+  return {};
+}
+
 Result<void> Server::start() {
   auto ep = parseListen(impl_->opt.listen);
   if (!ep) return ep.error();
-  tcp::endpoint endpoint(ep->address, ep->port);
-  auto& a = impl_->acceptor;
-  boost::system::error_code ec;
-  a.open(endpoint.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(endpoint, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    boost::system::error_code ignored;
-    a.close(ignored);
-    return error_code(ec);
+  // TLS is loaded here unless the caller did (reloadTls, with a reason to report).
+  bool haveTls = false;
+  {
+    std::lock_guard lock(impl_->tls_mu);
+    haveTls = impl_->tls != nullptr;
   }
+  if (!haveTls) {
+    if (auto t = reloadTls(nullptr); !t) return t.error();
+  }
+  if (auto b = bind(impl_->main.acceptor, *ep); !b) return b.error();
+  if (impl_->admin) {
+    auto aep = parseListen(impl_->opt.admin_listen);
+    if (!aep) return aep.error();
+    if (auto b = bind(impl_->admin->acceptor, *aep); !b) return b.error();
+  }
+  boost::system::error_code ec;
   if (impl_->opt.handle_signals) {
     impl_->signals.add(SIGTERM, ec);
     if (!ec) impl_->signals.add(SIGINT, ec);
@@ -347,24 +456,35 @@ Result<void> Server::start() {
       impl->draining.store(true);
       impl->drainOnControl();
     });
+    if (impl_->opt.on_reload) {
+      impl_->reload_signal.add(SIGHUP, ec);
+      if (ec) return error_code(ec);
+      awaitReload(*impl_);
+    }
   }
-  asio::post(impl_->control, [impl = impl_.get()] { impl->accept(); });
+  asio::post(impl_->control, [impl = impl_.get()] {
+    impl->accept(impl->main);
+    if (impl->admin) impl->accept(*impl->admin);
+  });
   return {};
 }
 
 std::uint16_t Server::port() const {
   boost::system::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
+  auto ep = impl_->main.acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 
-std::string Server::boundAddress() const {
+std::string Server::boundAddress() const { return localAddress(impl_->main.acceptor); }
+
+bool Server::mainIsLoopback() const {
   boost::system::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
-  if (ec) return {};
-  auto host = ep.address().to_string();
-  if (ep.address().is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(ep.port());
+  const auto ep = impl_->main.acceptor.local_endpoint(ec);
+  return !ec && ep.address().is_loopback();
+}
+
+std::string Server::boundAdminAddress() const {
+  return impl_->admin ? localAddress(impl_->admin->acceptor) : std::string();
 }
 
 int Server::run() {

@@ -61,8 +61,10 @@ struct ForwardOptions {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port, [v6]:port; port 0 picks a free port
-  int threads = 0;                     // I/O threads; 0: std::thread::hardware_concurrency()
-  int blocking_threads = 0;            // worker pool for deferred handlers; 0: 2 x I/O threads
+  // A second listener for the operator routes (Route::admin), plain HTTP; "" : none.
+  std::string admin_listen;
+  int threads = 0;           // I/O threads; 0: std::thread::hardware_concurrency()
+  int blocking_threads = 0;  // worker pool for deferred handlers; 0: 2 x I/O threads
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
@@ -73,7 +75,13 @@ struct ServerOptions {
   // Per client address (TCP peer); peers in trusted_proxies are exempt. 0: a quarter of
   // max_connections, at least 256.
   std::size_t max_connections_per_ip = 0;
+  // TLS on the listener (server.tls): PEM certificate chain and private key. Empty: plain
+  // HTTP. TLS 1.2 and 1.3 only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   bool handle_signals = true;  // SIGTERM/SIGINT -> drain()
+  // With handle_signals: SIGHUP runs this on the worker pool (a configuration reload).
+  std::function<void()> on_reload;
   // Access-log sink; nullptr: spdlog's default logger at the time of construction.
   std::shared_ptr<spdlog::logger> access_log;
   ForwardOptions forward;
@@ -96,11 +104,19 @@ class Server {
   std::uint16_t port() const;
   // "host:port" actually bound (after start()).
   std::string boundAddress() const;
+  // The admin listener's, or "" without one.
+  std::string boundAdminAddress() const;
+  // The main listener is bound to a loopback address (after start()).
+  bool mainIsLoopback() const;
 
   // Serves until drained; returns the process exit code (0 after a drain).
   int run();
   // Thread-safe, idempotent; what SIGTERM/SIGINT trigger.
   void drain();
+  // Reads the TLS certificate and key again (a renewed certificate); new connections
+  // use them, open ones keep theirs. On failure the old ones stay and the reason is
+  // returned. Thread-safe. Does nothing without TLS.
+  Result<void> reloadTls(std::string* problem);
 
  private:
   std::shared_ptr<ServerImpl> impl_;

@@ -8,12 +8,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +26,19 @@
 namespace authgate::net {
 
 class Connection;
+
+// One listening socket: the main one, or the admin one (server.admin_listen).
+struct Listener {
+  Listener(boost::asio::strand<boost::asio::io_context::executor_type>& control, ListenerKind k)
+      : acceptor(control), timer(control), kind(k) {}
+  boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::steady_timer timer;  // accept back-off
+  ListenerKind kind;
+  // Accept back-off after EMFILE/ENFILE (control strand only).
+  std::chrono::milliseconds backoff{0};
+  std::chrono::steady_clock::time_point warned{};
+  std::size_t suppressed = 0;
+};
 
 // Metric handles of one route, resolved once so the hot path only touches atomics.
 struct RouteStats {
@@ -49,11 +64,11 @@ class ServerImpl {
   RouteStats& statsFor(const Route* r) { return *stats[r ? r->id : stats.size() - 1]; }
   core::Counter& statusCounter(RouteStats& s, unsigned status);
 
-  void accept();
-  void onAccepted(IoThread& t, boost::asio::ip::tcp::socket socket);
+  void accept(Listener& l);
+  void onAccepted(Listener& l, IoThread& t, boost::asio::ip::tcp::socket socket);
   void reject(boost::asio::ip::tcp::socket socket, const std::string& canned);
-  void onAcceptError(const boost::system::error_code& ec);
-  void onConnectionGone(Connection* c, const boost::asio::ip::address& remote);
+  void onAcceptError(Listener& l, const boost::system::error_code& ec);
+  void onConnectionGone(Connection* c, const boost::asio::ip::address& remote, ListenerKind kind);
   void drainOnControl();
   void releaseContexts();
   void stopContexts();
@@ -70,17 +85,15 @@ class ServerImpl {
   core::Counter* accept_errors = nullptr;
   std::atomic<bool> draining{false};
   std::atomic<bool> destroying{false};
+  std::mutex tls_mu;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // under tls_mu; nullptr: plain HTTP
   std::string canned_503;  // serialized once: the answer past max_connections
   std::string canned_429;  // past max_connections_per_ip
 
   std::mutex connections_mu;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
   std::unordered_map<boost::asio::ip::address, std::size_t> per_ip;  // under connections_mu
-
-  // Accept back-off after EMFILE/ENFILE (control strand only).
-  std::chrono::milliseconds accept_backoff{0};
-  std::chrono::steady_clock::time_point accept_warned{};
-  std::size_t accept_suppressed = 0;
+  std::size_t admin_open = 0;  // connections of the admin listener, under connections_mu
 
   // Declared after everything connections touch in their destructors, before the I/O
   // objects and the pool (which must go first): destroyed in reverse order.
@@ -90,10 +103,11 @@ class ServerImpl {
       keep_running;
   std::atomic<std::size_t> next_context{0};
   boost::asio::strand<boost::asio::io_context::executor_type> control;  // acceptor, signals
-  boost::asio::ip::tcp::acceptor acceptor;
+  Listener main;
+  std::optional<Listener> admin;  // server.admin_listen set
   boost::asio::signal_set signals;
+  boost::asio::signal_set reload_signal;  // SIGHUP
   boost::asio::steady_timer grace;
-  boost::asio::steady_timer accept_timer;
   std::unique_ptr<boost::asio::thread_pool> pool;
 };
 

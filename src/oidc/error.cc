@@ -61,6 +61,8 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "invalid_grant";
     case E::kTokenEndpointRejected:
       return "token_endpoint_rejected";
+    case E::kInvalidClient:
+      return "invalid_client";
     case E::kTokenEndpointUnavailable:
       return "token_endpoint_unavailable";
     case E::kMissingOrgId:
@@ -186,6 +188,8 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
       return "the provider rejected the grant (invalid_grant)";
     case E::kTokenEndpointRejected:
       return "the token endpoint rejected the request";
+    case E::kInvalidClient:
+      return "the provider refused authgate's client credentials (invalid_client)";
     case E::kTokenEndpointUnavailable:
       return "the token endpoint is unavailable or rate limiting";
     case E::kMissingOrgId:

@@ -42,9 +42,12 @@ Result<std::string> buildRpLogoutUrl(const ProviderMetadata& m, std::string_view
                                      const LogoutRedirectParams& p) {
   if (m.end_session_endpoint.empty()) return Errc::kNoLogoutEndpoint;
   core::Params q;
-  // RP-Initiated Logout 1.0 s2: id_token_hint RECOMMENDED; it is the provider's own
-  // protocol parameter (CONTRACT.md allows exactly this token in a URL).
-  if (p.id_token_hint != nullptr && !p.id_token_hint->empty()) {
+  // RP-Initiated Logout 1.0 s2: with post_logout_redirect_uri, client_id or id_token_hint
+  // must be sent, and logout_hint names the session. client_id + logout_hint (the sid)
+  // say everything the ID token would, without putting a token in a URL the browser
+  // carries (and may keep in its history or a proxy's log). The ID token is sent only
+  // when there is no sid to name the session by (docs/LIFECYCLE.md "Tokens in URLs").
+  if (p.sid.empty() && p.id_token_hint != nullptr && !p.id_token_hint->empty()) {
     q.emplace_back("id_token_hint", p.id_token_hint->reveal());
   }
   if (!p.post_logout_redirect_uri.empty()) {

@@ -60,6 +60,53 @@ TokenEndpointRequest buildCodeExchangeRequest(std::string_view tokenEndpoint,
   return withClientAuth(tokenEndpoint, rp, std::move(p));
 }
 
+TokenEndpointRequest buildCredentialProbeRequest(std::string_view tokenEndpoint,
+                                                 const RelyingPartyOptions& rp,
+                                                 std::string redirectUri,
+                                                 core::Secret impossibleCode,
+                                                 core::Secret codeVerifier) {
+  LoginTransaction txn;
+  txn.redirect_uri = std::move(redirectUri);
+  txn.code_verifier = std::move(codeVerifier);
+  AuthorizationCode code;
+  code.code = std::move(impossibleCode);
+  return buildCodeExchangeRequest(tokenEndpoint, rp, code, txn);
+}
+
+std::string describeTokenEndpointFailure(int httpStatus, std::string_view body,
+                                         std::initializer_list<std::string_view> secrets) {
+  std::string out = "HTTP " + std::to_string(httpStatus);
+  auto e = parseOAuthError(httpStatus, body);
+  if (!e) return out + " (no OAuth error body)";
+  out += " " + e->error;
+  if (!e->error_description.empty()) out += " \"" + e->error_description + "\"";
+  for (auto secret : secrets) {
+    if (secret.size() < 4) continue;  // too short to tell from ordinary text
+    for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at)) {
+      out.replace(at, secret.size(), "[redacted]");
+    }
+  }
+  return out;
+}
+
+CredentialProbeResult classifyCredentialProbe(int httpStatus, std::string_view body) {
+  CredentialProbeResult r;
+  r.error = parseOAuthError(httpStatus, body);
+  const std::string code = r.error ? r.error->error : "";
+  if (code == "invalid_grant") {
+    r.outcome = CredentialProbe::kAccepted;
+  } else if (code == "invalid_client" || (httpStatus == 401 && code.empty())) {
+    r.outcome = CredentialProbe::kRefused;
+  } else if (code == "unauthorized_client") {
+    r.outcome = CredentialProbe::kGrantNotAllowed;
+  } else if (httpStatus == 429 || httpStatus >= 500) {
+    r.outcome = CredentialProbe::kUnavailable;
+  } else if (httpStatus == 401) {
+    r.outcome = CredentialProbe::kRefused;  // 401 with another code: still our credentials
+  }
+  return r;
+}
+
 TokenEndpointRequest buildRefreshRequest(std::string_view tokenEndpoint,
                                          const RelyingPartyOptions& rp,
                                          const core::Secret& refreshToken) {
@@ -93,6 +140,9 @@ Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant
     // RFC 6749 s5.2: invalid_grant = the code or refresh token is invalid, expired,
     // revoked or reused. Auth0 sends it with 403 for refresh tokens, 400/401 elsewhere.
     if (e && e->error == "invalid_grant") return Errc::kInvalidGrant;
+    if ((e && e->error == "invalid_client") || (!e && httpStatus == 401)) {
+      return Errc::kInvalidClient;
+    }
     if (httpStatus == 429 || httpStatus >= 500) return Errc::kTokenEndpointUnavailable;
     return Errc::kTokenEndpointRejected;
   }
@@ -102,6 +152,7 @@ Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant
   if (o->contains("error")) {
     auto e = detail::getString(*o, "error");
     if (e && *e == "invalid_grant") return Errc::kInvalidGrant;
+    if (e && *e == "invalid_client") return Errc::kInvalidClient;
     return Errc::kTokenEndpointRejected;
   }
   auto access = detail::getString(*o, "access_token");

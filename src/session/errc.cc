@@ -40,6 +40,8 @@ std::string_view ErrcTraits<Errc>::name(Errc e) {
       return "session_forbidden";
     case Errc::kWouldBlock:
       return "session_would_block";
+    case Errc::kKeyFileExists:
+      return "session_key_file_exists";
   }
   return "unknown";
 }
@@ -80,6 +82,8 @@ std::string_view ErrcTraits<Errc>::message(Errc e) {
       return "the session belongs to another user";
     case Errc::kWouldBlock:
       return "the session is not in memory; the store must be read";
+    case Errc::kKeyFileExists:
+      return "the key file exists (use authgate keys rotate to add a key to it)";
   }
   return "unknown error";
 }

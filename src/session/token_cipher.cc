@@ -155,6 +155,32 @@ Result<std::vector<core::Secret>> readKeyFile(const std::string& path) {
   return keys;
 }
 
+namespace {
+
+constexpr std::string_view kKeyFileHeader =
+    "# authgate session encryption keys: newest first, one per line\n";
+
+std::string keyFileContent(const std::vector<core::Secret>& keys) {
+  std::string content(kKeyFileHeader);
+  for (const auto& k : keys) content += k.reveal() + "\n";
+  return content;
+}
+
+// Creates `path` (O_EXCL, no symlink followed), mode 0600, with `content`, synced.
+// errno EEXIST is left for the caller when the file exists.
+bool writeExclusive(const std::string& path, const std::string& content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) ::unlink(path.c_str());
+  return ok;
+}
+
+}  // namespace
+
 Result<KeyFileResult> readOrCreateKeyFile(const std::string& path, core::Random& random) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
@@ -165,8 +191,8 @@ Result<KeyFileResult> readOrCreateKeyFile(const std::string& path, core::Random&
   if (errno != ENOENT) return Errc::kKeyFileError;
   // O_EXCL: two processes starting at once must not both write a key; the loser reads
   // the winner's file.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
+  core::Secret key = generateKey(random);
+  if (!writeExclusive(path, keyFileContent({key}))) {
     if (errno == EEXIST) {
       auto keys = readKeyFile(path);
       if (!keys) return keys.error();
@@ -174,18 +200,29 @@ Result<KeyFileResult> readOrCreateKeyFile(const std::string& path, core::Random&
     }
     return Errc::kKeyFileError;
   }
+  return KeyFileResult{{std::move(key)}, true};
+}
+
+Result<core::Secret> createKeyFile(const std::string& path, core::Random& random) {
   core::Secret key = generateKey(random);
-  std::string content =
-      "# authgate session encryption keys: newest first, one per line\n" + key.reveal() + "\n";
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());
+  if (!writeExclusive(path, keyFileContent({key}))) {
+    return errno == EEXIST ? Errc::kKeyFileExists : Errc::kKeyFileError;
+  }
+  return key;
+}
+
+Result<std::size_t> rotateKeyFile(const std::string& path, core::Random& random) {
+  auto old = readKeyFile(path);
+  if (!old) return old.error();
+  std::vector<core::Secret> keys{generateKey(random)};
+  keys.insert(keys.end(), old->begin(), old->end());
+  const std::string tmp = path + ".rotate-" + random.token(6);
+  if (!writeExclusive(tmp, keyFileContent(keys))) return Errc::kKeyFileError;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
     return Errc::kKeyFileError;
   }
-  return KeyFileResult{{std::move(key)}, true};
+  return keys.size();
 }
 
 std::string defaultKeyFilePath(std::string_view sqliteDatabasePath) {

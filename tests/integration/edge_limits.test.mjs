@@ -319,7 +319,7 @@ describe('edge: cookies beside the session cookie', { skip }, () => {
 describe('edge: refresh endpoints refuse cross-site requests', { skip }, () => {
   test('6: POST /auth/refresh and GET /api/v1/auth/refresh from another site get 403 and refresh nothing', async (t) => {
     const op = await startProvider({ t });
-    const ag = await startGateway(t, op);
+    const ag = await startGateway(t, op, { compat: { openmetadata_aliases: 'true' } });
     const browser = new Browser();
     const { response } = await login(browser, ag.url, { returnTo: '/auth/me' });
     assert.equal(response.status, 200);

@@ -255,6 +255,23 @@ describe('forged ID tokens', () => {
   }
 });
 
+describe('a wrong client secret in the settings', () => {
+  test('invalid_client: its own page for the user, the provider\'s code and description in the log', async (t) => {
+    const gw = await startAuthgate({ t, config: { ...gatewayConfig(op), provider: { ...gatewayConfig(op).provider, client_secret: 'not-the-secret-value' } } });
+    const browser = new Browser();
+    const cb = await tracked(browser, gw, {});
+    const res = await deliverCallback(browser, cb);
+    await assertNoSession(browser, gw, res, { status: [502] });
+    assert.match(res.text, /The provider refused authgate&#39;s client credentials|The provider refused authgate's client credentials/);
+    assert.match(res.text, /invalid_client/);
+    assert.doesNotMatch(res.text, /rejected or already used/);
+    const log = gw.service.output();
+    assert.match(log, /token endpoint refused the code exchange: HTTP 401 invalid_client/);
+    assert.ok(!log.includes('not-the-secret-value'), 'the secret is not logged');
+    assert.ok(!log.includes(new URL(cb.callbackUrl).searchParams.get('code')), 'the code is not logged');
+  });
+});
+
 describe('a wrong issuer in the settings', () => {
   test('issuer without the trailing slash: login fails with a clear 502, discover reports it', async (t) => {
     const op2 = await startProvider({ t });

@@ -24,6 +24,7 @@ before(async () => {
     config: gatewayConfig(op, {
       server: { listen: `127.0.0.1:${port}` },
       provider: { callback_url: `http://127.0.0.1:${port}/callback` },
+      compat: { openmetadata_aliases: 'true' },
     }),
   });
 });
@@ -130,7 +131,7 @@ describe('OpenMetadata compatibility', () => {
 });
 
 describe('an OpenMetadata Auth0 env file', () => {
-  test('configures authgate unchanged (environment only, no settings file)', async (t) => {
+  test('configures authgate unchanged (--env-file only, no settings file)', async (t) => {
     const op2 = await startProvider({ t });
     const port = await freePort();
     const server = `http://127.0.0.1:${port}`;
@@ -140,20 +141,18 @@ describe('an OpenMetadata Auth0 env file', () => {
       .replaceAll('http://localhost:8585', server)
       .replaceAll('EXAMPLEclientIdReplaceMe123', op2.clientId)
       .replaceAll('example-client-secret-replace-me', op2.clientSecret);
-    const env = {};
-    for (const line of text.split('\n')) {
-      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-      if (m) env[m[1]] = m[2];
-    }
-    assert.equal(env.OIDC_CLIENT_AUTH_METHOD, 'client_secret_post');
-    // Only where to listen is added; the store is the default SQLite file in the cwd.
-    env.AUTHGATE_SERVER_LISTEN = `127.0.0.1:${port}`;
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUTHGATE_') && !(k in env)) env[k] = '';
+    assert.match(text, /^OIDC_CLIENT_AUTH_METHOD=client_secret_post$/m);
+    // The file as written, read by --env-file; only where to listen is added (the process
+    // environment wins over the file), and the store is the default SQLite file in the cwd.
     const dir = tempDir('authgate-om-');
+    const envFile = path.join(dir, 'openmetadata_auth0.env');
+    fs.writeFileSync(envFile, text);
+    const env = { AUTHGATE_SERVER_LISTEN: `127.0.0.1:${port}` };
+    for (const k of Object.keys(process.env)) if (k.startsWith('AUTHGATE_') && !(k in env)) env[k] = '';
     const svc = await spawnService({
       name: 'authgate-om',
       cmd: authgateBin(),
-      args: ['serve'],
+      args: ['serve', '--env-file', envFile],
       cwd: dir,
       env,
       readyWhen: { url: `${server}/healthz` },

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
 import {
-  Browser, USERS, authgateAvailable, isProviderLoginPage, login, startProvider, startRedis,
+  Browser, USERS, authgateAvailable, freePort, isProviderLoginPage, login, startProvider, startRedis,
 } from '../tooling/lib/index.mjs';
 import { api, me, startGateway } from './lifecycle_helpers.mjs';
 
@@ -35,6 +35,11 @@ test('logout reaches the provider: the next login shows the login form again', {
   const done = await confirmLogout(browser, ag);
   const chain = done.chain.map((c) => new URL(c.url).pathname);
   assert.ok(chain.includes('/oidc/logout'), `went through the provider's end_session: ${chain.join(' -> ')}`);
+  // This provider's ID tokens carry no sid: the ID token is the only way to name the
+  // session, so it is the one case where it is sent (docs/LIFECYCLE.md "Tokens in URLs").
+  const endSession = new URL(done.chain.find((c) => new URL(c.url).pathname === '/oidc/logout').url);
+  assert.equal(endSession.searchParams.get('logout_hint'), null);
+  assert.match(endSession.searchParams.get('id_token_hint'), /^eyJ/);
   assert.equal((await me(browser, ag)).status, 401, 'signed out of authgate');
 
   const stats = await op.stats();
@@ -47,6 +52,27 @@ test('logout reaches the provider: the next login shows the login form again', {
   assert.ok(again.loginPage, 'the provider asked for the password again');
   assert.ok(isProviderLoginPage(again.loginPage));
   assert.equal((await me(browser, ag)).status, 200);
+});
+
+test('with a sid, logout names the session by client_id + logout_hint: no token in a URL', { skip }, async (t) => {
+  // A client with back-channel logout gets sid in its ID tokens, as every Auth0 client does.
+  const port = await freePort();
+  const op = await startProvider({ t, backchannelLogoutUri: `http://127.0.0.1:${port}/auth/backchannel-logout` });
+  const ag = await startGateway(t, op, {
+    server: { listen: `127.0.0.1:${port}` }, compat: { openmetadata_aliases: 'true' },
+  });
+  const browser = new Browser();
+  await login(browser, ag.url);
+  const json = await api(browser, `${ag.url}/api/v1/auth/logout`, { headers: { 'sec-fetch-site': 'same-origin' } });
+  assert.equal(json.status, 200, json.text);
+  const url = new URL(json.json.logout_url);
+  assert.equal(url.pathname, '/oidc/logout');
+  assert.equal(url.searchParams.get('client_id'), op.clientId);
+  assert.ok(url.searchParams.get('logout_hint'), 'the session is named by its sid');
+  assert.equal(url.searchParams.get('id_token_hint'), null, 'no ID token in the URL');
+  assert.doesNotMatch(url.href, /eyJ/);
+  assert.ok(url.searchParams.get('post_logout_redirect_uri'));
+  assert.equal((await me(browser, ag)).status, 401, 'signed out of authgate');
 });
 
 test('logout ends the session on every instance sharing the store', { skip }, async (t) => {
@@ -126,7 +152,7 @@ test('idp_logout auth0: /v2/logout with client_id and returnTo', { skip }, async
 
 test('OpenMetadata GET /api/v1/auth/logout acts only for our own origin', { skip }, async (t) => {
   const op = await startProvider({ t });
-  const ag = await startGateway(t, op);
+  const ag = await startGateway(t, op, { compat: { openmetadata_aliases: 'true' } });
   const browser = new Browser();
   await login(browser, ag.url);
 

@@ -77,7 +77,9 @@ test('two instances sharing Redis refresh a session once between them', { skip }
 
 test('POST /auth/refresh answers the new expiry and never a token; the OpenMetadata alias too', { skip }, async (t) => {
   const op = await startProvider({ t, accessTokenTtl: TTL });
-  const ag = await startGateway(t, op, { session: { refresh_before_expiry: `${WINDOW}s` } });
+  const ag = await startGateway(t, op, {
+    session: { refresh_before_expiry: `${WINDOW}s` }, compat: { openmetadata_aliases: 'true' },
+  });
   const browser = new Browser();
   await login(browser, ag.url);
   const { json: before } = await me(browser, ag);

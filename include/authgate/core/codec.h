@@ -42,6 +42,7 @@ struct SetCookie {
   std::string name;
   std::string value;
   std::string path = "/";
+  std::string domain{};  // "": host-only (the default, and required for __Host- names)
   std::optional<long long> maxAgeSeconds;  // negative/zero: delete
   bool secure = false;
   bool httpOnly = true;

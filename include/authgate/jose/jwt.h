@@ -43,6 +43,11 @@ struct VerifyPolicy {
   std::vector<std::string> requiredClaims;     // must be present (any value)
   std::vector<std::string> understoodCrit;     // RFC 7515 s4.1.11; none by default
   bool requireExp = true;
+  // Only for a key set the operator trusts as a whole (provider.jwks_urls: OpenMetadata's
+  // own bot and ingestion JWTs, which name no audience): the signature of one of those
+  // keys is the trust, so iss (any string, still required) and aud are not compared.
+  // Never for the provider's keys, whose tokens for other clients and APIs must not pass.
+  bool trustKeySetIssuer = false;
   JwsLimits limits;
 
   // Presets for the three kinds of token authgate verifies.

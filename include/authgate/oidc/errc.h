@@ -78,6 +78,8 @@ enum class Errc {
   kMissingIat,
   kLogoutTokenTooOld,
   kLogoutTokenFromFuture,  // iat later than now + clock skew
+  // token endpoint, continued
+  kInvalidClient,  // error=invalid_client or 401: the provider refused our client credentials
 };
 
 }  // namespace authgate::oidc

@@ -21,7 +21,7 @@ namespace authgate::oidc {
 
 struct LogoutRedirectParams {
   std::string post_logout_redirect_uri;         // absolute, validated, registered at the provider
-  const core::Secret* id_token_hint = nullptr;  // the session's ID token, when kept
+  const core::Secret* id_token_hint = nullptr;  // the session's ID token: sent only without sid
   std::string sid;                              // the session's sid claim -> logout_hint
   std::string state;                            // optional, echoed back by the provider
   bool federated = false;                       // Auth0: also log out of the upstream IdP
@@ -32,8 +32,9 @@ struct LogoutRedirectParams {
 std::string buildAuth0LogoutUrl(std::string_view issuer, std::string_view clientId,
                                 std::string_view returnTo, bool federated = false);
 
-// end_session_endpoint ? id_token_hint & post_logout_redirect_uri & client_id &
-// logout_hint & state (RP-Initiated Logout 1.0 s2). kNoLogoutEndpoint without one.
+// end_session_endpoint ? post_logout_redirect_uri & client_id & logout_hint (the sid) &
+// state (RP-Initiated Logout 1.0 s2); id_token_hint only when the session has no sid.
+// kNoLogoutEndpoint without one.
 Result<std::string> buildRpLogoutUrl(const ProviderMetadata& m, std::string_view clientId,
                                      const LogoutRedirectParams& p);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,12 +71,45 @@ struct OAuthError {
 //        integer (kBadExpiresIn), id_token for the code grant (OIDC Core s3.1.3.3,
 //        kMissingIdToken), refresh_token optional.
 //  errors: invalid_grant -> kInvalidGrant (Auth0 answers 403 for dead refresh tokens);
+//        invalid_client, or 401 without another code -> kInvalidClient (RFC 6749 s5.2: the
+//        client secret, id or auth method is wrong);
 //        429 or 5xx -> kTokenEndpointUnavailable (retry later, keep the session);
 //        other -> kTokenEndpointRejected.
 Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
                                     const core::Clock& clock);
 // The error details of a non-2xx response, when the body is an OAuth error object.
 std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body);
+
+// One log line's worth of a failed token-endpoint answer: `HTTP 401 invalid_client
+// "Client authentication failed"` (the provider's error code and description, size-capped
+// and without control characters), or `HTTP 502 (no OAuth error body)`. Each of
+// `secrets` (the code, the verifier, the client secret, a refresh token) that the
+// provider echoed is replaced by [redacted], so nothing sent can reach a log.
+std::string describeTokenEndpointFailure(int httpStatus, std::string_view body,
+                                         std::initializer_list<std::string_view> secrets);
+
+// check-config's credential probe: a code exchange with a code that cannot exist. The
+// provider authenticates the client before it looks the code up (RFC 6749 s4.1.3), so
+// invalid_grant means the credentials were accepted, invalid_client (or 401) that they
+// were not, unauthorized_client that the application may not use this grant.
+// `impossibleCode` and `codeVerifier` come from the caller's randomness.
+TokenEndpointRequest buildCredentialProbeRequest(std::string_view tokenEndpoint,
+                                                 const RelyingPartyOptions& rp,
+                                                 std::string redirectUri,
+                                                 core::Secret impossibleCode,
+                                                 core::Secret codeVerifier);
+enum class CredentialProbe {
+  kAccepted,         // invalid_grant
+  kRefused,          // invalid_client or 401
+  kGrantNotAllowed,  // unauthorized_client
+  kUnavailable,      // 429 or 5xx
+  kInconclusive,     // anything else (a 2xx, another error, no OAuth error body)
+};
+struct CredentialProbeResult {
+  CredentialProbe outcome = CredentialProbe::kInconclusive;
+  std::optional<OAuthError> error;  // the provider's code and description, when sent
+};
+CredentialProbeResult classifyCredentialProbe(int httpStatus, std::string_view body);
 
 // RFC 7009 s2.2: 200 means revoked (or already invalid). 503 -> kTokenEndpointUnavailable.
 Result<void> checkRevocationResponse(int httpStatus, std::string_view body);

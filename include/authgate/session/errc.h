@@ -24,6 +24,7 @@ enum class Errc {
   kKeyFileError,      // the key file could not be read or created
   kForbidden,         // revoking a session that belongs to someone else
   kWouldBlock,        // a memory-only lookup missed: the store must be read (elsewhere)
+  kKeyFileExists,     // a new key file was asked for where one exists
 };
 
 }  // namespace authgate::session

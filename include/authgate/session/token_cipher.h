@@ -60,6 +60,17 @@ struct KeyFileResult {
 // (O_EXCL). The caller logs "created session key file PATH" when `created`.
 Result<KeyFileResult> readOrCreateKeyFile(const std::string& path, core::Random& random);
 
+// `authgate keys generate`: a new key file at `path` with one fresh key, mode 0600.
+// kKeyFileExists when `path` exists (never overwritten: the keys in it may be the only
+// way to read stored tokens); kKeyFileError when it cannot be written.
+Result<core::Secret> createKeyFile(const std::string& path, core::Random& random);
+
+// `authgate keys rotate`: a fresh key first, then every key the file held (still read,
+// so tokens encrypted before decrypt), written to a 0600 temporary file beside `path`
+// and renamed over it (a reader sees the old file or the new, never half of one).
+// Returns the number of keys now in the file. The file must exist and be valid.
+Result<std::size_t> rotateKeyFile(const std::string& path, core::Random& random);
+
 // Where the embedded default keeps its generated key: beside the SQLite database.
 std::string defaultKeyFilePath(std::string_view sqliteDatabasePath);
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "config/environment.h"
 #include "config/field.h"
 #include "config/load.h"
 #include "config_test_util.h"
@@ -181,6 +182,147 @@ TEST(SecretPair, HigherLayerSecretReplacesLowerLayerFile) {
   EXPECT_TRUE(r.ok()) << problemsText(r);
   EXPECT_EQ(r.config.provider.client_secret.reveal(), "from-env");
   EXPECT_EQ(r.config.provider.client_secret_file, "");
+}
+
+TEST(MisspeltVariables, NameTheNearestKnownVariable) {
+  const auto warnings = misspeltVariables({{"AUTHGATE_SESION_STORE", "memory"},
+                                           {"AUTH0_CLIENTID", "x"},
+                                           {"AUTH0_DOMIAN", "x"},
+                                           {"AUTHGATE_ENV_FIEL", "x"}});
+  ASSERT_EQ(warnings.size(), 4u);
+  EXPECT_EQ(warnings[0].str(),
+            "AUTH0_CLIENTID: unknown variable, ignored (did you mean AUTH0_CLIENT_ID?)");
+  EXPECT_EQ(warnings[1].str(),
+            "AUTH0_DOMIAN: unknown variable, ignored (did you mean AUTH0_DOMAIN?)");
+  EXPECT_EQ(warnings[2].str(),
+            "AUTHGATE_ENV_FIEL: unknown variable, ignored (did you mean AUTHGATE_ENV_FILE?)");
+  EXPECT_EQ(warnings[3].str(),
+            "AUTHGATE_SESION_STORE: unknown variable, ignored (did you mean "
+            "AUTHGATE_SESSION_STORE?)");
+}
+
+TEST(MisspeltVariables, KnownAndFarAwayNamesAreQuiet) {
+  EXPECT_TRUE(misspeltVariables({{"AUTHGATE_SESSION_STORE", "memory"},
+                                 {"AUTH0_CLIENT_ID", "x"},
+                                 {"AUTHGATE_BIN", "/usr/bin/authgate"},
+                                 {"AUTH0_MANAGEMENT_TOKEN", "x"},
+                                 {"OIDC_CLIENTID", "x"}})
+                  .empty());
+}
+
+TEST(MisspeltVariables, KnownSectionTyposStayProblemsNotWarnings) {
+  EXPECT_TRUE(misspeltVariables({{"AUTHGATE_PROVIDER_CLIENTID", "x"}}).empty());
+  auto r = loadYaml(kValidYaml, {{"AUTHGATE_PROVIDER_CLIENTID", "x"}});
+  EXPECT_TRUE(hasProblem(r, "AUTHGATE_PROVIDER_CLIENTID: unknown setting"));
+}
+
+// --- env files (docker compose's --env-file syntax) ---
+
+Environment values(std::string_view text, const Environment& lookup = {}) {
+  auto file = parseEnvFile(text, lookup);
+  for (const auto& e : file.errors) ADD_FAILURE() << "line " << e.line << ": " << e.reason;
+  return file.values;
+}
+
+TEST(EnvFile, TableOfValues) {
+  struct Case {
+    std::string_view line;
+    std::string_view expected;
+  };
+  const Case cases[] = {
+      {"A=1", "1"},
+      {"A = 1", "1"},
+      {"A= public", "public"},
+      {"A=1   ", "1"},
+      {"A=1\r", "1"},
+      {"export A=1", "1"},
+      {"A: 1", "1"},
+      {"A=[admin]                 # john.doe from john.doe@example.com", "[admin]"},
+      {"A=a#b", "a#b"},
+      {"A= # only a comment", ""},
+      {"A=", ""},
+      {"A=\"\"", ""},
+      {"A= \"\"", ""},
+      {"A=''", ""},
+      {"A=\"openid email profile\"", "openid email profile"},
+      {"A= \"x # not a comment\"  # a comment", "x # not a comment"},
+      {"A='${B} stays'", "${B} stays"},
+      {"A=\"tab\\there \\\"q\\\" \\$B\"", "tab\there \"q\" $B"},
+      {"A=${B}", "b"},
+      {"A=$B-x", "b-x"},
+      {"A=${UNSET:-default}", "default"},
+      {"A=${EMPTY:-default}", "default"},
+      {"A=${EMPTY-default}", ""},
+      {"A=${B:-default}", "b"},
+      {"A=${UNSET:-\"http://localhost:8585/callback\"}", "http://localhost:8585/callback"},
+      {"A=\"${B}/x\"", "b/x"},
+      {"A=${UNSET}", ""},
+      {"A=$", "$"},
+      {"A=a=b", "a=b"},
+      {"A=[\"all\"]", "[\"all\"]"},
+      {"A.b-c=1", "1"},
+  };
+  const Environment lookup{{"B", "b"}, {"EMPTY", ""}};
+  for (const auto& c : cases) {
+    const auto env = values(c.line, lookup);
+    ASSERT_EQ(env.size(), 1u) << c.line;
+    EXPECT_EQ(env.begin()->first.substr(0, 1), "A") << c.line;
+    EXPECT_EQ(env.begin()->second, c.expected) << c.line;
+  }
+}
+
+TEST(EnvFile, CommentsBlankLinesAndEarlierLines) {
+  const auto env =
+      values("# comment\n\n   # indented comment\nA=1\nB=${A}2\n\nC='multi\nline'\nD=4\n");
+  EXPECT_EQ(env, (Environment{{"A", "1"}, {"B", "12"}, {"C", "multi\nline"}, {"D", "4"}}));
+}
+
+TEST(EnvFile, LaterLineReplacesEarlier) { EXPECT_EQ(values("A=1\nA=2\n").at("A"), "2"); }
+
+TEST(EnvFile, BareNameTakesTheEnvironmentsValue) {
+  EXPECT_EQ(values("A\nB\n", {{"A", "from-env"}}), (Environment{{"A", "from-env"}}));
+}
+
+TEST(EnvFile, BadLinesAreErrorsWithLineNumbersAndNoValues) {
+  auto file = parseEnvFile("A=1\nconfidential command\nB=\"never closed\nC=2\n");
+  ASSERT_EQ(file.errors.size(), 2u);
+  EXPECT_EQ(file.errors[0].line, 2u);
+  EXPECT_EQ(file.errors[0].reason, "expected = after confidential");
+  EXPECT_EQ(file.errors[1].line, 3u);
+  EXPECT_EQ(file.errors[1].reason, "unterminated quote in the value of B");
+  EXPECT_EQ(file.values.at("A"), "1");
+  EXPECT_FALSE(file.values.contains("B"));
+}
+
+TEST(EnvFile, TextAfterAClosingQuoteIsAnError) {
+  auto file = parseEnvFile("A=\"x\" y\n");
+  ASSERT_EQ(file.errors.size(), 1u);
+  EXPECT_EQ(file.errors[0].reason, "unexpected text after the quoted value of A");
+}
+
+TEST(EnvFiles, LaterFileWinsAndTheProcessWinsOverFiles) {
+  testing::TempDir dir;
+  const auto a = dir.write("a.env", "X=a\nY=a\nZ=a\n");
+  const auto b = dir.write("b.env", "Y=b\nZ=b\nW=${Y}${X}\n");
+  auto r = withEnvFiles({a, b}, {{"Z", "process"}});
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.env, (Environment{{"X", "a"}, {"Y", "b"}, {"Z", "process"}, {"W", "ba"}}));
+}
+
+TEST(EnvFiles, UnreadableFileAndBadLineAreNamed) {
+  testing::TempDir dir;
+  const auto bad = dir.write("bad.env", "A=1\nnot a line\n");
+  auto r = withEnvFiles({dir.path() + "/missing.env", bad}, {});
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_EQ(r.problems[0].first, dir.path() + "/missing.env");
+  EXPECT_EQ(r.problems[0].second, "cannot read env file: No such file or directory");
+  EXPECT_EQ(r.problems[1].first, bad + ":2");
+}
+
+TEST(EnvFiles, VariableListsPaths) {
+  EXPECT_EQ(envFilesFromVariable({{"AUTHGATE_ENV_FILE", "a.env, b.env"}}),
+            (std::vector<std::string>{"a.env", "b.env"}));
+  EXPECT_TRUE(envFilesFromVariable({}).empty());
 }
 
 }  // namespace

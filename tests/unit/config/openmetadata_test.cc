@@ -17,7 +17,17 @@ Environment exampleEnvFile() {
   std::ifstream in(AUTHGATE_EXAMPLES_DIR "/openmetadata.env");
   std::ostringstream text;
   text << in.rdbuf();
-  return parseEnvFile(text.str());
+  auto file = parseEnvFile(text.str());
+  EXPECT_TRUE(file.errors.empty());
+  return file.values;
+}
+
+// An env file in the shape OpenMetadata's Auth0 Docker guide publishes (its "implicit"
+// and "authcode" tabs, placeholders filled in), read as `--env-file` reads it.
+Environment guideFile(const std::string& name) {
+  auto r = withEnvFiles({AUTHGATE_EXAMPLES_DIR "/../tests/unit/config/testdata/" + name}, {});
+  for (const auto& [where, reason] : r.problems) ADD_FAILURE() << where << ": " << reason;
+  return r.env;
 }
 
 // examples/openmetadata.env with one variable changed.
@@ -203,6 +213,66 @@ TEST(OpenMetadataEnv, BadCallbackUrlIsAProblem) {
                          "provider.callback_url: \"callback\" is not an absolute URL (from "
                          "OIDC_CALLBACK)"))
       << problemsText(cb);
+}
+
+TEST(OpenMetadataGuide, AuthCodeTabLoadsUnchanged) {
+  const auto env = guideFile("openmetadata_auth0_authcode.env");
+  EXPECT_EQ(env.at("AUTHORIZER_ADMIN_PRINCIPALS"), "[admin]") << "inline comment dropped";
+  EXPECT_EQ(env.at("AUTHENTICATION_CLIENT_TYPE"), "confidential") << "space after = dropped";
+  EXPECT_EQ(env.at("OIDC_TENANT"), "") << "KEY=\"\" is empty, not two quotes";
+  auto r = load("", env);
+  ASSERT_TRUE(r.ok()) << problemsText(r);
+  const auto& p = r.config.provider;
+  EXPECT_EQ(p.issuer, "https://dev-abc123.us.auth0.com/");
+  EXPECT_EQ(p.discovery_url, "https://dev-abc123.us.auth0.com/.well-known/openid-configuration")
+      << "KEY: VALUE (compose's YAML-style line)";
+  EXPECT_EQ(p.client_id, "abc123def456ghi789");
+  EXPECT_EQ(p.client_secret.reveal(), "s3cret-from-auth0");
+  EXPECT_EQ(p.callback_url, "http://localhost:8585/callback") << "${OIDC_CALLBACK:-\"...\"}";
+  EXPECT_EQ(p.scopes, (std::vector<std::string>{"openid", "email", "profile", "offline_access"}));
+  EXPECT_EQ(p.jwks_urls,
+            (std::vector<std::string>{"https://dev-abc123.us.auth0.com/.well-known/jwks.json",
+                                      "https://om.example.com/api/v1/system/config/jwks"}));
+  EXPECT_EQ(p.tenant, "");
+  EXPECT_EQ(p.clock_skew, Duration{60});
+  EXPECT_TRUE(p.extra_authorize_params.empty());
+  EXPECT_EQ(r.config.access.admin_principals, std::vector<std::string>{"admin"});
+  EXPECT_EQ(r.config.server.allowed_redirect_origins,
+            std::vector<std::string>{"http://localhost:8585"});
+}
+
+TEST(OpenMetadataGuide, ImplicitTabLoadsAndIsRefusedOnlyForBeingPublic) {
+  const auto env = guideFile("openmetadata_auth0_implicit.env");
+  EXPECT_EQ(env.at("AUTHENTICATION_CLIENT_TYPE"), "public");
+  EXPECT_EQ(env.at("AUTHORIZER_PRINCIPAL_DOMAIN"), "example.com");
+  auto r = load("", env);
+  EXPECT_TRUE(hasProblem(r,
+                         "AUTHENTICATION_CLIENT_TYPE: public (browser-only) clients are not "
+                         "supported"))
+      << problemsText(r);
+  EXPECT_TRUE(hasProblem(r, "provider.client_secret: required")) << problemsText(r);
+  EXPECT_EQ(r.problems.size(), 2u) << problemsText(r);
+  EXPECT_EQ(r.config.provider.issuer, "https://dev-abc123.us.auth0.com/");
+}
+
+TEST(OpenMetadataGuide, ImplicitTabPlusASecondFileBecomesConfidential) {
+  testing::TempDir dir;
+  const auto extra =
+      dir.write("secret.env", "AUTHENTICATION_CLIENT_TYPE=confidential\nOIDC_CLIENT_SECRET=x\n");
+  auto files = withEnvFiles(
+      {AUTHGATE_EXAMPLES_DIR "/../tests/unit/config/testdata/openmetadata_auth0_implicit.env",
+       extra},
+      {});
+  ASSERT_TRUE(files.problems.empty());
+  auto r = load("", files.env);
+  EXPECT_TRUE(r.ok()) << problemsText(r);
+}
+
+TEST(OpenMetadataGuide, ExampleFileReadsTheSameWithTheEnvFileParser) {
+  auto r = withEnvFiles({AUTHGATE_EXAMPLES_DIR "/openmetadata.env"}, {});
+  ASSERT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.env.at("OIDC_SCOPE"), "openid email profile offline_access");
+  EXPECT_TRUE(load("", r.env).ok());
 }
 
 }  // namespace

@@ -35,17 +35,5 @@ TEST(ParseInteger, RejectsTrailingTextAndOverflow) {
   EXPECT_EQ(parseInteger("").error(), Errc::kEmptyValue);
 }
 
-TEST(ParseEnvFile, ReadsDockerStyleLines) {
-  const auto env = parseEnvFile(
-      "# comment\n\nA=1\nexport B = two\nC=\"quoted value\"\nD='single'\nE=\nno equals\nF=a=b\r\n");
-  EXPECT_EQ(env.at("A"), "1");
-  EXPECT_EQ(env.at("B"), "two");
-  EXPECT_EQ(env.at("C"), "quoted value");
-  EXPECT_EQ(env.at("D"), "single");
-  EXPECT_EQ(env.at("E"), "");
-  EXPECT_EQ(env.at("F"), "a=b");
-  EXPECT_EQ(env.size(), 6u);
-}
-
 }  // namespace
 }  // namespace authgate::config

@@ -24,7 +24,7 @@ TEST(IdentityHeaders, UnsafeClaimsAreLeftOut) {
   s.preferredUsername = "ada\nroot";
   s.publicId = "0123456789abcdef";
   net::http::fields h;
-  setIdentityHeaders(h, s, config::UpstreamSettings{});
+  setIdentityHeaders(h, s, IdentityOptions::of(config::UpstreamSettings{}));
   EXPECT_EQ(h["X-Auth-Request-User"], "auth0|ada");
   EXPECT_EQ(h.count("X-Auth-Request-Email"), 0U);
   EXPECT_EQ(h.count("X-Auth-Request-Preferred-Username"), 0U);

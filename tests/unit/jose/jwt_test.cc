@@ -4,6 +4,7 @@
 #include "authgate/jose/jwt.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include <boost/json/serialize.hpp>
 #include <functional>
@@ -490,6 +491,34 @@ TEST_F(JwtVerify, ReportOnBadSignatureStillShowsUnverifiedClaims) {
   EXPECT_EQ(report.firstError, Errc::kBadSignature);
   ASSERT_TRUE(report.claims);
   EXPECT_EQ(report.claims->at("sub").as_string(), "auth0|u1");
+}
+
+TEST_F(JwtVerify, TrustedKeySetNeedsAnIssuerButNoAudience) {
+  VerifyPolicy p = basePolicy();
+  auto c = baseClaims();
+  c.erase("aud");
+  c["iss"] = "open-metadata.org";
+  expectError(rs256(c), Errc::kIssuerMismatch, p);  // the default compares both
+  p.trustKeySetIssuer = true;
+  EXPECT_TRUE(verify(rs256(c), p));
+  c.erase("iss");
+  expectError(rs256(c), Errc::kIssuerMismatch, p);
+}
+
+TEST_F(JwtVerify, SignatureIsJudgedBeforeTheType) {
+  // A forged token reads as bad_signature, whatever typ its unsigned header claims.
+  VerifyPolicy p = VerifyPolicy::accessToken(kIssuer, "https://api.example");
+  std::string t = rs256(baseClaims());  // typ JWT: wrong for an access token
+  size_t i = t.rfind('.') + 1;
+  t[i] = t[i] == 'A' ? 'B' : 'A';
+  expectError(t, Errc::kBadSignature, p);
+  auto report = verifyJwtReport(t, keys_, p, clock_);
+  EXPECT_EQ(report.firstError, Errc::kBadSignature);
+  std::vector<std::string> order;
+  for (const auto& c : report.checks) order.push_back(c.name);
+  const auto sig = std::find(order.begin(), order.end(), "signature");
+  const auto typ = std::find(order.begin(), order.end(), "typ");
+  EXPECT_LT(sig, typ);
 }
 
 TEST_F(JwtVerify, ReportOnGarbageSkipsEverythingAfterStructure) {

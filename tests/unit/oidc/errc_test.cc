@@ -10,7 +10,7 @@ namespace {
 
 TEST(OidcErrc, EveryCodeHasAUniqueSnakeCaseNameAndAMessage) {
   std::set<std::string> names;
-  for (int v = 0; v <= static_cast<int>(Errc::kLogoutTokenFromFuture); ++v) {
+  for (int v = 0; v <= static_cast<int>(Errc::kInvalidClient); ++v) {
     auto e = make_error_code(static_cast<Errc>(v));
     auto name = core::errorName(e);
     EXPECT_NE(name, "unknown") << v;

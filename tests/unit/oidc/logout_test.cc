@@ -37,7 +37,24 @@ TEST(Auth0Logout, BuildsV2LogoutOnTheIssuerHost) {
             0u);
 }
 
-TEST(RpLogout, SendsHintRedirectClientAndLogoutHint) {
+TEST(RpLogout, ClientIdAndLogoutHintKeepTheIdTokenOutOfTheUrl) {
+  ProviderMetadata m;
+  m.end_session_endpoint = "https://idp.example/oidc/logout";
+  core::Secret idToken("h.p.s");
+  LogoutRedirectParams p;
+  p.post_logout_redirect_uri = "https://app.example.com/";
+  p.id_token_hint = &idToken;
+  p.sid = "sid-1";
+  auto url = buildRpLogoutUrl(m, "client-1", p);
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->find("h.p.s"), std::string::npos) << *url;
+  EXPECT_EQ(queryOf(*url), (std::map<std::string, std::string>{
+                               {"post_logout_redirect_uri", "https://app.example.com/"},
+                               {"client_id", "client-1"},
+                               {"logout_hint", "sid-1"}}));
+}
+
+TEST(RpLogout, IdTokenHintOnlyWithoutASid) {
   ProviderMetadata m;
   m.issuer = "https://idp.example/";
   m.end_session_endpoint = "https://idp.example/oidc/logout?ui=1";
@@ -45,7 +62,6 @@ TEST(RpLogout, SendsHintRedirectClientAndLogoutHint) {
   LogoutRedirectParams p;
   p.post_logout_redirect_uri = "https://app.example.com/";
   p.id_token_hint = &idToken;
-  p.sid = "sid-1";
   p.state = "st";
   auto url = buildRpLogoutUrl(m, "client-1", p);
   ASSERT_TRUE(url);
@@ -54,7 +70,6 @@ TEST(RpLogout, SendsHintRedirectClientAndLogoutHint) {
                                {"id_token_hint", "h.p.s"},
                                {"post_logout_redirect_uri", "https://app.example.com/"},
                                {"client_id", "client-1"},
-                               {"logout_hint", "sid-1"},
                                {"state", "st"}}));
   m.end_session_endpoint.clear();
   EXPECT_EQ(buildRpLogoutUrl(m, "c", p).error(), make_error_code(Errc::kNoLogoutEndpoint));

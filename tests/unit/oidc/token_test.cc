@@ -198,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"error":"invalid_grant","error_description":"Unknown or invalid refresh token."})",
             kRefresh, Errc::kInvalidGrant},
         BadResponse{"invalid_client_401", 401, R"({"error":"invalid_client"})", kCode,
-                    Errc::kTokenEndpointRejected},
+                    Errc::kInvalidClient},
         BadResponse{"rate_limited", 429, R"({"error":"too_many_requests"})", kRefresh,
                     Errc::kTokenEndpointUnavailable},
         BadResponse{"bad_gateway_html", 502, "<html>", kRefresh, Errc::kTokenEndpointUnavailable},
@@ -218,6 +218,85 @@ TEST(TokenResponse, ErrorDetailsAreCleanData) {
       400, R"({"error":"x","error_description":")" + std::string(5000, 'a') + "\"}");
   ASSERT_TRUE(longText);
   EXPECT_LE(longText->error_description.size(), 256u);
+}
+
+TEST(TokenResponse, InvalidClientHasItsOwnCode) {
+  const auto& clock = core::SystemClock::instance();
+  auto grant = Grant::kAuthorizationCode;
+  EXPECT_EQ(parseTokenResponse(401, R"({"error":"invalid_client"})", grant, clock).error(),
+            Errc::kInvalidClient);
+  EXPECT_EQ(parseTokenResponse(400, R"({"error":"invalid_client"})", grant, clock).error(),
+            Errc::kInvalidClient);
+  EXPECT_EQ(parseTokenResponse(401, "Unauthorized", grant, clock).error(), Errc::kInvalidClient);
+  EXPECT_EQ(parseTokenResponse(200, R"({"error":"invalid_client"})", grant, clock).error(),
+            Errc::kInvalidClient);
+  EXPECT_EQ(parseTokenResponse(403, R"({"error":"invalid_grant"})", grant, clock).error(),
+            Errc::kInvalidGrant);
+  EXPECT_EQ(parseTokenResponse(400, R"({"error":"invalid_request"})", grant, clock).error(),
+            Errc::kTokenEndpointRejected);
+}
+
+TEST(CredentialProbe, SendsTheImpossibleCodeWithTheClientsCredentials) {
+  RelyingPartyOptions rp;
+  rp.client_id = "cid";
+  rp.client_secret = core::Secret("s3cret");
+  rp.client_auth_method = ClientAuthMethod::kClientSecretPost;
+  auto req = buildCredentialProbeRequest("https://t/oauth/token", rp, "https://app/auth/callback",
+                                         core::Secret("no-such-code"), core::Secret("v"));
+  EXPECT_EQ(req.url, "https://t/oauth/token");
+  const auto body = req.body.reveal();
+  EXPECT_NE(body.find("grant_type=authorization_code"), std::string::npos) << body;
+  EXPECT_NE(body.find("code=no-such-code"), std::string::npos) << body;
+  EXPECT_NE(body.find("client_secret=s3cret"), std::string::npos) << body;
+  EXPECT_NE(body.find("redirect_uri=https%3A%2F%2Fapp%2Fauth%2Fcallback"), std::string::npos)
+      << body;
+}
+
+TEST(CredentialProbe, ClassifiesTheProvidersAnswer) {
+  struct Case {
+    int status;
+    std::string_view body;
+    CredentialProbe outcome;
+  };
+  const Case cases[] = {
+      {400, R"({"error":"invalid_grant","error_description":"grant request is invalid"})",
+       CredentialProbe::kAccepted},
+      {403, R"({"error":"invalid_grant"})", CredentialProbe::kAccepted},
+      {401, R"({"error":"invalid_client","error_description":"client authentication failed"})",
+       CredentialProbe::kRefused},
+      {400, R"({"error":"invalid_client"})", CredentialProbe::kRefused},
+      {401, "", CredentialProbe::kRefused},
+      {401, R"({"error":"access_denied","error_description":"Unauthorized"})",
+       CredentialProbe::kRefused},
+      {403, R"({"error":"unauthorized_client"})", CredentialProbe::kGrantNotAllowed},
+      {503, "", CredentialProbe::kUnavailable},
+      {429, R"({"error":"too_many_requests"})", CredentialProbe::kUnavailable},
+      {200, R"({"access_token":"x"})", CredentialProbe::kInconclusive},
+      {400, R"({"error":"invalid_request"})", CredentialProbe::kInconclusive},
+  };
+  for (const auto& c : cases) {
+    auto r = classifyCredentialProbe(c.status, c.body);
+    EXPECT_EQ(r.outcome, c.outcome) << c.status << " " << c.body;
+  }
+  auto refused = classifyCredentialProbe(
+      401, R"({"error":"invalid_client","error_description":"client authentication failed"})");
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->error_description, "client authentication failed");
+}
+
+TEST(TokenEndpointFailure, DescribesTheProvidersCodeAndDescriptionWithoutSecrets) {
+  EXPECT_EQ(describeTokenEndpointFailure(
+                401, R"({"error":"invalid_client","error_description":"Unauthorized"})", {}),
+            "HTTP 401 invalid_client \"Unauthorized\"");
+  EXPECT_EQ(describeTokenEndpointFailure(400, R"({"error":"invalid_grant"})", {}),
+            "HTTP 400 invalid_grant");
+  EXPECT_EQ(describeTokenEndpointFailure(502, "<html>bad gateway</html>", {}),
+            "HTTP 502 (no OAuth error body)");
+  EXPECT_EQ(
+      describeTokenEndpointFailure(
+          403, R"({"error":"invalid_grant","error_description":"code abc-123-code for s3cret"})",
+          {"abc-123-code", "s3cret"}),
+      "HTTP 403 invalid_grant \"code [redacted] for [redacted]\"");
 }
 
 }  // namespace

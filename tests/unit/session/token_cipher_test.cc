@@ -111,5 +111,52 @@ TEST(KeyFile, RejectsBadOrEmptyFiles) {
       isErr(readOrCreateKeyFile(dir.file("no/such/dir/k"), rng()).error(), Errc::kKeyFileError));
 }
 
+TEST(KeyFile, GenerateWritesOneKeyMode0600AndNeverOverwrites) {
+  testing::TempDir dir;
+  const auto path = dir.file("session.key");
+  auto key = createKeyFile(path, rng());
+  ASSERT_TRUE(key);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(*readKeyFile(path), std::vector<core::Secret>{*key});
+  EXPECT_TRUE(isErr(createKeyFile(path, rng()).error(), Errc::kKeyFileExists));
+  EXPECT_EQ(*readKeyFile(path), std::vector<core::Secret>{*key}) << "unchanged";
+}
+
+TEST(KeyFile, RotatePutsANewKeyFirstAndKeepsTheOldForReading) {
+  testing::TempDir dir;
+  const auto path = dir.file("session.key");
+  auto first = createKeyFile(path, rng());
+  ASSERT_TRUE(first);
+  auto before = TokenCipher::fromKeys({*first});
+  const auto sealed = before->encrypt("refresh-token", "sid", rng());
+  ASSERT_EQ(*rotateKeyFile(path, rng()), 2u);
+  ASSERT_EQ(*rotateKeyFile(path, rng()), 3u);
+  auto keys = readKeyFile(path);
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 3u);
+  EXPECT_EQ((*keys)[2], *first) << "oldest last";
+  EXPECT_NE((*keys)[0], (*keys)[1]);
+  auto after = TokenCipher::fromKeys(*keys);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after->decrypt(sealed, "sid"), "refresh-token") << "old ciphertext still reads";
+  EXPECT_NE(after->currentKeyId(), before->currentKeyId()) << "new ciphertext uses the new key";
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1)
+      << "no temporary file left";
+}
+
+TEST(KeyFile, RotateRefusesAMissingOrBadFile) {
+  testing::TempDir dir;
+  EXPECT_TRUE(isErr(rotateKeyFile(dir.file("missing"), rng()).error(), Errc::kKeyFileError));
+  std::ofstream(dir.file("bad")) << "not-a-key\n";
+  EXPECT_TRUE(isErr(rotateKeyFile(dir.file("bad"), rng()).error(), Errc::kBadKey));
+}
+
 }  // namespace
 }  // namespace authgate::session
