@@ -158,7 +158,7 @@ struct Config {
   CompatSettings compat;
   std::vector<RouteSettings> routes;    // `routes:` (upstream.url adds a last one for "/")
   bool openmetadata_variables = false;  // OpenMetadata's variables set something
-  PagesSettings pages;  // config/pages.h
+  PagesSettings pages;                  // config/pages.h
   std::string source;  // the file it was read from, or "" for defaults + environment
 };
 

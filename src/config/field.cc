@@ -88,8 +88,8 @@ const std::array kFields = {
 
 #undef AUTHGATE_FIELD
 
-constexpr std::array<std::string_view, 9> kSections = {"server", "provider", "session", "logout", "access",
-                                                        "upstream", "api", "compat", "pages"};
+constexpr std::array<std::string_view, 9> kSections = {
+    "server", "provider", "session", "logout", "access", "upstream", "api", "compat", "pages"};
 
 }  // namespace
 

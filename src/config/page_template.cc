@@ -18,8 +18,8 @@ namespace {
 using Node = PageTemplate::Node;
 
 bool isNameChar(char c) {
-  return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-         c == '_';
+  return std::islower(static_cast<unsigned char>(c)) ||
+         std::isdigit(static_cast<unsigned char>(c)) || c == '_';
 }
 
 // The scopes visible at a point of the template, innermost last.
@@ -41,7 +41,9 @@ const PageSchema* knownList(const Scopes& scopes, std::string_view name) {
 
 class Parser {
  public:
-  Parser(std::string_view text, const PageSchema& schema) : text_(text) { scopes_.push_back(&schema); }
+  Parser(std::string_view text, const PageSchema& schema) : text_(text) {
+    scopes_.push_back(&schema);
+  }
 
   std::optional<std::vector<Node>> run(std::string* problem) {
     std::vector<Node> root;
@@ -103,8 +105,8 @@ class Parser {
       if (sigil == '/') {
         if (name != closing) {
           return fail(closing.empty() ? "{{/" + name + "}} closes no section"
-                                      : "{{/" + name + "}} found where {{/" +
-                                            std::string(closing) + "}} was expected");
+                                      : "{{/" + name + "}} found where {{/" + std::string(closing) +
+                                            "}} was expected");
         }
         advance(tagLength);
         return Stop::kClosed;
@@ -133,7 +135,8 @@ class Parser {
       if (stop == Stop::kError) return stop;
       if (stop == Stop::kEnd) {
         line_ = openedAt;
-        return fail("{{" + std::string(1, sigil) + name + "}} is not closed with {{/" + name + "}}");
+        return fail("{{" + std::string(1, sigil) + name + "}} is not closed with {{/" + name +
+                    "}}");
       }
       out.push_back(std::move(section));
     }

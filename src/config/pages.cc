@@ -14,8 +14,8 @@ namespace authgate::config {
 namespace {
 
 // Offered on every page.
-const std::set<std::string, std::less<>> kCommon = {"brand_name", "brand_logo_url", "brand_color",
-                                                    "brand_text_color", "title", "request_id"};
+const std::set<std::string, std::less<>> kCommon = {
+    "brand_name", "brand_logo_url", "brand_color", "brand_text_color", "title", "request_id"};
 
 PageSchema withCommon(std::set<std::string, std::less<>> text,
                       std::map<std::string, PageSchema, std::less<>> lists = {}) {
@@ -35,10 +35,9 @@ const std::array<PageSpec, 4> kPages = {
                                   "provider_error", "provider_description"})},
     PageSpec{"logout", withCommon({"user", "csrf", "action_url", "sessions_url"})},
     PageSpec{"signed_out", withCommon({"continue_url"})},
-    PageSpec{"sessions",
-             withCommon({"user", "csrf", "action_url", "logout_url", "notice", "is_admin",
-                         "admin_query", "admin_searched", "admin_found"},
-                        {{"sessions", kSessionItem}, {"admin_results", kAdminItem}})},
+    PageSpec{"sessions", withCommon({"user", "csrf", "action_url", "logout_url", "notice",
+                                     "is_admin", "admin_query", "admin_searched", "admin_found"},
+                                    {{"sessions", kSessionItem}, {"admin_results", kAdminItem}})},
 };
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }

@@ -167,8 +167,12 @@ Response CallbackRun::run() {
     }
     ErrorPageExtras extras;
     extras.retry_url = auth_.prefix + "/login";
-    extras.provider_error = providerError->error;
-    extras.provider_description = providerError->error_description;
+    // The page shows none of the provider's text (its code included) unless the state
+    // matched: the log still has the code, tied by the request id.
+    if (attempt_) {
+      extras.provider_error = providerError->error;
+      extras.provider_description = providerError->error_description;
+    }
     extras.operator_detail = "the provider answered the callback with error " +
                              providerError->error +
                              (attempt_ ? "" : " (state unknown: its description is not shown)");
@@ -272,8 +276,8 @@ Response CallbackRun::run() {
     auth_.countFailure("callback", core::errorName(ec));
     auth_.sessions.recordLoginFailure(core::errorName(ec), clientIp(ctx), userAgent(req));
     ErrorPageExtras extras;
-    extras.operator_detail = "signed in as " + idToken->sub + ", refused by access rule " +
-                             decision.rule;
+    extras.operator_detail =
+        "signed in as " + idToken->sub + ", refused by access rule " + decision.rule;
     return errorPage(req, http::status::forbidden, core::errorName(ec),
                      "You do not have access to this application",
                      "You signed in, but this account is not allowed to use this application. "

@@ -14,32 +14,32 @@ namespace {
 // The head and header every built-in page shares. Contrast: the default colour on
 // white is 6.3:1 and the text on it is chosen from black or white for the brand
 // colour (WCAG 2.1 1.4.3); every control has a visible focus ring (2.4.7).
-#define AUTHGATE_PAGE_HEAD                                                                   \
-  "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"                          \
-  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"                   \
-  "<title>{{title}}{{#brand_name}} - {{brand_name}}{{/brand_name}}</title>"                    \
-  "<style>:root{--brand:{{brand_color}};--on-brand:{{brand_text_color}}}"                      \
-  "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;"     \
-  "color:#1f1f1f;background:#fff;line-height:1.5}"                                             \
-  "header{display:flex;align-items:center;gap:.75rem;border-bottom:4px solid var(--brand);"    \
-  "padding-bottom:.5rem;margin-bottom:1.5rem;font-weight:600}header img{max-height:2.5rem}"    \
-  "code{background:#f1f1f1;padding:0 .25em}a{color:#0b4db3}"                                   \
-  "button{font:inherit;padding:.4rem 1rem;border:2px solid var(--brand);border-radius:.3rem;"  \
-  "background:var(--brand);color:var(--on-brand);cursor:pointer}"                              \
-  "button.quiet{background:#fff;color:#1f1f1f}"                                                \
-  "a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #1f1f1f;"        \
-  "outline-offset:2px}input{font:inherit;padding:.35rem;border:1px solid #5f5f5f}"             \
-  "ul.sessions{list-style:none;padding:0}li.session{border:1px solid #c4c4c4;"                 \
-  "border-radius:.4rem;padding:.75rem 1rem;margin:.75rem 0}li.current{border:2px solid "        \
-  "var(--brand)}li.session h2{font-size:1.05rem;margin:0}.badge{font-size:.85rem;"             \
-  "background:var(--brand);color:var(--on-brand);padding:0 .4rem;border-radius:.3rem;"         \
-  "margin-left:.5rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:0 1rem;"        \
-  "margin:.5rem 0}dt{color:#4a4a4a}dd{margin:0}.actions{display:flex;flex-wrap:wrap;"          \
+#define AUTHGATE_PAGE_HEAD                                                                       \
+  "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"                            \
+  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"                     \
+  "<title>{{title}}{{#brand_name}} - {{brand_name}}{{/brand_name}}</title>"                      \
+  "<style>:root{--brand:{{brand_color}};--on-brand:{{brand_text_color}}}"                        \
+  "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;"       \
+  "color:#1f1f1f;background:#fff;line-height:1.5}"                                               \
+  "header{display:flex;align-items:center;gap:.75rem;border-bottom:4px solid var(--brand);"      \
+  "padding-bottom:.5rem;margin-bottom:1.5rem;font-weight:600}header img{max-height:2.5rem}"      \
+  "code{background:#f1f1f1;padding:0 .25em}a{color:#0b4db3}"                                     \
+  "button{font:inherit;padding:.4rem 1rem;border:2px solid var(--brand);border-radius:.3rem;"    \
+  "background:var(--brand);color:var(--on-brand);cursor:pointer}"                                \
+  "button.quiet{background:#fff;color:#1f1f1f}"                                                  \
+  "a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #1f1f1f;"          \
+  "outline-offset:2px}input{font:inherit;padding:.35rem;border:1px solid #5f5f5f}"               \
+  "ul.sessions{list-style:none;padding:0}li.session{border:1px solid #c4c4c4;"                   \
+  "border-radius:.4rem;padding:.75rem 1rem;margin:.75rem 0}li.current{border:2px solid "         \
+  "var(--brand)}li.session h2{font-size:1.05rem;margin:0}.badge{font-size:.85rem;"               \
+  "background:var(--brand);color:var(--on-brand);padding:0 .4rem;border-radius:.3rem;"           \
+  "margin-left:.5rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:0 1rem;"          \
+  "margin:.5rem 0}dt{color:#4a4a4a}dd{margin:0}.actions{display:flex;flex-wrap:wrap;"            \
   "gap:.75rem;margin:1.5rem 0}.notice{border-left:4px solid var(--brand);padding:.25rem .75rem;" \
-  "background:#f5f5f5}.ref{color:#4a4a4a;font-size:.9rem}table{border-collapse:collapse;"      \
-  "width:100%}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #ddd}"               \
-  "</style></head><body>"                                                                      \
-  "<header>{{#brand_logo_url}}<img src=\"{{brand_logo_url}}\" alt=\"{{brand_name}}\">"         \
+  "background:#f5f5f5}.ref{color:#4a4a4a;font-size:.9rem}table{border-collapse:collapse;"        \
+  "width:100%}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #ddd}"                 \
+  "</style></head><body>"                                                                        \
+  "<header>{{#brand_logo_url}}<img src=\"{{brand_logo_url}}\" alt=\"{{brand_name}}\">"           \
   "{{/brand_logo_url}}{{^brand_logo_url}}{{brand_name}}{{/brand_logo_url}}</header><main>"
 
 #define AUTHGATE_PAGE_FOOT "</main></body></html>\n"
@@ -52,25 +52,23 @@ constexpr std::string_view kError = AUTHGATE_PAGE_HEAD
     "{{#retry_url}}<p><a href=\"{{retry_url}}\">Try again</a></p>{{/retry_url}}"
     "{{#home_url}}<p><a href=\"{{home_url}}\">Back to the application</a></p>{{/home_url}}"
     "<p class=\"ref\">If this goes on, tell your support team this reference: "
-    "<code id=\"request-id\">{{request_id}}</code> (<code>{{error_code}}</code>).</p>"
-    AUTHGATE_PAGE_FOOT;
+    "<code id=\"request-id\">{{request_id}}</code> "
+    "(<code>{{error_code}}</code>).</p>" AUTHGATE_PAGE_FOOT;
 
 constexpr std::string_view kLogout = AUTHGATE_PAGE_HEAD
     "<h1>{{title}}</h1><p>Signed in as <b>{{user}}</b>.</p>"
     "<form method=\"post\" action=\"{{action_url}}\">"
     "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">"
     "<button type=\"submit\" id=\"logout\">Sign out</button></form>"
-    "<p><a href=\"{{sessions_url}}\">Your sessions on other devices</a></p>"
-    AUTHGATE_PAGE_FOOT;
+    "<p><a href=\"{{sessions_url}}\">Your sessions on other devices</a></p>" AUTHGATE_PAGE_FOOT;
 
 constexpr std::string_view kSignedOut = AUTHGATE_PAGE_HEAD
-    "<h1>{{title}}</h1><p><a href=\"{{continue_url}}\">Continue</a></p>"
-    AUTHGATE_PAGE_FOOT;
+    "<h1>{{title}}</h1><p><a href=\"{{continue_url}}\">Continue</a></p>" AUTHGATE_PAGE_FOOT;
 
 // One form per action, each with the session's CSRF token; no script anywhere.
-#define AUTHGATE_FORM(action, extra, label, cls)                                           \
-  "<form method=\"post\" action=\"{{action_url}}\">"                                        \
-  "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">" extra                          \
+#define AUTHGATE_FORM(action, extra, label, cls)                   \
+  "<form method=\"post\" action=\"{{action_url}}\">"               \
+  "<input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">" extra \
   "<button type=\"submit\" name=\"action\" value=\"" action "\"" cls ">" label "</button></form>"
 
 constexpr std::string_view kSessions = AUTHGATE_PAGE_HEAD
@@ -118,8 +116,8 @@ constexpr std::string_view kSessions = AUTHGATE_PAGE_HEAD
 // WCAG 2.1 relative luminance.
 std::string textColorOn(std::string_view color) {
   auto channel = [&](int i) {
-    const std::string hex = color.size() == 4 ? std::string(2, color[1 + i])
-                                              : std::string(color.substr(1 + 2 * i, 2));
+    const std::string hex =
+        color.size() == 4 ? std::string(2, color[1 + i]) : std::string(color.substr(1 + 2 * i, 2));
     const double c = std::stoi(hex, nullptr, 16) / 255.0;
     return c <= 0.03928 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
   };
@@ -170,7 +168,8 @@ std::shared_ptr<const Pages> Pages::make(const config::PagesSettings& settings,
                    {"brand_color", color},
                    {"brand_text_color", textColorOn(color)}};
   std::string img = "'self'";
-  if (auto u = boost::urls::parse_absolute_uri(brand("logo_url"))) {
+  const auto logo = brand("logo_url");  // the view below points into it
+  if (auto u = boost::urls::parse_absolute_uri(logo)) {
     img += " https://" + std::string(u->encoded_host_and_port());
   }
   // No script source at all, and no form-action: browsers apply it to the redirects

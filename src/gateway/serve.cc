@@ -9,10 +9,10 @@
 
 #include "authgate/core/metrics.h"
 #include "gateway/app.h"
-#include "gateway/pages.h"
 #include "gateway/health.h"
 #include "gateway/log_format.h"
 #include "gateway/metrics_route.h"
+#include "gateway/pages.h"
 #include "gateway/router.h"
 #include "net/server.h"
 

@@ -27,9 +27,7 @@ bool isLive(const session::Session& s, int64_t now) {
   return s.state == session::SessionState::kActive && s.expiresAt() > now;
 }
 
-std::string displayName(const session::Session& s) {
-  return s.email.empty() ? s.subject : s.email;
-}
+std::string displayName(const session::Session& s) { return s.email.empty() ? s.subject : s.email; }
 
 config::PageValues sessionItem(const session::Session& s, bool current) {
   const auto device = describeUserAgent(s.userAgent);
@@ -98,7 +96,8 @@ ErrorPageExtras retryOnPage(const AuthContext& auth) {
 }
 
 Response toLogin(const AuthContext& auth, const Request& req) {
-  return redirect(req, auth.prefix + "/login?return_to=" + core::percentEncode(auth.prefix + "/sessions"));
+  return redirect(
+      req, auth.prefix + "/login?return_to=" + core::percentEncode(auth.prefix + "/sessions"));
 }
 
 }  // namespace
@@ -187,8 +186,7 @@ Response handleSessionsForm(const AuthContext& auth, const Request& req, net::Re
     case FormCheck::kBadToken:
       auth.countFailure("sessions", "csrf_mismatch");
       return errorPage(req, http::status::forbidden, "csrf_mismatch", "This form has expired",
-                       "Open your sessions page again and repeat the action.",
-                       retryOnPage(auth));
+                       "Open your sessions page again and repeat the action.", retryOnPage(auth));
   }
 
   const auto action = core::findParam(fields, "action").value_or("");
@@ -219,8 +217,8 @@ Response handleSessionsForm(const AuthContext& auth, const Request& req, net::Re
     for (const auto& s : *mine) {
       if (s.key == me.key || s.state != session::SessionState::kActive) continue;
       core::Secret refreshToken;
-      auto revoked = auth.sessions.revokeByPublicId(s.publicId, session::RevokeReason::kUser,
-                                                    actor, me.subject, &refreshToken);
+      auto revoked = auth.sessions.revokeByPublicId(s.publicId, session::RevokeReason::kUser, actor,
+                                                    me.subject, &refreshToken);
       if (!revoked && revoked.error() != session::Errc::kNotFound) return storeUnavailable(req);
       if (revoked) auth.revokeRefreshToken(refreshToken);
     }
@@ -229,8 +227,7 @@ Response handleSessionsForm(const AuthContext& auth, const Request& req, net::Re
     return seeOther(req, pageUrl(auth, "others"));
   }
   return errorPage(req, http::status::bad_request, "unknown_action", "This form is not valid",
-                   "Open your sessions page again and repeat the action.",
-                   retryOnPage(auth));
+                   "Open your sessions page again and repeat the action.", retryOnPage(auth));
 }
 
 }  // namespace authgate::gateway

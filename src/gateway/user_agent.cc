@@ -6,7 +6,9 @@
 namespace authgate::gateway {
 namespace {
 
-bool has(std::string_view s, std::string_view token) { return s.find(token) != std::string_view::npos; }
+bool has(std::string_view s, std::string_view token) {
+  return s.find(token) != std::string_view::npos;
+}
 
 // The major version after `token` ("Firefox/121.0" -> "121"); "" when there is none.
 std::string majorAfter(std::string_view ua, std::string_view token) {
@@ -32,13 +34,19 @@ struct BrowserRule {
 // Order matters: most browsers also claim to be the ones they are built on (Edge and
 // Opera say Chrome; Chrome says Safari), so the most specific token is looked for first.
 constexpr std::array kBrowsers = {
-    BrowserRule{"Edg/", "Edge"},        BrowserRule{"EdgA/", "Edge"},
-    BrowserRule{"EdgiOS/", "Edge"},     BrowserRule{"OPR/", "Opera"},
+    BrowserRule{"Edg/", "Edge"},
+    BrowserRule{"EdgA/", "Edge"},
+    BrowserRule{"EdgiOS/", "Edge"},
+    BrowserRule{"OPR/", "Opera"},
     BrowserRule{"SamsungBrowser/", "Samsung Internet"},
-    BrowserRule{"Vivaldi/", "Vivaldi"}, BrowserRule{"FxiOS/", "Firefox"},
-    BrowserRule{"Firefox/", "Firefox"}, BrowserRule{"CriOS/", "Chrome"},
-    BrowserRule{"HeadlessChrome/", "Chrome"}, BrowserRule{"Chromium/", "Chromium"},
-    BrowserRule{"Chrome/", "Chrome"},   BrowserRule{"curl/", "curl"},
+    BrowserRule{"Vivaldi/", "Vivaldi"},
+    BrowserRule{"FxiOS/", "Firefox"},
+    BrowserRule{"Firefox/", "Firefox"},
+    BrowserRule{"CriOS/", "Chrome"},
+    BrowserRule{"HeadlessChrome/", "Chrome"},
+    BrowserRule{"Chromium/", "Chromium"},
+    BrowserRule{"Chrome/", "Chrome"},
+    BrowserRule{"curl/", "curl"},
     BrowserRule{"Wget/", "Wget"},
 };
 

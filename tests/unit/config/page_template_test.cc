@@ -102,9 +102,10 @@ TEST(PagesSettings, EveryPageOffersTheCommonVariables) {
 TEST(PagesSettings, ABadTemplateIsRefusedWithItsFileAndVariable) {
   TempDir dir;
   dir.write("error.html", "<p>{{message}}</p>");
-  const auto bad = dir.write("sessions.html", "<p>\n{{#sessions}}{{device}} {{secret}}{{/sessions}}");
-  auto r = loadYaml(std::string(kValidYaml) + "pages:\n  templates_dir: \"" + dir.path() + "\"\n",
-                    {});
+  const auto bad =
+      dir.write("sessions.html", "<p>\n{{#sessions}}{{device}} {{secret}}{{/sessions}}");
+  auto r =
+      loadYaml(std::string(kValidYaml) + "pages:\n  templates_dir: \"" + dir.path() + "\"\n", {});
   ASSERT_EQ(r.problems.size(), 1u) << problemsText(r);
   EXPECT_EQ(r.problems[0].key, "pages.templates_dir");
   EXPECT_NE(r.problems[0].reason.find(bad), std::string::npos) << r.problems[0].reason;
@@ -138,12 +139,14 @@ TEST(PagesSettings, BrandValuesAreChecked) {
   auto with = [](std::string_view brand) {
     return loadYaml(std::string(kValidYaml) + "pages:\n  brand: " + std::string(brand) + "\n", {});
   };
-  auto good = with("{name: \"Acme <Corp>\", logo_url: \"https://cdn.acme.example/logo.svg\", "
-                   "color: \"#0a7\"}");
+  auto good = with(
+      "{name: \"Acme <Corp>\", logo_url: \"https://cdn.acme.example/logo.svg\", "
+      "color: \"#0a7\"}");
   EXPECT_TRUE(good.ok()) << problemsText(good);
   EXPECT_EQ(good.config.pages.brand.at("name"), "Acme <Corp>");
   EXPECT_TRUE(with("{logo_url: /static/logo.png, color: \"#1A73E8\"}").ok());
-  EXPECT_TRUE(hasProblem(with("{logo_url: \"http://cdn.example/logo.svg\"}"), "pages.brand.logo_url"));
+  EXPECT_TRUE(
+      hasProblem(with("{logo_url: \"http://cdn.example/logo.svg\"}"), "pages.brand.logo_url"));
   EXPECT_TRUE(hasProblem(with("{logo_url: \"javascript:alert(1)\"}"), "pages.brand.logo_url"));
   EXPECT_TRUE(hasProblem(with("{logo_url: \"//evil.example/x.png\"}"), "pages.brand.logo_url"));
   EXPECT_TRUE(hasProblem(with("{color: \"red;}body{display:none\"}"), "pages.brand.color"));
