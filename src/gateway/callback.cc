@@ -77,13 +77,14 @@ class CallbackRun {
   // transaction this instance created) go to the audit trail. Anyone can send junk to
   // the callback, and the audit list is capped: junk must not push real events out.
   Response fail(http::status status, const error_code& ec, std::string_view title,
-                std::string_view detail = {}) const {
+                std::string_view detail = {}, std::string_view operatorHint = {}) const {
     const auto reason = core::errorName(ec);
     auth_.countFailure("callback", reason);
     if (attempt_) auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
     ErrorPageExtras extras;
     extras.retry_url = auth_.prefix + "/login";
     extras.operator_detail = "callback refused: " + std::string(reason) + " (" + ec.message() + ")";
+    if (!operatorHint.empty()) extras.operator_detail.append("; ").append(operatorHint);
     return errorPage(req_, status, reason, title, detail, extras);
   }
 
@@ -231,11 +232,12 @@ Response CallbackRun::run() {
     logTokenEndpointFailure(*response, code, *txn);
     if (tokens.error() == oidc::Errc::kInvalidClient) {
       // Not the user's doing and not fixed by trying again: say who must act.
-      return fail(http::status::bad_gateway, tokens.error(),
-                  "The sign-in provider refused this site's credentials",
-                  "The provider refused authgate's client credentials (invalid_client), so no "
-                  "one can sign in here until they are fixed. Please tell the site's "
-                  "administrator.");
+      return fail(http::status::bad_gateway, tokens.error(), "Sign-in is not working on this site",
+                  "The sign-in service does not accept this site at the moment, so no one can "
+                  "sign in here until the site's administrator fixes it. Please tell them the "
+                  "reference below.",
+                  "the provider refused authgate's client credentials: check "
+                  "provider.client_id and provider.client_secret");
     }
     const bool unavailable = tokens.error() == oidc::Errc::kTokenEndpointUnavailable;
     return fail(unavailable ? http::status::bad_gateway : http::status::bad_request, tokens.error(),

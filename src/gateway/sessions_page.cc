@@ -100,6 +100,28 @@ Response toLogin(const AuthContext& auth, const Request& req) {
       req, auth.prefix + "/login?return_to=" + core::percentEncode(auth.prefix + "/sessions"));
 }
 
+// The browser's active session and its cookie, or the answer for a browser without one
+// (to login) or while the store is down (503).
+struct Visit {
+  std::optional<Response> answer;
+  CurrentSession current;
+  std::string cookie;
+};
+
+Visit signedIn(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  Visit v;
+  auto cookie = cookieValue(req, auth.cookies.session);
+  v.current = currentSession(auth, req, ctx);
+  if (v.current.status == SessionStatus::kUnavailable) {
+    v.answer = unavailableResponse(req, v.current);
+  } else if (v.current.status != SessionStatus::kActive || !cookie) {
+    v.answer = toLogin(auth, req);
+  } else {
+    v.cookie = std::move(*cookie);
+  }
+  return v;
+}
+
 }  // namespace
 
 std::string formatUtcMinute(int64_t unixSeconds) {
@@ -115,11 +137,10 @@ std::string formatIso8601(int64_t unixSeconds) {
 }
 
 Response handleSessionsPage(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
-  auto cookie = cookieValue(req, auth.cookies.session);
-  auto cur = currentSession(auth, req, ctx);
-  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
-  if (cur.status != SessionStatus::kActive || !cookie) return toLogin(auth, req);
-  const auto& me = *cur.session;
+  auto visit = signedIn(auth, req, ctx);
+  if (visit.answer) return std::move(*visit.answer);
+  const auto& me = *visit.current.session;
+  const auto& cookie = visit.cookie;
   const auto now = auth.clock.unixSeconds();
   auto mine = auth.sessions.listBySubject(me.subject);
   if (!mine) return storeUnavailable(req);
@@ -137,7 +158,7 @@ Response handleSessionsPage(const AuthContext& auth, const Request& req, net::Re
   config::PageValues v;
   v.text = {{"title", "Your sessions"},
             {"user", displayName(me)},
-            {"csrf", formToken(kPurpose, *cookie)},
+            {"csrf", formToken(kPurpose, cookie)},
             {"action_url", auth.prefix + "/sessions"},
             {"logout_url", auth.prefix + "/logout"},
             {"notice", std::string(notice(core::findParam(params, "done").value_or("")))}};
@@ -163,11 +184,10 @@ Response handleSessionsPage(const AuthContext& auth, const Request& req, net::Re
 }
 
 Response handleSessionsForm(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
-  auto cookie = cookieValue(req, auth.cookies.session);
-  auto cur = currentSession(auth, req, ctx);
-  if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
-  if (cur.status != SessionStatus::kActive || !cookie) return toLogin(auth, req);
-  const auto& me = *cur.session;
+  auto visit = signedIn(auth, req, ctx);
+  if (visit.answer) return std::move(*visit.answer);
+  const auto& me = *visit.current.session;
+  const auto& cookie = visit.cookie;
 
   const bool form = req[http::field::content_type].starts_with("application/x-www-form-urlencoded");
   auto body = form ? core::formDecode(req.body()) : Result<core::Params>(core::Params{});
@@ -175,7 +195,7 @@ Response handleSessionsForm(const AuthContext& auth, const Request& req, net::Re
   auto csrf = core::findParam(fields, "csrf");
   switch (checkForm(requestSite(req, auth.allowed_origins),
                     csrf ? std::optional<std::string_view>(*csrf) : std::nullopt, kPurpose,
-                    *cookie)) {
+                    cookie)) {
     case FormCheck::kOk:
       break;
     case FormCheck::kForeign:

@@ -93,6 +93,14 @@ test('the sessions page: two devices, sign out one, admin revoke, others, everyw
   }
   const sessionCards = (page) => page.locator('ul.sessions > li.session');
 
+  // A callback whose state matches no login: the page shows none of the provider's
+  // text (anyone can send a browser there with words of their own).
+  await pageA.goto(`${base}/auth/callback?state=unknown&error=access_denied&error_description=${
+    encodeURIComponent('Call 555-0100 to restore your account')}`);
+  assert.doesNotMatch(await pageA.content(), /555-0100|access_denied/);
+  assert.match(await pageA.locator('h1').textContent(), /Sign-in was not completed/);
+  assert.equal((await pageA.locator('header').textContent()).trim(), 'Acme Intranet');
+
   await signIn(pageA, USERS.alice);
   await signIn(pageB, USERS.alice);
 
@@ -142,9 +150,15 @@ test('the sessions page: two devices, sign out one, admin revoke, others, everyw
     'the log names the reference the page shows');
   assert.equal(await sessionCards(pageA).count(), 2, 'nothing was signed out');
 
-  // Sign out B, by keyboard: Tab to its button and press Enter.
+  // Sign out B, by keyboard: Tab to its button (every control on the way is reachable)
+  // and press Enter.
   const revokeB = other.getByRole('button', { name: 'Sign out Firefox 121 on Windows' });
-  await revokeB.focus();
+  let tabs = 0;
+  while (!(await revokeB.evaluate((el) => el === document.activeElement)) && tabs < 10) {
+    await pageA.keyboard.press('Tab');
+    tabs += 1;
+  }
+  assert.ok(tabs < 10, 'the button is reached with Tab');
   await Promise.all([pageA.waitForURL(/\/auth\/sessions\?done=revoked$/), pageA.keyboard.press('Enter')]);
   assert.equal((await pageA.locator('p.notice').textContent()).trim(), 'The session was signed out.');
   assert.equal(await sessionCards(pageA).count(), 1);
