@@ -37,7 +37,8 @@ namespace {
   "margin:.5rem 0}dt{color:#4a4a4a}dd{margin:0}.actions{display:flex;flex-wrap:wrap;"            \
   "gap:.75rem;margin:1.5rem 0}.notice{border-left:4px solid var(--brand);padding:.25rem .75rem;" \
   "background:#f5f5f5}.ref{color:#4a4a4a;font-size:.9rem}table{border-collapse:collapse;"        \
-  "width:100%}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #ddd}"                 \
+  "width:100%}caption{text-align:left;font-weight:600;margin:.75rem "                            \
+  "0}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #ddd}"                          \
   "</style></head><body>"                                                                        \
   "<header>{{#brand_logo_url}}<img src=\"{{brand_logo_url}}\" alt=\"{{brand_name}}\">"           \
   "{{/brand_logo_url}}{{^brand_logo_url}}{{brand_name}}{{/brand_logo_url}}</header><main>"

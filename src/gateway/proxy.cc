@@ -56,8 +56,11 @@ net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& rout
           decision ? std::string("not_admin")
                    : std::string(core::errorName(oidc::make_error_code(decision.reason)));
       auth.countFailure("route", reason);
-      return answer(
-          errorPage(head, http::status::forbidden, reason, "You do not have access to this page"));
+      ErrorPageExtras extras;
+      extras.operator_detail = "refused by the rules of the route " + rs.host + rs.path;
+      return answer(errorPage(head, http::status::forbidden, reason,
+                              "You do not have access to this page",
+                              "Ask your administrator if you need it.", extras));
     }
   }
   const auto& identity = route->identity;
@@ -100,7 +103,7 @@ net::ForwardOptions forwardOptions(const config::Config& config, const AuthConte
     const bool timeout = status == http::status::gateway_timeout;
     ErrorPageExtras extras;
     extras.home_link = false;  // no link back to the app: it is what is down
-    extras.operator_detail = std::string(code) + ": the upstream (upstream.url) did not answer";
+    extras.operator_detail = std::string(code) + ": the route's upstream did not answer";
     return errorPage(head, status, code, "The application is not reachable",
                      timeout ? "The application did not answer in time. Please try again."
                              : "The application behind this sign-in is not answering. Please "

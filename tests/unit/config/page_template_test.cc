@@ -61,6 +61,27 @@ TEST(PageTemplate, HasNoRawOutputNoCommentsNoPartials) {
   }
 }
 
+TEST(PageTemplate, AValueIsNeverATemplate) {
+  // Substitution is one pass over the template: what a value holds is text, even when
+  // it looks like a tag, so a user's name cannot reach another variable.
+  PageValues v;
+  v.text = {{"title", "{{user}}{{#flag}}x{{/flag}}"}, {"user", "secret"}, {"flag", "1"}};
+  EXPECT_EQ(parsed("{{title}}").render(v), "{{user}}{{#flag}}x{{/flag}}");
+  PageValues item;
+  item.text = {{"name", "{{title}}"}};
+  v.lists["items"] = {item};
+  EXPECT_EQ(parsed("{{#items}}{{name}}{{/items}}").render(v), "{{title}}");
+}
+
+TEST(PageTemplate, HasNoExpressionsCallsOrIncludes) {
+  // Nothing but a name: no filters, calls, arithmetic, paths or file includes.
+  for (auto text : {"{{title | upper}}", "{{title()}}", "{{1+1}}", "{{ ../etc/passwd }}",
+                    "{{#items.0}}x{{/items.0}}", "{{=<% %>=}}", "{{< base}}", "{{$block}}",
+                    "{{ title user }}", "{{#title}}x{{/title }}{{@index}}"}) {
+    EXPECT_FALSE(refused(text).empty()) << text;
+  }
+}
+
 TEST(PageTemplate, RefusesBadlyNestedSections) {
   EXPECT_EQ(refused("{{#flag}}x"), "line 1: {{#flag}} is not closed with {{/flag}}");
   EXPECT_EQ(refused("{{/flag}}"), "line 1: {{/flag}} closes no section");

@@ -1,6 +1,10 @@
 // The pages' pure parts: user-agent summaries, the form check, the built-in templates,
 // the brand and the error page's contents.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "gateway/csrf.h"
 #include "gateway/pages.h"
@@ -138,6 +142,39 @@ TEST(Pages, TheBrandIsAppliedEscapedAndItsLogoOriginAllowed) {
       << "dark text on a light brand colour";
   EXPECT_NE(pages->contentSecurityPolicy().find("img-src 'self' https://cdn.acme.example;"),
             std::string::npos);
+}
+
+TEST(Pages, AnOperatorsTemplateReplacesThePageAndCannotRunAScript) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("authgate-pages-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "error.html")
+        << "<h1>{{brand_name}}: {{title}}</h1><p>{{message}}</p><script>alert(1)</script>"
+           "<p>{{request_id}}</p>";
+  }
+  config::PagesSettings settings;
+  settings.templates_dir = dir.string();
+  settings.brand = {{"name", "Acme"}};
+  std::vector<std::string> problems;
+  auto pages = Pages::make(settings, &problems);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(pages) << (problems.empty() ? "" : problems[0]);
+  installPages(pages);
+  RequestIdScope scope("00000000000000ff");
+  auto res = errorPage(browserGet(), net::http::status::forbidden, "csrf_mismatch",
+                       "This form has expired", "Open <it> again.");
+  installPages(nullptr);
+  EXPECT_EQ(res.body(),
+            "<h1>Acme: This form has expired</h1><p>Open &lt;it&gt; again.</p>"
+            "<script>alert(1)</script><p>00000000000000ff</p>");
+  // The operator's markup is theirs, but the policy gives no script a source.
+  const auto csp = std::string(res["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos);
+  EXPECT_EQ(csp.find("script-src"), std::string::npos);
+  // The other pages stay built in.
+  auto out = pages->render(browserGet(), net::http::status::ok, "signed_out", {});
+  EXPECT_NE(out.body().find("<!doctype html>"), std::string::npos);
 }
 
 TEST(Pages, DarkBrandColoursGetWhiteText) {
