@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "authgate/core/secret.h"
+#include "config/pages.h"
 
 namespace authgate::config {
 
@@ -157,6 +158,7 @@ struct Config {
   CompatSettings compat;
   std::vector<RouteSettings> routes;    // `routes:` (upstream.url adds a last one for "/")
   bool openmetadata_variables = false;  // OpenMetadata's variables set something
+  PagesSettings pages;                  // config/pages.h
   std::string source;  // the file it was read from, or "" for defaults + environment
 };
 

@@ -82,12 +82,14 @@ const std::array kFields = {
     AUTHGATE_FIELD(upstream, timeout),
     AUTHGATE_FIELD(api, audiences),
     AUTHGATE_FIELD(compat, openmetadata_aliases),
+    AUTHGATE_FIELD(pages, templates_dir),
+    AUTHGATE_FIELD(pages, brand),
 };
 
 #undef AUTHGATE_FIELD
 
-constexpr std::array<std::string_view, 8> kSections = {"server", "provider", "session", "logout",
-                                                       "access", "upstream", "api",     "compat"};
+constexpr std::array<std::string_view, 9> kSections = {
+    "server", "provider", "session", "logout", "access", "upstream", "api", "compat", "pages"};
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include "authgate/core/base64url.h"
 #include "config/duration.h"
 #include "config/load.h"
+#include "config/pages.h"
 #include "config/routes.h"
 #include "config/scalar.h"
 
@@ -489,6 +490,32 @@ void deriveDefaults(Config& config) {
   }
 }
 
+namespace {
+
+// The brand's values, and every template of pages.templates_dir parsed now: a template
+// that would fail while serving is refused at start-up (config/pages.h).
+void checkPages(const PagesSettings& p, Problems& out) {
+  for (const auto& [key, value] : p.brand) {
+    std::string why;
+    if (key == "logo_url") {
+      why = brandLogoProblem(value);
+    } else if (key == "color") {
+      why = brandColorProblem(value);
+    } else if (key == "name") {
+      if (value.size() > 100) why = "is longer than 100 characters";
+    } else {
+      why = "unknown key (name, logo_url, color)";
+    }
+    if (!why.empty()) out.push_back({"pages.brand." + key, why});
+  }
+  if (p.templates_dir.empty()) return;
+  for (auto& problem : loadPageTemplates(p.templates_dir).problems) {
+    out.push_back({"pages.templates_dir", std::move(problem)});
+  }
+}
+
+}  // namespace
+
 // The lower-cased host of an absolute URL ("" when there is none).
 std::string urlHost(std::string_view url) {
   auto u = boost::urls::parse_absolute_uri(url);
@@ -558,6 +585,7 @@ std::vector<Problem> validate(const Config& config) {
   checkApi(config.api, out);
   checkCompat(config, out);
   validateRoutes(config, out);
+  checkPages(config.pages, out);
   return out;
 }
 

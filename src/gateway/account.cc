@@ -9,6 +9,7 @@
 #include "gateway/current_session.h"
 #include "gateway/identity.h"
 #include "gateway/session_json.h"
+#include "gateway/sessions_page.h"
 
 namespace authgate::gateway {
 
@@ -69,6 +70,8 @@ Response handleMe(const AuthContext& auth, const Request& req, net::RequestConte
 }
 
 Response handleListSessions(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
+  // A browser gets the page (gateway/sessions_page.h); every other client the JSON.
+  if (isBrowserNavigation(req)) return handleSessionsPage(auth, req, ctx);
   auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive) return unauthorizedJson(req);

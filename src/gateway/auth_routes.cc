@@ -4,6 +4,7 @@
 
 #include "authgate/core/error.h"
 #include "authgate/oidc/token.h"
+#include "gateway/sessions_page.h"
 
 namespace authgate::gateway {
 
@@ -50,6 +51,7 @@ void addAuthRoutes(Router& router, const AuthContext& auth) {
   router.get(p + "/logout", bind(handleLogoutPage), blocking);
   router.post(p + "/logout", bind(handleLogout), blocking);
   router.get(p + "/sessions", bind(handleListSessions), blocking);
+  router.post(p + "/sessions", bind(handleSessionsForm), blocking);  // the sessions page's forms
   router.add({verb::delete_}, p + "/sessions/{id}", bind(handleRevokeSession), blocking);
   // Token lifecycle (gateway/refresh.h).
   router.post(p + "/refresh", bind(handleRefresh), blocking);

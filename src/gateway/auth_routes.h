@@ -20,6 +20,9 @@ Response handleLogoutPage(const AuthContext& auth, const Request& req, net::Requ
 Response handleLogout(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleListSessions(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
 Response handleRevokeSession(const AuthContext& auth, const Request& req, net::RequestContext& ctx);
+// The end of a logout whose checks passed: the session revoked here and its refresh
+// token at the provider, the cookie cleared, the browser sent to the provider's logout.
+Response finishLogout(const AuthContext& auth, const Request& req, const session::Session& s);
 
 // Registers /auth/* (under auth.prefix) and the OpenMetadata aliases.
 void addAuthRoutes(Router& router, const AuthContext& auth);

@@ -77,11 +77,15 @@ class CallbackRun {
   // transaction this instance created) go to the audit trail. Anyone can send junk to
   // the callback, and the audit list is capped: junk must not push real events out.
   Response fail(http::status status, const error_code& ec, std::string_view title,
-                std::string_view detail = {}) const {
+                std::string_view detail = {}, std::string_view operatorHint = {}) const {
     const auto reason = core::errorName(ec);
     auth_.countFailure("callback", reason);
     if (attempt_) auth_.sessions.recordLoginFailure(reason, clientIp(ctx_), userAgent(req_));
-    return errorPage(req_, status, reason, title, detail);
+    ErrorPageExtras extras;
+    extras.retry_url = auth_.prefix + "/login";
+    extras.operator_detail = "callback refused: " + std::string(reason) + " (" + ec.message() + ")";
+    if (!operatorHint.empty()) extras.operator_detail.append("; ").append(operatorHint);
+    return errorPage(req_, status, reason, title, detail, extras);
   }
 
   // The browser presents a binding cookie, but not the one this transaction was bound
@@ -156,19 +160,25 @@ Response CallbackRun::run() {
     // The provider's words only for a callback of a login this instance started:
     // anyone can send a browser here with an error_description of their own.
     if (!attempt_) providerError->error_description.clear();
-    std::string html = "<p>The sign-in provider did not sign you in.</p>";
-    html += "<p>Error: <code>" + core::htmlEscape(providerError->error) + "</code></p>";
-    if (!providerError->error_description.empty()) {
-      html += "<p>" + core::htmlEscape(providerError->error_description) + "</p>";
-    }
-    html += "<p><a href=\"" + core::htmlEscape(auth_.prefix) + "/login\">Try again</a></p>";
     auto status = static_cast<http::status>(providerError->http_status);
     if (wantsJson(req)) {
       return jsonResponse(req, status,
                           {{"error", providerError->error},
                            {"error_description", providerError->error_description}});
     }
-    return htmlPage(req, status, "Sign-in was not completed", html);
+    ErrorPageExtras extras;
+    extras.retry_url = auth_.prefix + "/login";
+    // The page shows none of the provider's text (its code included) unless the state
+    // matched: the log still has the code, tied by the request id.
+    if (attempt_) {
+      extras.provider_error = providerError->error;
+      extras.provider_description = providerError->error_description;
+    }
+    extras.operator_detail = "the provider answered the callback with error " +
+                             providerError->error +
+                             (attempt_ ? "" : " (state unknown: its description is not shown)");
+    return errorPage(req, status, "provider_error", "Sign-in was not completed",
+                     "The sign-in service did not sign you in.", extras);
   }
   auto& code = std::get<oidc::AuthorizationCode>(*parsed);
 
@@ -222,11 +232,12 @@ Response CallbackRun::run() {
     logTokenEndpointFailure(*response, code, *txn);
     if (tokens.error() == oidc::Errc::kInvalidClient) {
       // Not the user's doing and not fixed by trying again: say who must act.
-      return fail(http::status::bad_gateway, tokens.error(),
-                  "The sign-in provider refused this site's credentials",
-                  "The provider refused authgate's client credentials (invalid_client), so no "
-                  "one can sign in here until they are fixed. Please tell the site's "
-                  "administrator.");
+      return fail(http::status::bad_gateway, tokens.error(), "Sign-in is not working on this site",
+                  "The sign-in service does not accept this site at the moment, so no one can "
+                  "sign in here until the site's administrator fixes it. Please tell them the "
+                  "reference below.",
+                  "the provider refused authgate's client credentials: check "
+                  "provider.client_id and provider.client_secret");
     }
     const bool unavailable = tokens.error() == oidc::Errc::kTokenEndpointUnavailable;
     return fail(unavailable ? http::status::bad_gateway : http::status::bad_request, tokens.error(),
@@ -266,10 +277,14 @@ Response CallbackRun::run() {
     auto ec = oidc::make_error_code(decision.reason);
     auth_.countFailure("callback", core::errorName(ec));
     auth_.sessions.recordLoginFailure(core::errorName(ec), clientIp(ctx), userAgent(req));
+    ErrorPageExtras extras;
+    extras.operator_detail =
+        "signed in as " + idToken->sub + ", refused by access rule " + decision.rule;
     return errorPage(req, http::status::forbidden, core::errorName(ec),
                      "You do not have access to this application",
-                     "Your account signed in, but the access rules of this application (" +
-                         decision.rule + ") do not allow it.");
+                     "You signed in, but this account is not allowed to use this application. "
+                     "Ask your administrator for access.",
+                     extras);
   }
 
   session::LoginInfo login;

@@ -97,9 +97,12 @@ Response unavailableResponse(const Request& req, const CurrentSession& cur) {
 }
 
 Response storeUnavailable(const Request& req) {
-  auto res = errorPage(req, http::status::service_unavailable, "session_store_unavailable",
-                       "Sign-in is temporarily unavailable",
-                       "The session store cannot be reached. Please try again in a moment.");
+  ErrorPageExtras extras;
+  extras.operator_detail = "the session store (session.store) cannot be reached";
+  auto res =
+      errorPage(req, http::status::service_unavailable, "session_store_unavailable",
+                "Sign-in is temporarily unavailable",
+                "Something on our side is not working. Please try again in a moment.", extras);
   res.set(http::field::retry_after, "5");
   return res;
 }

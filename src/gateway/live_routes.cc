@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/reload.h"
+#include "gateway/pages.h"
 
 namespace authgate::gateway {
 
@@ -52,9 +53,19 @@ bool Reloader::run() {
     }
     // The kept values beside the new ones: checked together again.
     for (const auto& p : config::validate(plan.config)) problems.push_back(p.str());
+    // The pages (brand, templates_dir) are read again too; a template that no longer
+    // parses refuses the whole reload, like any other bad setting.
+    std::shared_ptr<const Pages> pages;
+    if (problems.empty()) {
+      std::vector<std::string> page_problems;
+      pages = Pages::make(plan.config.pages, &page_problems);
+      for (auto& p : page_problems) problems.push_back("pages.templates_dir: " + p);
+    }
     if (problems.empty()) next = app_.build(std::move(plan.config), problems);
     if (next && !live_.replace(next)) {
       problems.emplace_back("routes: the endpoints would change; needs a restart");
+    } else if (next) {
+      installPages(std::move(pages));
     }
   }
   if (!problems.empty()) {

@@ -31,11 +31,15 @@ Response handleLogin(const AuthContext& auth, const Request& req, net::RequestCo
     // provider publishes) is what an operator needs; it names no secret.
     const auto reason = core::errorName(metadata.error());
     auth.countFailure("login", "provider_unavailable");
+    ErrorPageExtras extras;
+    extras.retry_url = auth.prefix + "/login";
+    extras.operator_detail = "the provider's configuration could not be loaded (" +
+                             std::string(reason) + ": " + metadata.error().message() +
+                             "); check provider.issuer and that the provider is reachable";
     return errorPage(req, http::status::bad_gateway, "provider_unavailable",
-                     "The sign-in provider cannot be reached",
-                     "authgate could not load the provider's configuration (" +
-                         std::string(reason) + ": " + metadata.error().message() +
-                         "). Please try again; if this persists, check provider.issuer.");
+                     "Sign-in is not available right now",
+                     "The sign-in service cannot be reached. Please try again in a few minutes.",
+                     extras);
   }
 
   // One browser-binding cookie for every tab: reuse a well-formed one, else mint one.

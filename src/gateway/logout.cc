@@ -10,13 +10,14 @@
 #include "authgate/core/crypto.h"
 #include "authgate/oidc/return_to.h"
 #include "gateway/auth_routes.h"
+#include "gateway/csrf.h"
 #include "gateway/current_session.h"
 #include "gateway/refresh.h"
 
 namespace authgate::gateway {
 
 std::string logoutCsrfToken(std::string_view sessionCookie) {
-  return core::sha256Hex(std::string("authgate-logout-csrf\n").append(sessionCookie));
+  return formToken("logout", sessionCookie);
 }
 
 namespace {
@@ -53,18 +54,17 @@ Response handleLogoutPage(const AuthContext& auth, const Request& req, net::Requ
   auto cur = currentSession(auth, req, ctx);
   if (cur.status == SessionStatus::kUnavailable) return storeUnavailable(req);
   if (cur.status != SessionStatus::kActive || !cookie) {
-    return htmlPage(
-        req, http::status::ok, "You are signed out",
-        "<p><a href=\"" + core::htmlEscape(postLogoutTarget(auth)) + "\">Continue</a></p>");
+    config::PageValues v;
+    v.text = {{"title", "You are signed out"}, {"continue_url", postLogoutTarget(auth)}};
+    return renderPage(req, http::status::ok, "signed_out", std::move(v));
   }
-  std::string html =
-      "<p>Signed in as <b>" +
-      core::htmlEscape(cur.session->email.empty() ? cur.session->subject : cur.session->email) +
-      "</b>.</p>";
-  html += "<form method=\"post\" action=\"" + core::htmlEscape(auth.prefix) + "/logout\">";
-  html += "<input type=\"hidden\" name=\"csrf\" value=\"" + logoutCsrfToken(*cookie) + "\">";
-  html += "<button type=\"submit\" id=\"logout\">Sign out</button></form>";
-  return htmlPage(req, http::status::ok, "Sign out?", html);
+  config::PageValues v;
+  v.text = {{"title", "Sign out?"},
+            {"user", cur.session->email.empty() ? cur.session->subject : cur.session->email},
+            {"csrf", logoutCsrfToken(*cookie)},
+            {"action_url", auth.prefix + "/logout"},
+            {"sessions_url", auth.prefix + "/sessions"}};
+  return renderPage(req, http::status::ok, "logout", std::move(v));
 }
 
 Response handleLogout(const AuthContext& auth, const Request& req, net::RequestContext& ctx) {
@@ -100,7 +100,10 @@ Response handleLogout(const AuthContext& auth, const Request& req, net::RequestC
                      "Sign out from the sign-out page of this site.");
   }
 
-  const auto& s = *cur.session;
+  return finishLogout(auth, req, *cur.session);
+}
+
+Response finishLogout(const AuthContext& auth, const Request& req, const session::Session& s) {
   if (auto revoked = auth.sessions.revoke(s, session::RevokeReason::kLogout,
                                           s.email.empty() ? s.subject : s.email);
       !revoked) {

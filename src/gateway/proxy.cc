@@ -6,6 +6,7 @@
 #include "gateway/bearer.h"
 #include "gateway/current_session.h"
 #include "gateway/identity.h"
+#include "gateway/pages.h"
 #include "gateway/web.h"
 
 namespace authgate::gateway {
@@ -55,8 +56,11 @@ net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& rout
           decision ? std::string("not_admin")
                    : std::string(core::errorName(oidc::make_error_code(decision.reason)));
       auth.countFailure("route", reason);
-      return answer(
-          errorPage(head, http::status::forbidden, reason, "You do not have access to this page"));
+      ErrorPageExtras extras;
+      extras.operator_detail = "refused by the rules of the route " + rs.host + rs.path;
+      return answer(errorPage(head, http::status::forbidden, reason,
+                              "You do not have access to this page",
+                              "Ask your administrator if you need it.", extras));
     }
   }
   const auto& identity = route->identity;
@@ -94,12 +98,17 @@ net::ForwardOptions forwardOptions(const config::Config& config, const AuthConte
   o.response_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.upstream.timeout);
   o.error_page = [](const Request& head, http::status status, std::string_view code) {
+    // The engine puts its own request id on this head (the client's never reaches it).
+    RequestIdScope scope(head["X-Request-Id"]);
     const bool timeout = status == http::status::gateway_timeout;
-    // No link back to the app: it is what is down.
+    ErrorPageExtras extras;
+    extras.home_link = false;  // no link back to the app: it is what is down
+    extras.operator_detail = std::string(code) + ": the route's upstream did not answer";
     return errorPage(head, status, code, "The application is not reachable",
                      timeout ? "The application did not answer in time. Please try again."
                              : "The application behind this sign-in is not answering. Please "
-                               "try again in a moment.");
+                               "try again in a moment.",
+                     extras);
   };
   return o;
 }

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "gateway/pages.h"
+
 namespace authgate::gateway {
 namespace {
 
@@ -67,18 +69,17 @@ Router& Router::add(std::initializer_list<net::http::verb> methods, std::string 
   r.pattern = std::move(pattern);
   r.methods = methods;
   r.admin = options.admin;
-  if (options.blocking) {
-    // Always the worker pool: defer before doing anything (net/http.h).
-    r.handler = [h = std::move(handler)](const net::Request& req, net::RequestContext& ctx) {
-      if (!ctx.may_block) {
-        ctx.defer();
-        return net::Response{};
-      }
-      return h(req, ctx);
-    };
-  } else {
-    r.handler = std::move(handler);
-  }
+  // Every page a handler writes shows the request's id (gateway/pages.h).
+  r.handler = [h = std::move(handler), blocking = options.blocking](const net::Request& req,
+                                                                    net::RequestContext& ctx) {
+    if (blocking && !ctx.may_block) {
+      // Always the worker pool: defer before doing anything (net/http.h).
+      ctx.defer();
+      return net::Response{};
+    }
+    RequestIdScope scope(ctx.request_id);
+    return h(req, ctx);
+  };
   return push(std::move(r));
 }
 
@@ -95,7 +96,10 @@ Router& Router::addForward(std::initializer_list<net::http::verb> methods, std::
   net::Route r;
   r.pattern = std::move(pattern);
   r.methods = methods;
-  r.forward = std::move(handler);
+  r.forward = [h = std::move(handler)](const net::Request& head, net::RequestContext& ctx) {
+    RequestIdScope scope(ctx.request_id);
+    return h(head, ctx);
+  };
   return push(std::move(r));
 }
 

@@ -11,6 +11,7 @@
 #include "gateway/app.h"
 #include "gateway/live_routes.h"
 #include "gateway/log_format.h"
+#include "gateway/pages.h"
 #include "gateway/proxy.h"
 #include "net/server.h"
 
@@ -65,6 +66,15 @@ int serve(const config::Config& config, std::function<config::LoadResult()> relo
 
   core::MetricsRegistry metrics;
   std::vector<std::string> problems;
+  // The pages with their brand and templates (validation parsed them already; this
+  // only fails for a template changed since). A reload builds them again.
+  auto pages = Pages::make(config.pages, &problems);
+  if (!pages) {
+    for (const auto& p : problems) spdlog::error("pages.templates_dir: {}", p);
+    return 1;
+  }
+  installPages(std::move(pages));
+
   auto app = App::create(config, metrics, problems);
   std::shared_ptr<const Snapshot> first;
   if (app) first = app->build(config, problems);

@@ -2,7 +2,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "authgate/oidc/return_to.h"
+#include "gateway/pages.h"
 
 namespace authgate::gateway {
 
@@ -63,41 +66,36 @@ Response jsonResponse(const Request& req, http::status status, const boost::json
   return res;
 }
 
-Response htmlPage(const Request& req, http::status status, std::string_view title,
-                  std::string_view bodyHtml) {
-  std::string html;
-  html.reserve(512 + bodyHtml.size());
-  html += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
-  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
-  html += "<title>" + core::htmlEscape(title) + "</title>";
-  html +=
-      "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;"
-      "padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .2em}"
-      "button{font-size:1rem;padding:.4rem 1rem}</style></head><body>";
-  html += "<h1>" + core::htmlEscape(title) + "</h1>";
-  html += bodyHtml;
-  html += "</body></html>\n";
-  auto res = net::makeResponse(req, status, std::move(html), "text/html; charset=utf-8");
-  setSecurityHeaders(res);
-  res.set("Content-Security-Policy",
-          // No form-action: browsers apply it to the redirects after a form post too,
-          // and the logout form must redirect to the provider's logout endpoint.
-          "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  return res;
+Response renderPage(const Request& req, http::status status, std::string_view name,
+                    config::PageValues values) {
+  return currentPages()->render(req, status, name, std::move(values));
 }
 
 Response errorPage(const Request& req, http::status status, std::string_view code,
-                   std::string_view title, std::string_view detail) {
+                   std::string_view title, std::string_view detail, const ErrorPageExtras& extras) {
+  // The operator's side: the request id the page shows ties this line to it.
+  const auto id = currentRequestId();
+  if (!extras.operator_detail.empty()) {
+    spdlog::warn("request {}: {} {}: {}", id.empty() ? "-" : id, static_cast<unsigned>(status),
+                 code, extras.operator_detail);
+  } else {
+    spdlog::info("request {}: {} {}", id.empty() ? "-" : id, static_cast<unsigned>(status), code);
+  }
   // Browsers (navigations and form posts) ask for text/html; API clients get JSON.
   if (wantsJson(req) || !contains(req[http::field::accept], "text/html")) {
     boost::json::object body{{"error", code}, {"message", title}};
     if (!detail.empty()) body["detail"] = detail;
     return jsonResponse(req, status, body);
   }
-  std::string html = "<p>" + core::htmlEscape(detail.empty() ? title : detail) + "</p>";
-  html += "<p>Error code: <code>" + core::htmlEscape(code) + "</code></p>";
-  html += "<p><a href=\"/\">Back to the application</a></p>";
-  return htmlPage(req, status, title, html);
+  config::PageValues v;
+  v.text = {{"title", std::string(title)},
+            {"message", std::string(detail.empty() ? title : detail)},
+            {"error_code", std::string(code)},
+            {"home_url", extras.home_link ? "/" : ""},
+            {"retry_url", extras.retry_url},
+            {"provider_error", extras.provider_error},
+            {"provider_description", extras.provider_description}};
+  return renderPage(req, status, "error", std::move(v));
 }
 
 std::string clientIp(const net::RequestContext& ctx) {

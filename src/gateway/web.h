@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "authgate/core/codec.h"
+#include "config/page_template.h"
 #include "net/http.h"
 
 namespace authgate::gateway {
@@ -47,14 +48,29 @@ void setSecurityHeaders(Response& res);
 Response redirect(const Request& req, std::string_view location);
 Response jsonResponse(const Request& req, http::status status, const boost::json::object& body);
 
-// An error page (HTML, or JSON when asked) with a stable machine code and a human
-// message. `detail` is shown escaped; it must never hold a token, code or cookie.
-Response errorPage(const Request& req, http::status status, std::string_view code,
-                   std::string_view title, std::string_view detail = {});
+// What an error page may show besides its title and message (docs/PAGES.md "error").
+struct ErrorPageExtras {
+  bool home_link = true;  // "Back to the application" (not when the application is down)
+  std::string retry_url;  // "Try again"
+  // The provider's own error and words: only for a callback whose state matched a
+  // login this instance started (anyone can send a browser to the callback).
+  std::string provider_error;
+  std::string provider_description;
+  // For the log only, with the request id the page shows: what an operator needs to
+  // fix it (a setting's name, the reason). Never a token, code or cookie.
+  std::string operator_detail;
+};
 
-// A small self-contained HTML page (escaping is the caller's job for `bodyHtml`).
-Response htmlPage(const Request& req, http::status status, std::string_view title,
-                  std::string_view bodyHtml);
+// An error page (the "error" page of gateway/pages.h, or JSON when asked) with a stable
+// machine code and plain words for the person reading it. Logged with the request id
+// the page shows. `detail` must never hold a token, code or cookie.
+Response errorPage(const Request& req, http::status status, std::string_view code,
+                   std::string_view title, std::string_view detail = {},
+                   const ErrorPageExtras& extras = {});
+
+// Page `name` of the catalogue (config/pages.h) with the pages in use.
+Response renderPage(const Request& req, http::status status, std::string_view name,
+                    config::PageValues values);
 
 // The client IP for audit records and limits: the TCP peer, or behind a trusted proxy
 // the client it names (net/forwarded.h clientAddress).

@@ -316,6 +316,7 @@ void Forwarder::answerLocally(http::status status, std::string_view code) {
   if (!accept_.empty()) view.set(http::field::accept, accept_);
   if (!fetch_mode_.empty()) view.set("Sec-Fetch-Mode", fetch_mode_);
   if (!requested_with_.empty()) view.set("X-Requested-With", requested_with_);
+  view.set("X-Request-Id", conn_->requestId());  // for the page to show
   const auto& page = conn_->server().opt.forward.error_page;
   Response res =
       page ? page(view, status, code) : makeResponse(view, status, std::string(code) + "\n");

@@ -262,11 +262,16 @@ describe('a wrong client secret in the settings', () => {
     const cb = await tracked(browser, gw, {});
     const res = await deliverCallback(browser, cb);
     await assertNoSession(browser, gw, res, { status: [502] });
-    assert.match(res.text, /The provider refused authgate&#39;s client credentials|The provider refused authgate's client credentials/);
-    assert.match(res.text, /invalid_client/);
+    // Plain words for the user; the details in the log, under the reference the page shows.
+    assert.match(res.text, /Sign-in is not working on this site/);
+    assert.match(res.text, /<code>invalid_client<\/code>/);
+    const ref = /<code id="request-id">([0-9a-f]{16})<\/code>/.exec(res.text)?.[1];
+    assert.ok(ref, res.text);
     assert.doesNotMatch(res.text, /rejected or already used/);
     const log = gw.service.output();
     assert.match(log, /token endpoint refused the code exchange: HTTP 401 invalid_client/);
+    assert.ok(log.split('\n').some((l) => l.includes(ref) && l.includes('provider.client_secret')),
+      'the log line with the reference names the setting to check');
     assert.ok(!log.includes('not-the-secret-value'), 'the secret is not logged');
     assert.ok(!log.includes(new URL(cb.callbackUrl).searchParams.get('code')), 'the code is not logged');
   });
@@ -282,7 +287,12 @@ describe('a wrong issuer in the settings', () => {
     assert.equal(res.status, 502);
     assert.equal(res.location, undefined);
     assert.match(res.text, /provider_unavailable/);
-    assert.match(res.text, /issuer_mismatch/);
+    // The user reads plain words; the operator finds why in the log, by the reference.
+    assert.doesNotMatch(res.text, /issuer_mismatch|provider\.issuer/);
+    const ref = /<code id="request-id">([0-9a-f]{16})<\/code>/.exec(res.text)?.[1];
+    assert.ok(ref, res.text);
+    assert.ok(gw.service.output().split('\n').some((l) => l.includes(ref) && l.includes('issuer_mismatch')
+      && l.includes('provider.issuer')), gw.service.output());
     assert.equal(setCookies(res.headers)[TXN_COOKIE], undefined, 'no transaction started');
     assert.equal((await op2.stats()).authorize, 0);
 
