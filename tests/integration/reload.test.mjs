@@ -15,9 +15,9 @@ import {
 const skip = !authgateAvailable() && 'authgate binary not built (AUTHGATE_BIN)';
 
 /** GET 127.0.0.1:port/target; {status, text, json}. */
-function get(port, target, { cookie } = {}) {
+function get(port, target, { cookie, accept = 'application/json' } = {}) {
   return new Promise((resolve, reject) => {
-    const headers = { accept: 'application/json' };
+    const headers = { accept };
     if (cookie) headers.cookie = cookie;
     const req = http.request({ host: '127.0.0.1', port, path: target, headers, agent: false }, (res) => {
       let text = '';
@@ -129,6 +129,37 @@ describe('reload: SIGHUP reads the settings again', { skip }, () => {
     const aliceTeam = await get(port, '/team/x', { cookie: aliceCookie });
     assert.equal(aliceTeam.status, 200, `the changed rule applies: ${aliceTeam.text}`);
     assert.equal(aliceTeam.json().path, '/team/team/x');
+  });
+
+  test('the pages are built again: a new brand and template apply, a broken template is refused', async () => {
+    // A callback with an unknown state: the error page, as a browser sees it.
+    const page = () => get(port, '/auth/callback?state=unknown&code=x', { accept: 'text/html' });
+    const before = await page();
+    assert.equal(before.status, 400, before.text);
+    assert.ok(!before.text.includes('Reload Corp'), 'no brand yet');
+
+    const dir = fs.mkdtempSync(`${ag.dir}/pages-`);
+    fs.writeFileSync(`${dir}/error.html`,
+      '<!doctype html><title>{{title}}</title><h1 id="custom">{{brand_name}}: {{title}}</h1>'
+      + '<p>{{message}}</p><p>ref {{request_id}}</p>\n');
+    const branded = structuredClone(settings);
+    branded.pages = { brand: { name: 'Reload Corp', color: '#7b1f5e' }, templates_dir: dir };
+    await reload(branded);
+    assert.match(ag.service.output(), /settings reloaded/);
+    const after = await page();
+    assert.equal(after.status, 400, after.text);
+    assert.match(after.text, /<h1 id="custom">Reload Corp: /, 'the new template and brand serve');
+    assert.match(after.text, /ref [0-9a-f]{8,}/, 'with the request id');
+
+    // A template with an unknown variable: the reload is refused, the running pages stay.
+    fs.writeFileSync(`${dir}/error.html`, '<p>{{user_name}}</p>\n');
+    const refusedBefore = count(ag.service, /still serving the running settings/);
+    await reload(branded);
+    assert.equal(count(ag.service, /still serving the running settings/), refusedBefore + 1);
+    assert.match(ag.service.output(), /reload refused: pages\.templates_dir: .*error\.html.*unknown variable \{\{user_name\}\}/);
+    const kept = await page();
+    assert.match(kept.text, /<h1 id="custom">Reload Corp: /, 'the parsed template keeps serving');
+    assert.ok(!kept.text.includes('user_name'));
   });
 
   test('a request under way finishes on the settings it started with', async () => {
