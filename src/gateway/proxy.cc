@@ -34,6 +34,10 @@ net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& rout
   if (route == nullptr)
     return answer(net::makeResponse(head, http::status::not_found, "not found\n"));
   net::ForwardDecision d;
+  // A route for another host than public_url's: the upstream learns that host.
+  if (const auto scheme = route->origin.find("://"); scheme != std::string::npos) {
+    d.forwarded_host = route->origin.substr(scheme + 3);
+  }
   if (route->settings.is_public) {
     d.upstream = route->upstream.get();  // no sign-in, no identity headers
     return d;

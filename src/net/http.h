@@ -85,6 +85,10 @@ struct ForwardDecision {
   // The client's Authorization is the credential just validated (a bearer token): pass
   // it on. Otherwise it is removed (unless `identity` sets one).
   bool keep_authorization = false;
+  // host[:port] for X-Forwarded-Host and Forwarded host= when the route is for another
+  // configured host than ForwardPolicy::public_host ("": the policy's). A trusted
+  // proxy's own X-Forwarded-Host still comes first.
+  std::string forwarded_host;
 };
 using ForwardHandler = std::function<ForwardDecision(const Request& head, RequestContext&)>;
 

@@ -218,10 +218,12 @@ void prepareUpstreamRequest(http::request_header<>& h, const ForwardPolicy& poli
   h.set("X-Forwarded-For", xff);
   if (proto != "http" && proto != "https") proto = policy.public_scheme;
   h.set("X-Forwarded-Proto", proto);
-  // The host the client used: a trusted proxy's word, else the configured public URL's
-  // (never the client's own Host or X-Forwarded-Host, which it can set to anything).
+  // The host the client used: a trusted proxy's word, else the route's configured host,
+  // else the configured public URL's (never the client's own Host or X-Forwarded-Host,
+  // which it can set to anything; a route's host is one the operator named).
   if (!isHostValue(host)) host.clear();
-  const std::string_view fwdHost = !host.empty() ? std::string_view(host)
+  const std::string_view fwdHost = !host.empty()               ? std::string_view(host)
+                                   : !d.forwarded_host.empty() ? std::string_view(d.forwarded_host)
                                    : !policy.public_host.empty()
                                        ? std::string_view(policy.public_host)
                                        : std::string_view(h[http::field::host]);

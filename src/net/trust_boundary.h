@@ -22,7 +22,8 @@ struct ForwardPolicy {
   TrustedProxies trusted;              // server.trusted_proxies
   std::string public_scheme = "http";  // X-Forwarded-Proto unless a trusted proxy says
   // X-Forwarded-Host and Forwarded host= (server.public_url's host), unless a trusted
-  // proxy passed its own X-Forwarded-Host.
+  // proxy passed its own X-Forwarded-Host or the route is for another configured host
+  // (ForwardDecision::forwarded_host).
   std::string public_host;
   // Header families only authgate sets on upstream requests: every incoming field whose
   // name, lower-cased with '_' mapped to '-', equals one of `protected_names` or starts

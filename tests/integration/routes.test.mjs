@@ -79,6 +79,12 @@ describe('routes: public paths, per-route rules, hosts, aliases', { skip }, () =
     const res = await get(port, '/logo.png', { host: 'Static.Example.Test:443' });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json().path, '/static/logo.png');
+    // The upstream learns the route's configured host (with public_url's port), not the
+    // client's spelling of Host.
+    assert.equal(res.json().headers['x-forwarded-host'], `static.example.test:${port}`);
+    assert.match(res.json().headers.forwarded, new RegExp(`host="static\\.example\\.test:${port}"`));
+    const main = await get(port, '/health/x');
+    assert.equal(main.json().headers['x-forwarded-host'], `127.0.0.1:${port}`, 'public_url\'s host elsewhere');
     // The same path on the main host is protected and goes to the shorthand upstream.
     assert.equal((await get(port, '/logo.png')).status, 401);
   });

@@ -144,6 +144,18 @@ TEST(UpstreamRequest, ForwardingHeadersAreWhatAuthgateSaw) {
   EXPECT_EQ(h.count("Forwarded"), 1U);
 }
 
+TEST(UpstreamRequest, ARouteForAnotherHostForwardsThatHost) {
+  Fixture f;
+  f.decision.forwarded_host = "shop.example.com";
+  auto h = f.run(head({{"Host", "shop.example.com"}, {"X-Forwarded-Host", "evil.example"}}));
+  EXPECT_EQ(h["X-Forwarded-Host"], "shop.example.com");
+  EXPECT_EQ(h["Forwarded"], "for=203.0.113.9;host=shop.example.com;proto=https");
+  // A trusted proxy's own word still comes first.
+  f.policy.trusted = TrustedProxies::parse({"10.0.0.0/8"});
+  auto g = f.run(head({{"X-Forwarded-Host", "shop.example.com:8443"}}), "10.0.0.2");
+  EXPECT_EQ(g["X-Forwarded-Host"], "shop.example.com:8443");
+}
+
 TEST(UpstreamRequest, ATrustedPeerExtendsTheChains) {
   Fixture f;
   f.policy.trusted = TrustedProxies::parse({"10.0.0.0/8"});
