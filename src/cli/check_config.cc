@@ -169,7 +169,7 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
     std::cout << "client key: " << settings.config.provider.client_signing_alg << ", kid "
               << (*key)->kid << "\n";
   }
-  if (!offline && problems.empty()) {
+  if (!offline) {
     auto online = probeProvider(settings.config, environment.env);
     problems.insert(problems.end(), online.begin(), online.end());
   }
