@@ -87,6 +87,18 @@ void probeCredentials(const config::Config& c, const config::Environment& env, P
       std::cout << "client credentials: accepted by " << md.token_endpoint << "\n";
       return;
     case oidc::CredentialProbe::kRefused:
+      if (rp.client_auth_method == oidc::ClientAuthMethod::kPrivateKeyJwt) {
+        problems.push_back(
+            {"provider.client_private_key_file",
+             "the provider refused authgate's client assertion at " + md.token_endpoint + " (" +
+                 providerSaid() +
+                 "); check that the public key of provider.client_private_key_file (authgate "
+                 "keys client-jwk) is registered for provider.client_id with "
+                 "provider.client_signing_alg (" +
+                 c.provider.client_signing_alg + ") and provider.client_key_id (" +
+                 rp.client_key->kid + "), and this host's clock"});
+        return;
+      }
       problems.push_back(
           {"provider.client_secret",
            "the provider refused authgate's client credentials at " + md.token_endpoint + " (" +

@@ -99,6 +99,10 @@ for (const m of METHODS) {
     const s = m.setup();
     const op = await startProvider({ t, ...s.op });
     const ag = await startAuthgate({ t, config: lifecycleConfig(op, { provider: { ...lifecycleConfig(op).provider, ...s.provider } }) });
+    // check-config's online probe authenticates the same way, and is accepted.
+    const probe = execFileSync(BIN, ['check-config', '-c', ag.configFile], { encoding: 'utf8' });
+    assert.match(probe, /client credentials: accepted by \S+\/oauth\/token/);
+    await op.reset();
     const browser = new Browser();
     const done = await login(browser, ag.url, { user: USERS.alice.user, password: USERS.alice.password });
     assert.ok(done.loginPage, 'the provider asked for the password');
@@ -238,6 +242,16 @@ describe('the provider refuses an assertion: a clear page and log line', () => {
 
   test('a wrong key: the registered public key is another', { skip }, async (t) => {
     const other = clientKey('rsa');
-    await refusal(t, { op: { clientJwks: { keys: [other.jwk] } } });
+    let configFile;
+    await refusal(t, {
+      op: { clientJwks: { keys: [other.jwk] } },
+      before: ({ ag }) => { configFile = ag.configFile; },
+    });
+    // check-config's probe says the same, naming the key setting, not the secret.
+    let err;
+    try { execFileSync(BIN, ['check-config', '-c', configFile], { encoding: 'utf8', stdio: 'pipe' }); } catch (e) { err = e; }
+    assert.ok(err, 'check-config fails');
+    assert.match(err.stderr, /provider\.client_private_key_file: the provider refused authgate's client assertion at \S+\/oauth\/token \(HTTP 401, invalid_client/);
+    assert.match(err.stderr, /provider\.client_key_id \(authgate-client-1\)/);
   });
 });
