@@ -182,6 +182,16 @@ test('authgate keys client-jwk prints the public JWK the provider verifies with'
   assert.ok(err, 'check-config fails');
   assert.equal(err.status, 1);
   assert.match(err.stderr, /provider\.client_private_key_file: .*key_alg_mismatch.* for provider\.client_signing_alg RS256/);
+
+  // serve refuses to start with it.
+  let served;
+  try {
+    execFileSync(BIN, ['serve', '-c', cfg], { encoding: 'utf8', stdio: 'pipe', timeout: 20000 });
+  } catch (e) { served = e; }
+  assert.ok(served, 'serve exits with an error');
+  assert.equal(served.signal, null, 'serve exited by itself (it did not start)');
+  assert.notEqual(served.status, 0);
+  assert.match(served.stderr + served.stdout, /provider\.client_private_key_file: key_alg_mismatch/);
 });
 
 describe('the provider refuses an assertion: a clear page and log line', () => {
