@@ -56,8 +56,14 @@ void probeCredentials(const config::Config& c, const config::Environment& env, P
   // A code of 256 random bits: no provider has issued it.
   auto request = oidc::buildCredentialProbeRequest(
       md.token_endpoint, rp, c.provider.callback_url,
-      core::Secret("authgate-check-config-" + random.token(32)), core::Secret(random.token(32)));
-  auto response = probe.provider.post(request);
+      core::Secret("authgate-check-config-" + random.token(32)), core::Secret(random.token(32)),
+      oidc::freshClientAuth(core::SystemClock::instance(), random));
+  if (!request) {
+    problems.push_back({"provider.client_auth_method", "cannot build the client authentication: " +
+                                                           core::errorName(request.error())});
+    return;
+  }
+  auto response = probe.provider.post(*request);
   if (!response) {
     problems.push_back({"provider.client_secret", "could not reach the token endpoint " +
                                                       md.token_endpoint + ": " +
@@ -81,6 +87,18 @@ void probeCredentials(const config::Config& c, const config::Environment& env, P
       std::cout << "client credentials: accepted by " << md.token_endpoint << "\n";
       return;
     case oidc::CredentialProbe::kRefused:
+      if (rp.client_auth_method == oidc::ClientAuthMethod::kPrivateKeyJwt) {
+        problems.push_back(
+            {"provider.client_private_key_file",
+             "the provider refused authgate's client assertion at " + md.token_endpoint + " (" +
+                 providerSaid() +
+                 "); check that the public key of provider.client_private_key_file (authgate "
+                 "keys client-jwk) is registered for provider.client_id with "
+                 "provider.client_signing_alg (" +
+                 c.provider.client_signing_alg + ") and provider.client_key_id (" +
+                 rp.client_key->kid + "), and this host's clock"});
+        return;
+      }
       problems.push_back(
           {"provider.client_secret",
            "the provider refused authgate's client credentials at " + md.token_endpoint + " (" +
@@ -153,6 +171,16 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
   auto findings = deploymentChecks(settings.config);
   for (const auto& w : findings.warnings) std::cout << "warning: " << w.str() << "\n";
   auto problems = std::move(findings.problems);
+  // private_key_jwt: the key loads, is the algorithm's kind and size (offline too).
+  if (auto key = gateway::clientSigningKey(settings.config.provider); !key) {
+    problems.push_back({"provider.client_private_key_file",
+                        key.error().message() + " (" + core::errorName(key.error()) +
+                            ") for provider.client_signing_alg " +
+                            settings.config.provider.client_signing_alg});
+  } else if (*key) {
+    std::cout << "client key: " << settings.config.provider.client_signing_alg << ", kid "
+              << (*key)->kid << "\n";
+  }
   if (!offline) {
     auto online = probeProvider(settings.config, environment.env);
     problems.insert(problems.end(), online.begin(), online.end());

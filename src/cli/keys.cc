@@ -1,5 +1,8 @@
 // authgate keys generate|rotate: the session encryption key file (one base64url 32-byte
 // key per line, newest first; docs/SESSIONS.md). Keys are never printed.
+// authgate keys client-jwk: the public half of the private_key_jwt key.
+#include <boost/json/serialize.hpp>
+
 #include <iostream>
 
 #include "authgate/core/errc.h"
@@ -7,6 +10,7 @@
 #include "authgate/session/store_factory.h"
 #include "authgate/session/token_cipher.h"
 #include "cli/commands.h"
+#include "gateway/app.h"
 
 namespace authgate::cli {
 namespace {
@@ -51,6 +55,31 @@ int runKeysRotate(const CommonOptions& options, const KeysOptions& keys) {
   if (!count) return keyFileFailed(path, count.error());
   std::cout << "rotated " << path << ": a new key first, " << (*count - 1)
             << " older key(s) kept for reading; restart every instance to use it\n";
+  return kExitOk;
+}
+
+int runKeysClientJwk(const CommonOptions& options) {
+  const auto settings = loadSettings(options, config::processEnvironment());
+  const auto& p = settings.config.provider;
+  if (p.client_auth_method != "private_key_jwt") {
+    std::cerr << "provider.client_auth_method: is " << p.client_auth_method
+              << "; client-jwk prints the key of private_key_jwt\n";
+    return kExitProblems;
+  }
+  for (const auto& problem : settings.problems) {
+    if (problem.key.rfind("provider.client_", 0) == 0) {
+      printProblems({problem}, std::cerr);
+      return kExitProblems;
+    }
+  }
+  auto key = gateway::clientSigningKey(p);
+  if (!key) {
+    std::cerr << "provider.client_private_key_file: " << key.error().message() << " ("
+              << core::errorName(key.error()) << ") for provider.client_signing_alg "
+              << p.client_signing_alg << "\n";
+    return kExitProblems;
+  }
+  std::cout << boost::json::serialize((*key)->publicJwk) << "\n";
   return kExitOk;
 }
 

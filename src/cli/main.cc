@@ -90,7 +90,8 @@ int run(int argc, char** argv) {
                           "expected audience of an access token (with --kind access)");
   tokenVerify->callback([&] { command = [&] { return runTokenVerify(common, verify); }; });
 
-  auto* keys = app.add_subcommand("keys", "session encryption key file");
+  auto* keys = app.add_subcommand(
+      "keys", "session encryption key file; the client key's public JWK (client-jwk)");
   keys->require_subcommand(1);
   KeysOptions keyFile;
   auto* keysGenerate = withConfig(keys->add_subcommand(
@@ -104,6 +105,11 @@ int run(int argc, char** argv) {
   }
   keysGenerate->callback([&] { command = [&] { return runKeysGenerate(common, keyFile); }; });
   keysRotate->callback([&] { command = [&] { return runKeysRotate(common, keyFile); }; });
+  auto* keysClientJwk = withConfig(keys->add_subcommand(
+      "client-jwk",
+      "print the public JWK of provider.client_private_key_file (private_key_jwt), to "
+      "register at the provider"));
+  keysClientJwk->callback([&] { command = [&] { return runKeysClientJwk(common); }; });
 
   std::string healthUrl;
   auto* healthcheck = withConfig(app.add_subcommand(

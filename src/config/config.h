@@ -52,8 +52,16 @@ struct ProviderSettings {
   std::string discovery_url;  // default issuer + .well-known/openid-configuration
   std::string client_id;
   core::Secret client_secret;
-  std::string client_secret_file;                          // read at load time into client_secret
-  std::string client_auth_method = "client_secret_basic";  // or client_secret_post
+  std::string client_secret_file;  // read at load time into client_secret
+  // client_secret_basic | client_secret_post | private_key_jwt (docs/PROTOCOL.md
+  // "Client authentication")
+  std::string client_auth_method = "client_secret_basic";
+  // private_key_jwt: a PEM private key (read at load time into client_private_key), the
+  // algorithm it signs with and its kid ("": the RFC 7638 thumbprint of its public key).
+  std::string client_private_key_file;
+  core::Secret client_private_key;           // the file's PEM text; not a setting
+  std::string client_signing_alg = "RS256";  // RS256 | PS256 | ES256
+  std::string client_key_id;
   std::vector<std::string> scopes{"openid", "profile", "email", "offline_access"};
   std::string audience;
   std::string organization;

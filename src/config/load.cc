@@ -297,7 +297,7 @@ class Loader {
     beginLayer();
     applyAuthgate();
     endLayer();
-    readSecretFile();
+    readSecretFiles();
     finish();
     return {std::move(config_), std::move(problems_)};
   }
@@ -616,42 +616,53 @@ class Loader {
   }
 
   // provider.client_secret_file: the secret is the file's content without one trailing
-  // newline. The reason names the file, never its content.
-  void readSecretFile() {
-    const auto& path = config_.provider.client_secret_file;
-    if (path.empty()) return;
-    const std::string key = "provider.client_secret_file";
+  // newline; provider.client_private_key_file: the PEM text. The reason names the file,
+  // never its content.
+  void readSecretFiles() {
+    if (auto s = readSecretFile("provider.client_secret_file", config_.provider.client_secret_file,
+                                true)) {
+      config_.provider.client_secret = std::move(*s);
+    }
+    if (auto s = readSecretFile("provider.client_private_key_file",
+                                config_.provider.client_private_key_file, false)) {
+      config_.provider.client_private_key = std::move(*s);
+    }
+  }
+
+  std::optional<core::Secret> readSecretFile(const std::string& key, const std::string& path,
+                                             bool dropTrailingNewline) {
+    if (path.empty()) return std::nullopt;
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
       problem(key, "cannot read " + inQuotes(path) + ": is a directory");
-      return;
+      return std::nullopt;
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       problem(key, "cannot read " + inQuotes(path) + ": " + std::generic_category().message(errno));
-      return;
+      return std::nullopt;
     }
     constexpr std::size_t kMaxSecretFile = 64 * 1024;
     std::string content(kMaxSecretFile + 1, '\0');
     in.read(content.data(), static_cast<std::streamsize>(content.size()));
     if (in.bad()) {
       problem(key, "cannot read " + inQuotes(path));
-      return;
+      return std::nullopt;
     }
     content.resize(static_cast<std::size_t>(in.gcount()));
     if (content.size() > kMaxSecretFile) {
       problem(key, inQuotes(path) + " is larger than 64 KiB; is it the right file?");
-      return;
+      return std::nullopt;
     }
-    if (!content.empty() && content.back() == '\n') {
+    if (dropTrailingNewline && !content.empty() && content.back() == '\n') {
       content.pop_back();
       if (!content.empty() && content.back() == '\r') content.pop_back();
     }
     if (content.empty()) {
       problem(key, inQuotes(path) + " is empty");
-      return;
+      return std::nullopt;
     }
-    config_.provider.client_secret = core::Secret(std::move(content));
+    return core::Secret(std::move(content));
   }
 
   void finish() {

@@ -243,16 +243,38 @@ void checkProvider(const ProviderSettings& p, Problems& out) {
     }
   }
   if (p.client_id.empty()) out.push_back({"provider.client_id", "required"});
+  const bool privateKeyJwt = p.client_auth_method == "private_key_jwt";
   // A file that could not be read is already reported under client_secret_file.
-  if (p.client_secret.empty() && p.client_secret_file.empty()) {
+  if (!privateKeyJwt && p.client_secret.empty() && p.client_secret_file.empty()) {
     out.push_back({"provider.client_secret",
                    "required: authgate is a confidential client (or set "
-                   "provider.client_secret_file)"});
+                   "provider.client_secret_file, or use private_key_jwt)"});
   }
-  if (!oneOf(p.client_auth_method, {"client_secret_basic", "client_secret_post"})) {
+  if (!oneOf(p.client_auth_method, {"client_secret_basic", "client_secret_post",
+                                    "client_secret_jwt", "private_key_jwt"})) {
     out.push_back({"provider.client_auth_method",
                    inQuotes(p.client_auth_method) +
-                       " is not supported (use client_secret_basic or client_secret_post)"});
+                       " is not supported (use client_secret_basic, client_secret_post, "
+                       "client_secret_jwt or private_key_jwt)"});
+  }
+  // RFC 7518 s3.2: an HS256 key is at least as long as the hash output.
+  if (p.client_auth_method == "client_secret_jwt" && !p.client_secret.empty() &&
+      p.client_secret.reveal().size() < 32) {
+    out.push_back({"provider.client_secret",
+                   "client_secret_jwt signs with HS256, which needs a secret of at least 32 "
+                   "bytes"});
+  }
+  // Whether the key loads and fits the algorithm is checked where it is parsed
+  // (gateway::clientSigningKey): serve refuses to start, check-config reports it.
+  if (privateKeyJwt && p.client_private_key_file.empty()) {
+    out.push_back({"provider.client_private_key_file",
+                   "required with private_key_jwt: the PEM private key whose public key is "
+                   "registered at the provider"});
+  }
+  if (!oneOf(p.client_signing_alg, {"RS256", "PS256", "ES256"})) {
+    out.push_back({"provider.client_signing_alg", inQuotes(p.client_signing_alg) +
+                                                      " is not supported (use RS256, PS256 or "
+                                                      "ES256)"});
   }
   // OIDC Core s3.1.2.1: without openid it is plain OAuth and there is no ID token.
   if (std::find(p.scopes.begin(), p.scopes.end(), "openid") == p.scopes.end()) {

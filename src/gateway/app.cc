@@ -6,6 +6,8 @@
 
 #include "authgate/core/clock.h"
 #include "authgate/core/random.h"
+#include "authgate/jose/errc.h"
+#include "authgate/jose/sign.h"
 #include "authgate/oidc/authorize.h"
 #include "authgate/oidc/return_to.h"
 #include "authgate/session/session_purger.h"
@@ -31,6 +33,17 @@ std::string publicBaseUrl(const config::Config& config) {
   return url;
 }
 
+Result<std::shared_ptr<const jose::SigningKey>> clientSigningKey(
+    const config::ProviderSettings& p) {
+  if (p.client_auth_method != "private_key_jwt") return std::shared_ptr<const jose::SigningKey>();
+  auto alg = jose::algFromName(p.client_signing_alg);
+  if (!alg) return jose::Errc::kUnsupportedAlg;
+  auto key = jose::loadSigningKey(p.client_private_key.reveal(), *alg, p.client_key_id);
+  if (!key) return key.error();
+  return std::shared_ptr<const jose::SigningKey>(
+      std::make_shared<jose::SigningKey>(std::move(*key)));
+}
+
 oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
   const auto& p = config.provider;
   oidc::RelyingPartyOptions rp;
@@ -39,6 +52,9 @@ oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
   rp.client_secret = p.client_secret;
   rp.client_auth_method =
       oidc::parseClientAuthMethod(p.client_auth_method).value_or(rp.client_auth_method);
+  // A key that does not load leaves client_key empty: every assertion then fails
+  // (kClientAssertionFailed), and App::build refuses such settings first.
+  if (auto key = clientSigningKey(p)) rp.client_key = std::move(*key);
   rp.redirect_uri = p.callback_url.empty()
                         ? publicBaseUrl(config) + config.server.path_prefix + "/callback"
                         : p.callback_url;
@@ -148,6 +164,12 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
                                  .discovery_url = config.provider.discovery_url});
 
   const std::string base = publicBaseUrl(config);
+  if (auto key = clientSigningKey(config.provider); !key) {
+    problems.push_back("provider.client_private_key_file: " +
+                       std::string(core::errorName(key.error())) + " (" + key.error().message() +
+                       ") for provider.client_signing_alg " + config.provider.client_signing_alg);
+    return nullptr;
+  }
   const bool secure = base.starts_with("https://");
   CookieNames cookies;
   cookies.secure = secure;

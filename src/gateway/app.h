@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "authgate/core/metrics.h"
+#include "authgate/jose/sign.h"
 #include "authgate/session/audit.h"
 #include "authgate/session/session_manager.h"
 #include "authgate/session/session_purger.h"
@@ -87,6 +88,9 @@ class App {
 
 // Settings -> library options (one place for each mapping).
 oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config);
+// private_key_jwt: provider.client_private_key_file parsed for provider.client_signing_alg
+// (jose::loadSigningKey's errors); nullptr for the other methods.
+Result<std::shared_ptr<const jose::SigningKey>> clientSigningKey(const config::ProviderSettings& p);
 oidc::AccessPolicy accessPolicy(const config::AccessSettings& access);
 session::SessionOptions sessionOptions(const config::SessionSettings& s);
 net::ClientOptions clientOptions(const config::ProviderSettings& p);

@@ -19,8 +19,13 @@ void AuthContext::revokeRefreshToken(const core::Secret& token) const {
   if (token.empty()) return;
   auto metadata = provider.metadata();
   if (!metadata || (*metadata)->revocation_endpoint.empty()) return;
-  auto revoked =
-      provider.post(oidc::buildRevocationRequest((*metadata)->revocation_endpoint, rp, token));
+  auto request = oidc::buildRevocationRequest((*metadata)->revocation_endpoint, rp, token,
+                                              oidc::freshClientAuth(clock, random));
+  if (!request) {
+    spdlog::warn("refresh token revocation skipped: {}", core::errorName(request.error()));
+    return;
+  }
+  auto revoked = provider.post(*request);
   if (!revoked) {
     spdlog::warn("refresh token revocation at the provider failed ({})",
                  core::errorName(revoked.error()));

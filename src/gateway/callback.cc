@@ -25,6 +25,23 @@ namespace authgate::gateway {
 
 namespace {
 
+// What to check when the provider refuses authgate's client authentication.
+std::string clientCredentialsHint(const oidc::RelyingPartyOptions& rp) {
+  switch (rp.client_auth_method) {
+    case oidc::ClientAuthMethod::kPrivateKeyJwt:
+      return "the provider refused authgate's client assertion (private_key_jwt): check "
+             "provider.client_id, that the public key of provider.client_private_key_file "
+             "(authgate keys client-jwk) is registered with provider.client_signing_alg, "
+             "provider.client_key_id, and this host's clock";
+    case oidc::ClientAuthMethod::kClientSecretJwt:
+      return "the provider refused authgate's client assertion (client_secret_jwt): check "
+             "provider.client_id, provider.client_secret and this host's clock";
+    default:
+      return "the provider refused authgate's client credentials: check "
+             "provider.client_id and provider.client_secret";
+  }
+}
+
 std::string stringClaim(const boost::json::object& claims, std::string_view name) {
   if (auto it = claims.find(name); it != claims.end() && it->value().is_string()) {
     return std::string(it->value().get_string());
@@ -220,8 +237,19 @@ Response CallbackRun::run() {
   }
 
   // Code exchange on the back channel, authenticated as a confidential client.
-  auto exchange = oidc::buildCodeExchangeRequest((*metadata)->token_endpoint, auth_.rp, code, *txn);
-  auto response = auth_.provider.post(exchange);
+  auto exchange = oidc::buildCodeExchangeRequest((*metadata)->token_endpoint, auth_.rp, code, *txn,
+                                                 oidc::freshClientAuth(auth_.clock, auth_.random));
+  if (!exchange) {
+    spdlog::error("cannot authenticate to the token endpoint: {}",
+                  core::errorName(exchange.error()));
+    return fail(http::status::internal_server_error, exchange.error(),
+                "Sign-in is not working on this site",
+                "This site cannot complete sign-in at the moment. Please tell its administrator "
+                "the reference below.",
+                "the client assertion could not be signed: check provider.client_auth_method "
+                "and its key or secret");
+  }
+  auto response = auth_.provider.post(*exchange);
   if (!response) {
     return fail(http::status::bad_gateway, response.error(),
                 "The sign-in provider cannot be reached");
@@ -236,8 +264,7 @@ Response CallbackRun::run() {
                   "The sign-in service does not accept this site at the moment, so no one can "
                   "sign in here until the site's administrator fixes it. Please tell them the "
                   "reference below.",
-                  "the provider refused authgate's client credentials: check "
-                  "provider.client_id and provider.client_secret");
+                  clientCredentialsHint(auth_.rp));
     }
     const bool unavailable = tokens.error() == oidc::Errc::kTokenEndpointUnavailable;
     return fail(unavailable ? http::status::bad_gateway : http::status::bad_request, tokens.error(),

@@ -309,8 +309,10 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
 
   // RFC 6749 s6: grant_type=refresh_token with client authentication.
   auto request =
-      oidc::buildRefreshRequest((*metadata)->token_endpoint, auth.rp, s.tokens.refreshToken);
-  auto response = auth.provider.post(request);
+      oidc::buildRefreshRequest((*metadata)->token_endpoint, auth.rp, s.tokens.refreshToken,
+                                oidc::freshClientAuth(auth.clock, auth.random));
+  if (!request) return transient(auth, s, request.error(), std::nullopt);
+  auto response = auth.provider.post(*request);
   if (!response) return transient(auth, s, response.error(), std::nullopt);
   auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
                                          oidc::Grant::kRefreshToken, auth.clock);

@@ -56,6 +56,8 @@ std::string_view ErrcTraits<Errc>::name(Errc e) {
       return "ec_point_not_on_curve";
     case Errc::kUnusableKey:
       return "unusable_key";
+    case Errc::kBadPrivateKey:
+      return "bad_private_key";
     case Errc::kJwksTooLarge:
       return "jwks_too_large";
     case Errc::kTooManyKeys:
@@ -158,6 +160,8 @@ std::string_view ErrcTraits<Errc>::message(Errc e) {
       return "EC public key is not a point on its curve";
     case Errc::kUnusableKey:
       return "key is not for signature verification";
+    case Errc::kBadPrivateKey:
+      return "not an unencrypted PEM private key";
     case Errc::kJwksTooLarge:
       return "JWKS exceeds the size limit";
     case Errc::kTooManyKeys:

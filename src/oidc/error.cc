@@ -47,6 +47,8 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "code_too_large";
     case E::kUnsupportedClientAuth:
       return "unsupported_client_auth";
+    case E::kClientAssertionFailed:
+      return "client_assertion_failed";
     case E::kBadTokenResponse:
       return "bad_token_response";
     case E::kMissingAccessToken:
@@ -174,6 +176,8 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
       return "the authorization code exceeds the size limit";
     case E::kUnsupportedClientAuth:
       return "the client authentication method is not supported";
+    case E::kClientAssertionFailed:
+      return "the client assertion could not be signed (no usable client key or secret)";
     case E::kBadTokenResponse:
       return "the token endpoint response is not a valid JSON token response";
     case E::kMissingAccessToken:

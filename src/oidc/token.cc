@@ -1,7 +1,10 @@
 #include "authgate/oidc/token.h"
 
+#include <boost/json/object.hpp>
+
 #include "authgate/core/base64url.h"
 #include "authgate/core/codec.h"
+#include "authgate/jose/sign.h"
 #include "oidc/json_util.h"
 
 namespace authgate::oidc {
@@ -18,16 +21,30 @@ std::string cleanText(std::string_view s) {
   return out;
 }
 
-// Adds client authentication (RFC 6749 s2.3.1) to a request whose body params are given.
-TokenEndpointRequest withClientAuth(std::string_view url, const RelyingPartyOptions& rp,
-                                    core::Params params) {
+// Adds client authentication (RFC 6749 s2.3.1, OIDC Core s9) to a request whose body
+// params are given.
+Result<TokenEndpointRequest> withClientAuth(std::string_view url, const RelyingPartyOptions& rp,
+                                            core::Params params, const ClientAuthFreshness& fresh) {
   TokenEndpointRequest req;
   req.url = std::string(url);
-  if (rp.client_auth_method == ClientAuthMethod::kClientSecretBasic) {
-    req.authorization = basicAuthorization(rp.client_id, rp.client_secret);
-  } else {
-    params.emplace_back("client_id", rp.client_id);
-    params.emplace_back("client_secret", rp.client_secret.reveal());
+  switch (rp.client_auth_method) {
+    case ClientAuthMethod::kClientSecretBasic:
+      req.authorization = basicAuthorization(rp.client_id, rp.client_secret);
+      break;
+    case ClientAuthMethod::kClientSecretPost:
+      params.emplace_back("client_id", rp.client_id);
+      params.emplace_back("client_secret", rp.client_secret.reveal());
+      break;
+    case ClientAuthMethod::kClientSecretJwt:
+    case ClientAuthMethod::kPrivateKeyJwt: {
+      auto assertion = buildClientAssertion(rp, fresh);
+      if (!assertion) return assertion.error();
+      // RFC 7523 s2.2; client_id too, which RFC 6749 s3.2.1 allows and Auth0 accepts.
+      params.emplace_back("client_id", rp.client_id);
+      params.emplace_back("client_assertion_type", std::string(kJwtBearerAssertionType));
+      params.emplace_back("client_assertion", assertion->reveal());
+      break;
+    }
   }
   req.body = core::Secret(core::formEncode(params));
   return req;
@@ -36,6 +53,31 @@ TokenEndpointRequest withClientAuth(std::string_view url, const RelyingPartyOpti
 bool isSuccess(int status) { return status >= 200 && status < 300; }
 
 }  // namespace
+
+ClientAuthFreshness freshClientAuth(const core::Clock& clock, core::Random& random) {
+  return {.now = clock.unixSeconds(), .jti = random.token(24)};
+}
+
+Result<core::Secret> buildClientAssertion(const RelyingPartyOptions& rp,
+                                          const ClientAuthFreshness& fresh) {
+  boost::json::object claims;
+  claims["iss"] = rp.client_id;
+  claims["sub"] = rp.client_id;
+  claims["aud"] = rp.issuer;
+  claims["jti"] = fresh.jti;
+  claims["iat"] = fresh.now;
+  claims["exp"] = fresh.now + kClientAssertionLifetime;
+  if (fresh.jti.empty()) return Errc::kClientAssertionFailed;
+  const bool privateKey = rp.client_auth_method == ClientAuthMethod::kPrivateKeyJwt;
+  if (!privateKey && rp.client_auth_method != ClientAuthMethod::kClientSecretJwt) {
+    return Errc::kUnsupportedClientAuth;
+  }
+  if (privateKey && !rp.client_key) return Errc::kClientAssertionFailed;
+  auto jwt = privateKey ? jose::signCompactJws(*rp.client_key, {}, claims)
+                        : jose::signCompactJwsHs256(rp.client_secret.reveal(), {}, claims);
+  if (!jwt) return Errc::kClientAssertionFailed;
+  return core::Secret(std::move(*jwt));
+}
 
 core::Secret basicAuthorization(std::string_view clientId, const core::Secret& secret) {
   // RFC 6749 s2.3.1: "The client identifier is encoded using the
@@ -46,10 +88,11 @@ core::Secret basicAuthorization(std::string_view clientId, const core::Secret& s
   return core::Secret("Basic " + core::base64Encode(userPass));
 }
 
-TokenEndpointRequest buildCodeExchangeRequest(std::string_view tokenEndpoint,
-                                              const RelyingPartyOptions& rp,
-                                              const AuthorizationCode& code,
-                                              const LoginTransaction& txn) {
+Result<TokenEndpointRequest> buildCodeExchangeRequest(std::string_view tokenEndpoint,
+                                                      const RelyingPartyOptions& rp,
+                                                      const AuthorizationCode& code,
+                                                      const LoginTransaction& txn,
+                                                      const ClientAuthFreshness& fresh) {
   core::Params p{
       {"grant_type", "authorization_code"},
       {"code", code.code.reveal()},
@@ -57,20 +100,18 @@ TokenEndpointRequest buildCodeExchangeRequest(std::string_view tokenEndpoint,
       {"redirect_uri", txn.redirect_uri},
       {"code_verifier", txn.code_verifier.reveal()},
   };
-  return withClientAuth(tokenEndpoint, rp, std::move(p));
+  return withClientAuth(tokenEndpoint, rp, std::move(p), fresh);
 }
 
-TokenEndpointRequest buildCredentialProbeRequest(std::string_view tokenEndpoint,
-                                                 const RelyingPartyOptions& rp,
-                                                 std::string redirectUri,
-                                                 core::Secret impossibleCode,
-                                                 core::Secret codeVerifier) {
+Result<TokenEndpointRequest> buildCredentialProbeRequest(
+    std::string_view tokenEndpoint, const RelyingPartyOptions& rp, std::string redirectUri,
+    core::Secret impossibleCode, core::Secret codeVerifier, const ClientAuthFreshness& fresh) {
   LoginTransaction txn;
   txn.redirect_uri = std::move(redirectUri);
   txn.code_verifier = std::move(codeVerifier);
   AuthorizationCode code;
   code.code = std::move(impossibleCode);
-  return buildCodeExchangeRequest(tokenEndpoint, rp, code, txn);
+  return buildCodeExchangeRequest(tokenEndpoint, rp, code, txn, fresh);
 }
 
 std::string describeTokenEndpointFailure(int httpStatus, std::string_view body,
@@ -107,18 +148,20 @@ CredentialProbeResult classifyCredentialProbe(int httpStatus, std::string_view b
   return r;
 }
 
-TokenEndpointRequest buildRefreshRequest(std::string_view tokenEndpoint,
-                                         const RelyingPartyOptions& rp,
-                                         const core::Secret& refreshToken) {
+Result<TokenEndpointRequest> buildRefreshRequest(std::string_view tokenEndpoint,
+                                                 const RelyingPartyOptions& rp,
+                                                 const core::Secret& refreshToken,
+                                                 const ClientAuthFreshness& fresh) {
   core::Params p{{"grant_type", "refresh_token"}, {"refresh_token", refreshToken.reveal()}};
-  return withClientAuth(tokenEndpoint, rp, std::move(p));
+  return withClientAuth(tokenEndpoint, rp, std::move(p), fresh);
 }
 
-TokenEndpointRequest buildRevocationRequest(std::string_view revocationEndpoint,
-                                            const RelyingPartyOptions& rp,
-                                            const core::Secret& refreshToken) {
+Result<TokenEndpointRequest> buildRevocationRequest(std::string_view revocationEndpoint,
+                                                    const RelyingPartyOptions& rp,
+                                                    const core::Secret& refreshToken,
+                                                    const ClientAuthFreshness& fresh) {
   core::Params p{{"token", refreshToken.reveal()}, {"token_type_hint", "refresh_token"}};
-  return withClientAuth(revocationEndpoint, rp, std::move(p));
+  return withClientAuth(revocationEndpoint, rp, std::move(p), fresh);
 }
 
 std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body) {

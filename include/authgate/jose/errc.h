@@ -34,7 +34,8 @@ enum class Errc {
   kUnsupportedKeyType,
   kWeakRsaKey,  // below 2048 bits (RFC 7518 s3.3)
   kEcPointNotOnCurve,
-  kUnusableKey,  // use=enc, private-only or otherwise not for verification
+  kUnusableKey,    // use=enc, private-only or otherwise not for verification
+  kBadPrivateKey,  // a configured signing key is not an unencrypted PEM private key
   kJwksTooLarge,
   kTooManyKeys,
   kBadJwks,

@@ -33,7 +33,8 @@ enum class Errc {
   kCodeTooLarge,
   // token endpoint (RFC 6749 s5.1, s5.2)
   kUnsupportedClientAuth,
-  kBadTokenResponse,  // not JSON / not an object / wrong field types
+  kClientAssertionFailed,  // private_key_jwt / client_secret_jwt: no key, or signing failed
+  kBadTokenResponse,       // not JSON / not an object / wrong field types
   kMissingAccessToken,
   kMissingIdToken,
   kBadTokenType,              // token_type is not Bearer

@@ -5,18 +5,30 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "authgate/core/secret.h"
 
+namespace authgate::jose {
+struct SigningKey;  // authgate/jose/sign.h
+}  // namespace authgate::jose
+
 namespace authgate::oidc {
 
-enum class ClientAuthMethod { kClientSecretBasic, kClientSecretPost };
+// OIDC Core s9 / RFC 8414 token_endpoint_auth_method names.
+enum class ClientAuthMethod {
+  kClientSecretBasic,
+  kClientSecretPost,
+  kClientSecretJwt,
+  kPrivateKeyJwt
+};
 enum class ResponseMode { kQuery, kFormPost };
 
-// "client_secret_basic" / "client_secret_post"; nullopt for anything else.
+// "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt";
+// nullopt for anything else.
 std::optional<ClientAuthMethod> parseClientAuthMethod(std::string_view name);
 std::string_view clientAuthMethodName(ClientAuthMethod m);
 std::optional<ResponseMode> parseResponseMode(std::string_view name);
@@ -27,6 +39,8 @@ struct RelyingPartyOptions {
   std::string client_id;
   core::Secret client_secret;
   ClientAuthMethod client_auth_method = ClientAuthMethod::kClientSecretBasic;
+  // private_key_jwt: the key that signs client assertions (provider.client_private_key_file).
+  std::shared_ptr<const jose::SigningKey> client_key;
   std::string redirect_uri;  // absolute callback URL registered at the provider
   std::vector<std::string> scopes{"openid", "profile", "email", "offline_access"};
   std::string audience;      // Auth0 API identifier (access token becomes a JWT)

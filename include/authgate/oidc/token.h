@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "authgate/core/clock.h"
+#include "authgate/core/random.h"
 #include "authgate/core/secret.h"
 #include "authgate/oidc/authorize.h"
 #include "authgate/oidc/callback.h"
@@ -31,19 +32,45 @@ struct TokenEndpointRequest {
 // base64 encoded. Returns the full header value "Basic <b64>".
 core::Secret basicAuthorization(std::string_view clientId, const core::Secret& secret);
 
+// What a client assertion needs from outside (values in): the time and a fresh jti.
+struct ClientAuthFreshness {
+  std::int64_t now = 0;  // unix seconds: iat, and exp = now + kClientAssertionLifetime
+  std::string jti;       // unique per assertion (RFC 7523 s3 item 7)
+};
+// now from `clock`, jti of 192 random bits (32 base64url characters; Auth0 allows 64).
+ClientAuthFreshness freshClientAuth(const core::Clock& clock, core::Random& random);
+
+// A client assertion lives one minute (Auth0 allows at most five and recommends one).
+inline constexpr std::int64_t kClientAssertionLifetime = 60;
+inline constexpr std::string_view kJwtBearerAssertionType =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// The client assertion of OIDC Core s9 and RFC 7523 s3 for private_key_jwt (signed with
+// rp.client_key) or client_secret_jwt (HS256 over rp.client_secret): iss = sub =
+// client_id, aud = rp.issuer (docs/PROTOCOL.md "Client authentication" says why the
+// issuer and not the token endpoint), jti, iat, exp. kClientAssertionFailed when the key
+// or secret is missing or signing fails; kUnsupportedClientAuth for a secret method.
+Result<core::Secret> buildClientAssertion(const RelyingPartyOptions& rp,
+                                          const ClientAuthFreshness& fresh);
+
 // grant_type=authorization_code, code, redirect_uri, code_verifier (RFC 7636 s4.5).
-TokenEndpointRequest buildCodeExchangeRequest(std::string_view tokenEndpoint,
-                                              const RelyingPartyOptions& rp,
-                                              const AuthorizationCode& code,
-                                              const LoginTransaction& txn);
+// Each builder adds the client authentication of rp.client_auth_method; only the JWT
+// methods use `fresh`, and only they can fail (kClientAssertionFailed).
+Result<TokenEndpointRequest> buildCodeExchangeRequest(std::string_view tokenEndpoint,
+                                                      const RelyingPartyOptions& rp,
+                                                      const AuthorizationCode& code,
+                                                      const LoginTransaction& txn,
+                                                      const ClientAuthFreshness& fresh);
 // grant_type=refresh_token (RFC 6749 s6). `scope` omitted: same as originally granted.
-TokenEndpointRequest buildRefreshRequest(std::string_view tokenEndpoint,
-                                         const RelyingPartyOptions& rp,
-                                         const core::Secret& refreshToken);
+Result<TokenEndpointRequest> buildRefreshRequest(std::string_view tokenEndpoint,
+                                                 const RelyingPartyOptions& rp,
+                                                 const core::Secret& refreshToken,
+                                                 const ClientAuthFreshness& fresh);
 // RFC 7009 s2.1: token + token_type_hint=refresh_token, client authenticated.
-TokenEndpointRequest buildRevocationRequest(std::string_view revocationEndpoint,
-                                            const RelyingPartyOptions& rp,
-                                            const core::Secret& refreshToken);
+Result<TokenEndpointRequest> buildRevocationRequest(std::string_view revocationEndpoint,
+                                                    const RelyingPartyOptions& rp,
+                                                    const core::Secret& refreshToken,
+                                                    const ClientAuthFreshness& fresh);
 
 enum class Grant { kAuthorizationCode, kRefreshToken };
 
@@ -93,11 +120,9 @@ std::string describeTokenEndpointFailure(int httpStatus, std::string_view body,
 // invalid_grant means the credentials were accepted, invalid_client (or 401) that they
 // were not, unauthorized_client that the application may not use this grant.
 // `impossibleCode` and `codeVerifier` come from the caller's randomness.
-TokenEndpointRequest buildCredentialProbeRequest(std::string_view tokenEndpoint,
-                                                 const RelyingPartyOptions& rp,
-                                                 std::string redirectUri,
-                                                 core::Secret impossibleCode,
-                                                 core::Secret codeVerifier);
+Result<TokenEndpointRequest> buildCredentialProbeRequest(
+    std::string_view tokenEndpoint, const RelyingPartyOptions& rp, std::string redirectUri,
+    core::Secret impossibleCode, core::Secret codeVerifier, const ClientAuthFreshness& fresh);
 enum class CredentialProbe {
   kAccepted,         // invalid_grant
   kRefused,          // invalid_client or 401

@@ -15,6 +15,9 @@ function freshStats() {
     authorize: 0,
     authorizeRequests: [], // the last 50 /authorize query objects
     token: { total: 0, byGrant: {}, injectedFailures: 0, errors: {}, forged: 0 },
+    // Client assertions seen at the token endpoint: how many, the last one's decoded
+    // header and claims (never the JWT itself), and how many were tampered with.
+    assertions: { total: 0, lastHeader: null, lastClaims: null, tampered: 0 },
     // Milliseconds the provider itself spent on each request (last 5000, oldest first),
     // from its first middleware until the response body is ready: lets a benchmark
     // subtract the provider's time from a relying party's (bench/callback).
@@ -50,6 +53,34 @@ export function installControl(provider, state) {
   let stats = freshStats();
   let failRules = []; // [{remaining, status, error, errorDescription, grantType, headers, delayMs, delayAfterMs}]
   let forgeRules = []; // [{remaining, mode, claims, header, grantType}]
+  let assertionRules = []; // [{remaining, mode, key, grantType}]
+  let previousAssertion; // the last client_assertion seen, for 'replay'
+
+  // A test-only rewrite of the client's assertion, so the provider's own checks refuse
+  // it: 'replay' sends the previous one again (its jti was used), 'expired' re-signs it
+  // with the client's key (`key`, PKCS#8 PEM) and an exp in the past.
+  async function tamperAssertion(form, grantType) {
+    const seen = form.client_assertion;
+    if (!seen) return;
+    const [h, p] = String(seen).split('.');
+    stats.assertions.total += 1;
+    stats.assertions.lastHeader = unb64(h);
+    stats.assertions.lastClaims = unb64(p);
+    const rule = takeRule(assertionRules, grantType);
+    if (rule?.mode === 'replay' && previousAssertion) {
+      form.client_assertion = previousAssertion;
+      stats.assertions.tampered += 1;
+    } else if (rule?.mode === 'expired') {
+      const header = unb64(h);
+      const key = await jose.importPKCS8(rule.key, header.alg);
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { ...unb64(p), iat: now - 600, exp: now - 300 };
+      form.client_assertion = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+        .setProtectedHeader(header).sign(key);
+      stats.assertions.tampered += 1;
+    }
+    previousAssertion = seen;
+  }
   const signingKey = jose.importJWK(keys.signing, 'RS256');
   const foreignKey = jose.importJWK(keys.foreign, 'RS256');
   const verifyKey = jose.importJWK(publicJwk(keys.signing), 'RS256');
@@ -123,8 +154,9 @@ export function installControl(provider, state) {
     const form = parseForm(raw);
     if (form.audience && !form.resource) form.resource = form.audience;
     delete form.audience;
-    ctx.req.body = new URLSearchParams(form).toString();
     const grantType = String(form.grant_type ?? '');
+    await tamperAssertion(form, grantType);
+    ctx.req.body = new URLSearchParams(form).toString();
     stats.token.total += 1;
     stats.token.byGrant[grantType] = (stats.token.byGrant[grantType] ?? 0) + 1;
 
@@ -276,7 +308,15 @@ export function installControl(provider, state) {
       stats = freshStats();
       failRules = [];
       forgeRules = [];
+      assertionRules = [];
       json(ctx, 200, { ok: true });
+    },
+    'POST /__test/tamper-assertion': async (ctx) => {
+      const b = await readJson(ctx);
+      if (!['replay', 'expired'].includes(b.mode)) return json(ctx, 400, { error: 'mode: replay or expired' });
+      if (b.mode === 'expired' && !b.key) return json(ctx, 400, { error: 'expired needs key (PKCS#8 PEM)' });
+      assertionRules.push({ remaining: b.count ?? 1, mode: b.mode, key: b.key, grantType: b.grant_type });
+      return json(ctx, 200, { ok: true });
     },
     'POST /__test/fail-token': async (ctx) => {
       const b = await readJson(ctx);

@@ -47,6 +47,15 @@ export const DEFAULTS = Object.freeze({
   // Add at_hash to ID tokens from the token endpoint (OIDC Core s3.1.3.6 makes it
   // optional in the code flow; Auth0 sends it), so relying parties exercise the check.
   atHash: true,
+  // The `aud` a client assertion (private_key_jwt, client_secret_jwt) must carry:
+  // 'issuer' (Auth0: the tenant URL with its trailing slash, nothing else),
+  // 'token_endpoint' (as some providers demand), or 'any' (oidc-provider's default:
+  // the issuer, the token endpoint or the endpoint's own URL).
+  clientAssertionAudience: 'issuer',
+  // The main client's token_endpoint_auth_method and, for private_key_jwt, its public
+  // keys ({keys: [JWK]}).
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  clientJwks: undefined,
 });
 
 // Auth0's paths (shared/reference/auth0.md "Endpoints").
@@ -94,7 +103,8 @@ export function clientMetadata(config) {
     response_types: ['code'],
     // client_secret_post is accepted as well: oidc-provider treats basic and post
     // as one family for secret-based authentication.
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: config.tokenEndpointAuthMethod,
+    ...(config.clientJwks ? { jwks: config.clientJwks } : {}),
     redirect_uris: config.redirectUris.length ? config.redirectUris : ['http://127.0.0.1/callback'],
     post_logout_redirect_uris: config.postLogoutRedirectUris,
     id_token_signed_response_alg: 'RS256',
@@ -194,7 +204,8 @@ export async function createProvider(userConfig = {}) {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt',
+      'private_key_jwt'],
     clockTolerance: 5,
     // oidc-provider refuses special-use addresses (SSRF protection); here the
     // back-channel logout receivers are the tests' own loopback servers, and
@@ -343,6 +354,12 @@ export async function createProvider(userConfig = {}) {
 
   // Order matters: provider.use() inserts before oidc-provider's own router.
   installControl(provider, state);
+  const expected = provider.OIDCContext.prototype.clientJwtAuthExpectedAudience;
+  provider.OIDCContext.prototype.clientJwtAuthExpectedAudience = function audiences() {
+    if (config.clientAssertionAudience === 'issuer') return new Set([this.issuer]);
+    if (config.clientAssertionAudience === 'token_endpoint') return new Set([this.urlFor('token')]);
+    return expected.call(this);
+  };
   installInteractions(provider, state);
 
   server.on('request', provider.callback());

@@ -135,6 +135,16 @@ check "keys generate for a shared store needs a path" $(contains "$out" 'session
 printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_secret: s}\nsession: {store: "redis://127.0.0.1:9/0", encryption_key_file: "%s"}\n' "$keyfile" >"$kdir/redis.yaml"
 out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$kdir/redis.yaml" 2>&1); rc=$?
 check "a rotated file is a valid key file" $([ $rc -eq 0 ]; echo $?)
+out=$(env -i PATH="$PATH" "$bin" keys client-jwk -c "$kdir/redis.yaml" 2>&1); rc=$?
+check "keys client-jwk with a secret method exits 1" $([ $rc -eq 1 ]; echo $?)
+check "keys client-jwk names the method" $(contains "$out" 'client-jwk prints the key of private_key_jwt')
+printf 'not a key\n' >"$kdir/bad.pem"
+printf 'provider: {issuer: "https://t.auth0.com/", client_id: c, client_auth_method: private_key_jwt, client_private_key_file: "%s"}\nsession: {store: memory}\n' "$kdir/bad.pem" >"$kdir/pkjwt.yaml"
+out=$(env -i PATH="$PATH" "$bin" keys client-jwk -c "$kdir/pkjwt.yaml" 2>&1); rc=$?
+check "keys client-jwk with a bad key exits 1" $([ $rc -eq 1 ]; echo $?)
+check "keys client-jwk says the key is not one" $(contains "$out" 'bad_private_key')
+out=$(env -i PATH="$PATH" "$bin" check-config --offline -c "$kdir/pkjwt.yaml" 2>&1); rc=$?
+check "check-config --offline refuses a bad client key" $([ $rc -eq 1 ] && [ "$(contains "$out" 'provider.client_private_key_file: not an unencrypted PEM private key (bad_private_key)')" = 0 ]; echo $?)
 rm -rf "$kdir"
 
 # Deployment checks (offline): what serve would refuse or what fails at the first login.

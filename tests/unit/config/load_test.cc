@@ -132,9 +132,16 @@ const BadValue kBadValues[] = {
      "use https"},
     {"provider.client_id", "''", "provider.client_id: required"},
     {"provider.client_secret", "''", "provider.client_secret: required"},
+    {"provider.client_auth_method", "tls_client_auth",
+     "provider.client_auth_method: \"tls_client_auth\" is not supported (use "
+     "client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt)"},
+    {"provider.client_auth_method", "client_secret_jwt",
+     "provider.client_secret: client_secret_jwt signs with HS256, which needs a secret of at "
+     "least 32 bytes"},
     {"provider.client_auth_method", "private_key_jwt",
-     "provider.client_auth_method: \"private_key_jwt\" is not supported (use "
-     "client_secret_basic or client_secret_post)"},
+     "provider.client_private_key_file: required with private_key_jwt"},
+    {"provider.client_signing_alg", "HS256",
+     "provider.client_signing_alg: \"HS256\" is not supported (use RS256, PS256 or ES256)"},
     {"provider.scopes", "[profile, email]", "provider.scopes: must include openid"},
     {"provider.scopes", "openid", "provider.scopes: expected a list like [a, b], got a scalar"},
     {"provider.scopes", "[openid, 'a b']", "provider.scopes: \"a b\" is not a valid scope"},

@@ -30,6 +30,27 @@ TEST(SecretFile, ContentBecomesTheSecretWithoutOneTrailingNewline) {
   }
 }
 
+TEST(ClientPrivateKeyFile, IsReadVerbatimAndReplacesTheSecretRequirement) {
+  TempDir dir;
+  const std::string pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  const auto file = dir.write("client.pem", pem);
+  auto r = loadYaml(
+      "provider: {issuer: 'https://tenant.auth0.com/', client_id: cid, client_auth_method: "
+      "private_key_jwt, client_private_key_file: '" +
+          file + "', client_key_id: k1, client_signing_alg: PS256}\nsession: {store: memory}\n",
+      {});
+  ASSERT_TRUE(r.ok()) << problemsText(r);  // no client_secret needed
+  EXPECT_EQ(r.config.provider.client_private_key.reveal(), pem);
+  EXPECT_EQ(r.config.provider.client_signing_alg, "PS256");
+  EXPECT_EQ(r.config.provider.client_key_id, "k1");
+  auto missing = loadYaml(
+      "provider: {issuer: 'https://tenant.auth0.com/', client_id: cid, client_auth_method: "
+      "private_key_jwt, client_private_key_file: '" +
+          dir.path() + "/nope.pem'}\nsession: {store: memory}\n",
+      {});
+  EXPECT_TRUE(hasProblem(missing, "provider.client_private_key_file")) << problemsText(missing);
+}
+
 TEST(SecretFile, FromEnvironmentVariable) {
   TempDir dir;
   const auto file = dir.write("secret", "from-env-file\n");

@@ -2,8 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <boost/json/parse.hpp>
+
 #include "authgate/core/clock.h"
 #include "authgate/core/codec.h"
+#include "authgate/jose/jws.h"
+#include "authgate/jose/sign.h"
+#include "authgate/oidc/errc.h"
 #include "test_support.h"
 
 namespace authgate::oidc {
@@ -27,6 +36,141 @@ core::Params bodyOf(const TokenEndpointRequest& r) {
   return p ? *p : core::Params{};
 }
 
+std::shared_ptr<const jose::SigningKey> rsaClientKey(jose::Alg alg = jose::Alg::kRS256) {
+  EVP_PKEY* pkey = EVP_RSA_gen(2048);
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  EVP_PKEY_free(pkey);
+  auto key = jose::loadSigningKey(pem, alg, "key-1");
+  EXPECT_TRUE(key);
+  return std::make_shared<jose::SigningKey>(std::move(*key));
+}
+
+struct Assertion {
+  jose::CompactJws jws;
+  boost::json::object claims;
+  std::string token;  // owns what jws points into
+};
+
+// The client_assertion of a request body, parsed; checks the RFC 7523 s2.2 parameters.
+std::unique_ptr<Assertion> assertionOf(const TokenEndpointRequest& req) {
+  auto body = core::formDecode(req.body.reveal());
+  EXPECT_TRUE(body);
+  EXPECT_TRUE(req.authorization.empty());
+  EXPECT_EQ(core::findParam(*body, "client_assertion_type"),
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  EXPECT_EQ(core::findParam(*body, "client_id"), "client-1");
+  EXPECT_FALSE(core::findParam(*body, "client_secret"));
+  auto a = std::make_unique<Assertion>();
+  a->token = core::findParam(*body, "client_assertion").value_or("");
+  auto jws = jose::parseCompactJws(a->token);
+  EXPECT_TRUE(jws);
+  if (!jws) return a;
+  a->jws = std::move(*jws);
+  a->claims = boost::json::parse(a->jws.payload).as_object();
+  return a;
+}
+
+TEST(PrivateKeyJwt, AssertionClaimsFollowRfc7523AndAuth0) {
+  auto rp = rpOptions(ClientAuthMethod::kPrivateKeyJwt);
+  rp.client_secret = core::Secret();
+  rp.client_key = rsaClientKey();
+  AuthorizationCode code;
+  code.code = core::Secret("the-code");
+  LoginTransaction txn;
+  txn.redirect_uri = rp.redirect_uri;
+  txn.code_verifier = core::Secret("verifier");
+  auto req = buildCodeExchangeRequest("https://tenant.auth0.com/oauth/token", rp, code, txn,
+                                      {.now = 1'700'000'000, .jti = "jti-1"});
+  ASSERT_TRUE(req);
+  auto a = assertionOf(*req);
+  EXPECT_EQ(a->jws.algName, "RS256");
+  EXPECT_EQ(a->jws.kid, "key-1");
+  boost::json::object expected{{"iss", "client-1"},
+                               {"sub", "client-1"},
+                               {"aud", "https://tenant.auth0.com/"},  // the issuer, its slash
+                               {"jti", "jti-1"},
+                               {"iat", 1'700'000'000},
+                               {"exp", 1'700'000'060}};
+  EXPECT_EQ(a->claims, expected);
+  auto pub = jose::parseJwk(rp.client_key->publicJwk);
+  ASSERT_TRUE(pub);
+  EXPECT_FALSE(jose::verifyAsymmetric(a->jws, jose::Alg::kRS256, *pub));
+  auto body = core::formDecode(req->body.reveal());
+  EXPECT_EQ(core::findParam(*body, "code_verifier"), "verifier");
+}
+
+TEST(PrivateKeyJwt, RefreshAndRevocationCarryAFreshAssertion) {
+  auto rp = rpOptions(ClientAuthMethod::kPrivateKeyJwt);
+  rp.client_key = rsaClientKey(jose::Alg::kPS256);
+  core::ManualClock clock(1'800'000'000);
+  FixedRandom random;
+  auto first = freshClientAuth(clock, random);
+  auto second = freshClientAuth(clock, random);
+  EXPECT_EQ(first.now, 1'800'000'000);
+  EXPECT_EQ(first.jti.size(), 32u);
+  EXPECT_NE(first.jti, second.jti);
+  auto refresh = buildRefreshRequest("https://t/oauth/token", rp, core::Secret("rt"), first);
+  auto revoke = buildRevocationRequest("https://t/oauth/revoke", rp, core::Secret("rt"), second);
+  ASSERT_TRUE(refresh);
+  ASSERT_TRUE(revoke);
+  auto r = assertionOf(*refresh);
+  auto v = assertionOf(*revoke);
+  EXPECT_EQ(r->jws.algName, "PS256");
+  EXPECT_EQ(r->claims.at("jti").as_string(), first.jti);
+  EXPECT_EQ(v->claims.at("jti").as_string(), second.jti);
+  // One audience for every endpoint: the issuer, not the URL the request goes to.
+  EXPECT_EQ(v->claims.at("aud").as_string(), "https://tenant.auth0.com/");
+  EXPECT_EQ(r->claims.at("exp").as_int64() - r->claims.at("iat").as_int64(),
+            kClientAssertionLifetime);
+  EXPECT_LE(kClientAssertionLifetime, 300);  // Auth0's maximum
+}
+
+TEST(PrivateKeyJwt, FailsClosedWithoutAKeyOrAJti) {
+  auto rp = rpOptions(ClientAuthMethod::kPrivateKeyJwt);
+  auto noKey =
+      buildRefreshRequest("https://t/oauth/token", rp, core::Secret("rt"), {.now = 1, .jti = "j"});
+  EXPECT_EQ(noKey.error(), Errc::kClientAssertionFailed);
+  rp.client_key = rsaClientKey();
+  auto noJti =
+      buildRefreshRequest("https://t/oauth/token", rp, core::Secret("rt"), {.now = 1, .jti = ""});
+  EXPECT_EQ(noJti.error(), Errc::kClientAssertionFailed);
+  auto basic = rpOptions(ClientAuthMethod::kClientSecretBasic);
+  EXPECT_EQ(buildClientAssertion(basic, {.now = 1, .jti = "j"}).error(),
+            Errc::kUnsupportedClientAuth);
+}
+
+TEST(ClientSecretJwt, Hs256OverTheClientSecret) {
+  auto rp = rpOptions(ClientAuthMethod::kClientSecretJwt);
+  rp.client_secret = core::Secret(std::string(48, 'k'));
+  auto req = buildRefreshRequest("https://t/oauth/token", rp, core::Secret("rt"),
+                                 {.now = 1'700'000'000, .jti = "jti-2"});
+  ASSERT_TRUE(req);
+  auto a = assertionOf(*req);
+  EXPECT_EQ(a->jws.algName, "HS256");
+  EXPECT_EQ(a->claims.at("aud").as_string(), "https://tenant.auth0.com/");
+  EXPECT_EQ(a->claims.at("sub").as_string(), "client-1");
+  EXPECT_FALSE(jose::verifyHmac(a->jws, jose::Alg::kHS256, std::string(48, 'k')));
+  // RFC 7518 s3.2: a secret shorter than the hash cannot key HS256.
+  rp.client_secret = core::Secret("short-secret");
+  EXPECT_EQ(
+      buildRefreshRequest("https://t/oauth/token", rp, core::Secret("rt"), {.now = 1, .jti = "j"})
+          .error(),
+      Errc::kClientAssertionFailed);
+}
+
+TEST(ClientAuthMethodNames, RoundTrip) {
+  for (auto m : {ClientAuthMethod::kClientSecretBasic, ClientAuthMethod::kClientSecretPost,
+                 ClientAuthMethod::kClientSecretJwt, ClientAuthMethod::kPrivateKeyJwt}) {
+    EXPECT_EQ(parseClientAuthMethod(clientAuthMethodName(m)), m);
+  }
+  EXPECT_FALSE(parseClientAuthMethod("tls_client_auth"));
+}
+
 TEST(ClientSecretBasic, FormEncodesIdAndSecretBeforeBase64) {
   // RFC 6749 s2.3.1; expected value computed independently.
   auto h = basicAuthorization("my client:1", core::Secret("p@ss:w/rd+%&\xC3\xA9"));
@@ -40,7 +184,7 @@ TEST(CodeExchange, BasicAuthSendsVerifierAndRedirectUri) {
   auto txn = createLoginTransaction(rp, "/", "b", clock, random);
   AuthorizationCode code;
   code.code = core::Secret("the-code");
-  auto req = buildCodeExchangeRequest("https://tenant.auth0.com/oauth/token", rp, code, txn);
+  auto req = *buildCodeExchangeRequest("https://tenant.auth0.com/oauth/token", rp, code, txn, {});
   EXPECT_EQ(req.url, "https://tenant.auth0.com/oauth/token");
   EXPECT_EQ(req.content_type, "application/x-www-form-urlencoded");
   EXPECT_EQ(req.authorization.reveal(), basicAuthorization("client-1", rp.client_secret).reveal());
@@ -58,7 +202,7 @@ TEST(CodeExchange, PostAuthPutsCredentialsInTheBody) {
   auto txn = createLoginTransaction(rp, "/", "b", clock, random);
   AuthorizationCode code;
   code.code = core::Secret("c");
-  auto req = buildCodeExchangeRequest("https://t/oauth/token", rp, code, txn);
+  auto req = *buildCodeExchangeRequest("https://t/oauth/token", rp, code, txn, {});
   EXPECT_TRUE(req.authorization.empty());
   auto body = bodyOf(req);
   EXPECT_EQ(core::findParam(body, "client_id"), "client-1");
@@ -69,11 +213,11 @@ TEST(CodeExchange, PostAuthPutsCredentialsInTheBody) {
 TEST(RefreshAndRevocation, Bodies) {
   auto rp = rpOptions(ClientAuthMethod::kClientSecretBasic);
   core::Secret rt("refresh-1");
-  auto refresh = buildRefreshRequest("https://t/oauth/token", rp, rt);
+  auto refresh = *buildRefreshRequest("https://t/oauth/token", rp, rt, {});
   EXPECT_EQ(bodyOf(refresh),
             (core::Params{{"grant_type", "refresh_token"}, {"refresh_token", "refresh-1"}}));
   EXPECT_FALSE(refresh.authorization.empty());
-  auto revoke = buildRevocationRequest("https://t/oauth/revoke", rp, rt);
+  auto revoke = *buildRevocationRequest("https://t/oauth/revoke", rp, rt, {});
   EXPECT_EQ(revoke.url, "https://t/oauth/revoke");
   EXPECT_EQ(bodyOf(revoke),
             (core::Params{{"token", "refresh-1"}, {"token_type_hint", "refresh_token"}}));
@@ -241,8 +385,8 @@ TEST(CredentialProbe, SendsTheImpossibleCodeWithTheClientsCredentials) {
   rp.client_id = "cid";
   rp.client_secret = core::Secret("s3cret");
   rp.client_auth_method = ClientAuthMethod::kClientSecretPost;
-  auto req = buildCredentialProbeRequest("https://t/oauth/token", rp, "https://app/auth/callback",
-                                         core::Secret("no-such-code"), core::Secret("v"));
+  auto req = *buildCredentialProbeRequest("https://t/oauth/token", rp, "https://app/auth/callback",
+                                          core::Secret("no-such-code"), core::Secret("v"), {});
   EXPECT_EQ(req.url, "https://t/oauth/token");
   const auto body = req.body.reveal();
   EXPECT_NE(body.find("grant_type=authorization_code"), std::string::npos) << body;
