@@ -105,6 +105,32 @@ TEST(RedisStore, UnavailableQuicklyWhenNothingListens) {
   EXPECT_LT(Clock::now() - start, 1500ms);
 }
 
+TEST(RedisStore, SentinelModeUnavailableQuicklyWhenNoSentinelAnswers) {
+  core::ManualClock clock;
+  RedisStoreOptions o;
+  o.sentinels = {{"127.0.0.1", testing::freePort()}, {"127.0.0.1", testing::freePort()}};
+  o.masterName = "m";
+  auto store = makeRedisStore(o, clock);
+  EXPECT_EQ(store->backend(), "redis-sentinel");
+  auto start = Clock::now();
+  auto r = store->get("k");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(isErr(r.error(), Errc::kStoreUnavailable));
+  EXPECT_TRUE(isErr(store->put(rec("k"), 60s, kMustNotExist).error(), Errc::kStoreUnavailable));
+  EXPECT_LT(Clock::now() - start, 1500ms);
+}
+
+TEST(RedisStore, SentinelModeRefusesAServerThatIsNotASentinel) {
+  // A plain Redis answers SENTINEL with an error: no master, so no connection.
+  core::ManualClock clock;
+  RedisServer server;
+  RedisStoreOptions o;
+  o.sentinels = {{"127.0.0.1", server.port()}};
+  o.masterName = "m";
+  auto store = makeRedisStore(o, clock);
+  EXPECT_FALSE(store->ping());
+}
+
 TEST(RedisStore, RecoversAfterRedisIsKilledAndRestarted) {
   core::ManualClock clock;
   RedisServer server;
