@@ -3,13 +3,16 @@
 // sampled, to show it stays flat. See docs/RELIABILITY.md "Soak".
 //
 //   node bench/soak/run.mjs [--minutes 10] [--bin PATH] [--store sqlite|memory|redis]
+//                           [--churn-ms 250 (0: no logins)] [--soak-connections 128]
+//                           [--cache-size N (session.cache_size)]
 //
 // 1. Starts the local provider and `authgate serve` (default: build/release, or
 //    AUTHGATE_BIN) with the given store (SQLite in a temp dir by default).
 // 2. Capacity: wrk -c CONNECTIONS for 5 s on a signed-in GET /auth/check.
-// 3. Soak: wrk with a per-request pause (delay.lua) sized for half that rate, on the
-//    same route, plus a login, a few /auth/me and a logout every 250 ms from Node
-//    (sessions created and removed all along) for the whole run.
+// 3. Soak: wrk on 128 connections with a per-request pause (delay.lua) sized for half
+//    that rate (a 5 s trial measures the latency to subtract), on the same route, plus
+//    a login, three /auth/me and a logout every 250 ms from Node (sessions created and
+//    removed all along) for the whole run.
 // 4. RSS (VmRSS of the authgate process) after a 20 s warm-up ("start"), every 30 s,
 //    and at the end; prints one JSON summary line. Exit 1 when the end RSS exceeds the
 //    start by more than --max-growth-mb (default 16) or anything but 200 was answered.
@@ -31,6 +34,9 @@ const { values: opts } = parseArgs({
     bin: { type: 'string' },
     store: { type: 'string', default: 'sqlite' },
     connections: { type: 'string', default: '32' },
+    'soak-connections': { type: 'string', default: '128' },
+    'churn-ms': { type: 'string', default: '250' },
+    'cache-size': { type: 'string' }, // session.cache_size (default: authgate's)
     'max-growth-mb': { type: 'string', default: '16' },
   },
 });
@@ -38,6 +44,8 @@ process.env.AUTHGATE_BIN = opts.bin ?? process.env.AUTHGATE_BIN
   ?? path.join(REPO_ROOT, 'build/release/src/cli/authgate');
 const minutes = Number(opts.minutes);
 const conns = Number(opts.connections);
+const soakConns = Number(opts['soak-connections']);
+const churnMs = Number(opts['churn-ms']);
 
 function wrk(args, env = {}) {
   return new Promise((resolve, reject) => {
@@ -48,12 +56,20 @@ function wrk(args, env = {}) {
 }
 const rpsOf = (out) => Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
 const non2xx = (out) => Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+const statusKb = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const rssKb = (pid) => statusKb(pid, 'VmRSS');
+// RssAnon is the heap (and SQLite's page cache); RssFile includes the SQLite file
+// mapped by mmap_size, which grows with the database, not with a leak.
+const sample = (pid, started) => ({
+  s: Math.round((Date.now() - started) / 1000), rss_kb: rssKb(pid),
+  anon_kb: statusKb(pid, 'RssAnon'), file_kb: statusKb(pid, 'RssFile'),
+});
 
 async function main() {
   const op = await startProvider({});
   let store = `sqlite:${path.join(tempDir('authgate-soak-'), 'sessions.db')}`;
   const session = {};
+  if (opts['cache-size'] !== undefined) session.cache_size = Number(opts['cache-size']);
   if (opts.store === 'memory') store = 'memory';
   if (opts.store === 'redis') {
     store = (await startRedis({})).url;
@@ -75,10 +91,15 @@ async function main() {
 
   const capOut = await wrk(['-t1', `-c${conns}`, '-d5s', '-s', lua, url], { SOAK_COOKIE: cookie, SOAK_DELAY_MS: '0' });
   const capacity = rpsOf(capOut);
-  // Each connection waits DELAY ms between requests: conns * 1000 / DELAY = capacity / 2.
-  const delayMs = Math.max(1, Math.round((conns * 1000) / (capacity / 2)));
+  // Each of soakConns connections waits DELAY ms before each request, so the rate is
+  // soakConns * 1000 / (DELAY + latency). A 5 s trial measures the latency part.
+  const target = capacity / 2;
+  const firstDelay = Math.max(1, Math.round((soakConns * 1000) / target));
+  const trialOut = await wrk(['-t1', `-c${soakConns}`, '-d5s', '-s', lua, url], { SOAK_COOKIE: cookie, SOAK_DELAY_MS: String(firstDelay) });
+  const latencyMs = Math.max(0, (soakConns * 1000) / rpsOf(trialOut) - firstDelay);
+  const delayMs = Math.max(1, Math.round((soakConns * 1000) / target - latencyMs));
 
-  let churn = true;
+  let churn = churnMs > 0;
   let churned = 0;
   let churnErrors = 0;
   const churnLoop = (async () => {
@@ -93,32 +114,34 @@ async function main() {
       } catch {
         churnErrors += 1;
       }
-      await sleep(250);
+      await sleep(churnMs);
     }
   })();
 
   const soakMs = minutes * 60 * 1000;
-  const soak = wrk(['-t1', `-c${conns}`, `-d${Math.round(soakMs / 1000)}s`, '-s', lua, url], { SOAK_COOKIE: cookie, SOAK_DELAY_MS: String(delayMs) });
+  const soak = wrk(['-t1', `-c${soakConns}`, `-d${Math.round(soakMs / 1000)}s`, '-s', lua, url], { SOAK_COOKIE: cookie, SOAK_DELAY_MS: String(delayMs) });
   const started = Date.now();
   const samples = [];
   await sleep(Math.min(20000, soakMs / 4));
-  const startRss = rssKb(pid);
-  samples.push({ s: Math.round((Date.now() - started) / 1000), rss_kb: startRss });
+  samples.push(sample(pid, started));
+  const startRss = samples[0].rss_kb;
   while (Date.now() - started < soakMs - 1000) {
     await sleep(Math.min(30000, soakMs - 1000 - (Date.now() - started)));
-    samples.push({ s: Math.round((Date.now() - started) / 1000), rss_kb: rssKb(pid) });
+    samples.push(sample(pid, started));
   }
   const soakOut = await soak;
   churn = false;
   await churnLoop;
-  const endRss = rssKb(pid);
-  samples.push({ s: Math.round((Date.now() - started) / 1000), rss_kb: endRss });
+  samples.push(sample(pid, started));
+  const endRss = samples.at(-1).rss_kb;
 
   const summary = {
-    minutes, store: opts.store, connections: conns,
+    minutes, store: opts.store, cache_size: opts['cache-size'] ?? 'default', connections: conns, soak_connections: soakConns, churn_ms: churnMs,
     capacity_rps: Math.round(capacity), soak_rps: Math.round(rpsOf(soakOut)), delay_ms: delayMs,
     soak_non_2xx: non2xx(soakOut), logins_and_logouts: churned, churn_errors: churnErrors,
-    rss_start_kb: startRss, rss_end_kb: endRss, rss_growth_kb: endRss - startRss, samples,
+    rss_start_kb: startRss, rss_end_kb: endRss, rss_growth_kb: endRss - startRss,
+    anon_growth_kb: samples.at(-1).anon_kb - samples[0].anon_kb,
+    file_growth_kb: samples.at(-1).file_kb - samples[0].file_kb, samples,
   };
   console.log(JSON.stringify(summary));
   await stopAll();
