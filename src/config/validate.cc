@@ -378,7 +378,22 @@ std::string storeProblem(std::string_view store) {
     }
     return "";
   }
-  return "unknown store (use sqlite:PATH, redis://host:port/db or memory)";
+  if (store.rfind("redis-sentinel://", 0) == 0) {
+    // The shape only; the session store parses the rest (ports, db, wait parameters)
+    // when it opens, and refuses the start on anything else.
+    std::string_view rest = store.substr(17);
+    rest = rest.substr(0, rest.find('?'));
+    rest = rest.substr(rest.rfind('@') == std::string_view::npos ? 0 : rest.rfind('@') + 1);
+    const auto slash = rest.find('/');
+    if (slash == 0 || slash == std::string_view::npos || slash + 1 == rest.size() ||
+        rest[slash + 1] == '/') {
+      return "must look like "
+             "redis-sentinel://[user:pass@]host:port[,host:port...]/MASTER_NAME[/db]";
+    }
+    return "";
+  }
+  return "unknown store (use sqlite:PATH, redis://host:port/db, "
+         "redis-sentinel://host:port,.../MASTER_NAME or memory)";
 }
 
 // The keys sealing tokens at rest: base64url (RFC 4648 s5) of 32 bytes (AES-256-GCM).

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "authgate/core/metrics.h"
+#include "authgate/session/sqlite_store.h"
 #include "gateway/app.h"
 #include "gateway/live_routes.h"
 #include "gateway/log_format.h"
@@ -63,6 +64,19 @@ int serve(const config::Config& config, std::function<config::LoadResult()> relo
   // One format for every line of this process, set before anything is logged.
   const auto format = resolveLogFormat(config.server.log_format, ::isatty(STDERR_FILENO) == 1);
   applyLogFormat(format);
+  // SQLite says why a statement failed (a full disk, an I/O error); the store's
+  // answer is only "unavailable". Notices (WAL recovery) and warnings at info.
+  session::setSqliteErrorLog([](int code, std::string_view message) {
+    const int primary = code & 0xff;
+    if (primary == 27 /* SQLITE_NOTICE */ || primary == 28 /* SQLITE_WARNING */) {
+      spdlog::info("sqlite: {} (code {})", message, code);
+    } else if (primary == 5 /* SQLITE_BUSY */ || primary == 17 /* SQLITE_SCHEMA */ ||
+               primary == 19 /* SQLITE_CONSTRAINT: a lost race, answered as a conflict */) {
+      spdlog::debug("sqlite: {} (code {})", message, code);
+    } else {
+      spdlog::warn("sqlite: {} (code {})", message, code);
+    }
+  });
 
   core::MetricsRegistry metrics;
   std::vector<std::string> problems;

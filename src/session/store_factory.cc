@@ -16,6 +16,12 @@ Result<StoreLocation> parseStoreUri(std::string_view uri) {
     if (loc.sqlitePath.empty()) return Errc::kBadStoreUri;
     return loc;
   }
+  if (uri.substr(0, 17) == "redis-sentinel://") {
+    if (!parseRedisSentinelUri(uri)) return Errc::kBadStoreUri;
+    loc.kind = StoreKind::kRedis;
+    loc.redisUri = std::string(uri);
+    return loc;
+  }
   if (uri.substr(0, 8) == "redis://") {
     if (!parseRedisUri(uri)) return Errc::kBadStoreUri;
     loc.kind = StoreKind::kRedis;
@@ -31,7 +37,8 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
   if (!loc) {
     if (detail)
       *detail =
-          "session store: unsupported store setting (want sqlite:PATH, redis://... or memory)";
+          "session store: unsupported store setting (want sqlite:PATH, redis://..., "
+          "redis-sentinel://.../MASTER or memory)";
     return loc.error();
   }
   switch (loc->kind) {
@@ -40,7 +47,8 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
     case StoreKind::kSqlite:
       return openSqliteStore(SqliteStoreOptions{loc->sqlitePath}, clock, detail);
     case StoreKind::kRedis: {
-      auto o = parseRedisUri(loc->redisUri);
+      auto o = loc->redisUri.substr(0, 8) == "redis://" ? parseRedisUri(loc->redisUri)
+                                                        : parseRedisSentinelUri(loc->redisUri);
       if (!o) return o.error();
       return makeRedisStore(std::move(*o), clock);
     }

@@ -14,6 +14,7 @@ import {
   Browser, USERS, authgateAvailable, authgateBin, login, sleep, startAuthgate, startProvider,
   startRedis, tempDir,
 } from '../tooling/lib/index.mjs';
+import { checkTraffic, get, signIn, waitFor } from './fault_helpers.mjs';
 
 const skip = !authgateAvailable() && 'authgate binary not built (set AUTHGATE_BIN)';
 
@@ -32,32 +33,6 @@ function run(args, { timeout = 30000 } = {}) {
   });
 }
 
-async function get(url, { cookie = '', accept = 'application/json' } = {}) {
-  const res = await fetch(url, {
-    headers: { cookie, accept }, redirect: 'manual', signal: AbortSignal.timeout(10000),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text };
-}
-
-async function signIn(ag, user) {
-  const b = new Browser();
-  await login(b, ag.url, { user: user.user, password: user.password });
-  const cookie = b.cookieHeader(`${ag.url}/`);
-  const m = await get(`${ag.url}/auth/me`, { cookie });
-  assert.equal(m.status, 200, `${user.user} signed in`);
-  return { cookie, id: JSON.parse(m.text).session };
-}
-
-async function waitFor(what, fn, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 describe('Redis killed and restarted in the middle of traffic', { skip }, () => {
   test('clear 503s during the outage, then recovery with no session lost', async (t) => {
     const op = await startProvider({ t });
@@ -72,22 +47,7 @@ describe('Redis killed and restarted in the middle of traffic', { skip }, () => 
     const bob = await signIn(ag, USERS.bob);
 
     // Background traffic through the whole outage: only 200 or 503, never 401 or 3xx.
-    const seen = new Map();
-    let traffic = true;
-    const loop = (async () => {
-      while (traffic) {
-        for (const who of [alice, bob]) {
-          try {
-            const r = await get(`${ag.url}/auth/check`, { cookie: who.cookie });
-            seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
-          } catch (e) {
-            seen.set(`error: ${e.message}`, 1);
-          }
-        }
-        await sleep(50);
-      }
-    })();
-    t.after(async () => { traffic = false; await loop; });
+    const traffic = checkTraffic(ag, [alice, bob], t);
     await sleep(300);
 
     // Kill, not a clean shutdown.
@@ -138,13 +98,8 @@ describe('Redis killed and restarted in the middle of traffic', { skip }, () => 
     await signIn(ag, USERS.alice); // and new logins work again
     await sleep(300);
 
-    traffic = false;
-    await loop;
-    const statuses = [...seen.keys()];
-    assert.ok((seen.get(503) ?? 0) > 0, `traffic saw the outage: ${JSON.stringify([...seen])}`);
-    assert.ok((seen.get(200) ?? 0) > 0);
-    assert.deepEqual(statuses.filter((s) => s !== 200 && s !== 503), [],
-      `only 200 and 503 during the outage: ${JSON.stringify([...seen])}`);
+    await traffic.stop();
+    traffic.assertOnly200And503();
   });
 });
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,13 @@ Result<std::unique_ptr<SessionStore>> openSqliteStore(const SqliteStoreOptions& 
 // `<path>.changes`: the counter through which processes sharing the file tell each
 // other's session caches that sessions changed (docs/SESSIONS.md "Session cache").
 std::string sqliteChangesFilePath(std::string_view databasePath);
+
+// Routes SQLite's own error log (sqlite3_log: "database or disk is full", I/O errors,
+// corruption, each with its extended result code) to `sink`, so an operator sees why
+// a store call failed, not only that it did. Process-wide; call it before any database
+// is opened (SQLite accepts it only before its first use); false when too late. The
+// messages carry SQL text with placeholders, never bound values.
+bool setSqliteErrorLog(std::function<void(int code, std::string_view message)> sink);
 
 // The schema version this build migrates to.
 int sqliteSchemaVersion();

@@ -19,10 +19,11 @@ enum class StoreKind { kMemory, kSqlite, kRedis };
 struct StoreLocation {
   StoreKind kind = StoreKind::kMemory;
   std::string sqlitePath;  // kSqlite
-  std::string redisUri;    // kRedis
+  std::string redisUri;    // kRedis: redis:// or redis-sentinel://
 };
 
-// "memory" | "sqlite:PATH" | "redis://[user:pass@]host:port/db"; else kBadStoreUri.
+// "memory" | "sqlite:PATH" | "redis://[user:pass@]host:port/db" |
+// "redis-sentinel://[user:pass@]host:port[,...]/MASTER[/db]" (kRedis); else kBadStoreUri.
 Result<StoreLocation> parseStoreUri(std::string_view uri);
 
 // kStoreOpenFailed (with `detail` naming the path and SQLite's reason) when a SQLite

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <map>
@@ -166,10 +167,12 @@ class RedisStore final : public SessionStore {
 
   RedisStore(RedisStoreOptions o, const core::Clock& clock) : o_(std::move(o)), clock_(clock) {}
   ~RedisStore() override {
-    for (auto* c : idle_) redisFree(c);
+    for (auto& c : idle_) redisFree(c.ctx);
   }
 
-  std::string_view backend() const override { return "redis"; }
+  std::string_view backend() const override {
+    return o_.sentinels.empty() ? "redis" : "redis-sentinel";
+  }
 
   Result<void> ping() override {
     auto r = run({"PING"});
@@ -202,7 +205,8 @@ class RedisStore final : public SessionStore {
     auto r = run({"EVAL", kPutScript, "6", p + "s:" + rec.key, p + "u:" + rec.subject,
                   p + "sid:" + rec.sid, p + "p:" + rec.publicId, p + "exp", p + "all", expected,
                   rec.data, rec.subject, rec.sid, rec.publicId, std::to_string(rec.createdAt),
-                  std::to_string(expiresAt), std::to_string(px), rec.key});
+                  std::to_string(expiresAt), std::to_string(px), rec.key},
+                 true);
     if (!r) return r.error();
     if ((*r)->type != REDIS_REPLY_INTEGER) return Errc::kStoreUnavailable;
     if ((*r)->integer < 0) return Errc::kConflict;
@@ -212,7 +216,8 @@ class RedisStore final : public SessionStore {
   Result<void> erase(std::string_view key) override {
     const std::string& p = o_.keyPrefix;
     auto r = run({"EVAL", kEraseScript, "3", p + "s:" + std::string(key), p + "exp", p + "all", p,
-                  std::string(key)});
+                  std::string(key)},
+                 true);
     if (!r) return r.error();
     return {};
   }
@@ -331,9 +336,39 @@ class RedisStore final : public SessionStore {
   std::unique_ptr<Subscription> subscribeRevoked(
       std::function<void(const std::string&)> onRevoked) override;
 
-  // Opens one configured connection: connect, timeouts, AUTH, SELECT.
+  // Opens one configured connection: connect, timeouts, AUTH, SELECT; under Sentinel,
+  // to the master the sentinels name, checked with ROLE.
   Context connect() const {
-    Context c(redisConnectWithTimeout(o_.host.c_str(), o_.port, toTimeval(o_.connectTimeout)));
+    if (o_.sentinels.empty()) return connectTo(o_.host, o_.port);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto master = currentMaster();
+      if (!master) return nullptr;
+      Context c = connectTo(master->host, master->port);
+      if (c && isMaster(c.get())) return c;
+      // Down, or no longer the master (a failover in progress): ask again.
+      forgetMaster();
+    }
+    return nullptr;
+  }
+
+  // Under Sentinel, a connection error or READONLY may mean the master changed: the
+  // next connection asks the sentinels again and pooled connections are dropped.
+  void forgetMaster() const {
+    if (o_.sentinels.empty()) return;
+    std::lock_guard lock(masterMu_);
+    master_.reset();
+    ++generation_;
+  }
+
+  uint64_t generation() const {
+    std::lock_guard lock(masterMu_);
+    return generation_;
+  }
+  const RedisStoreOptions& options() const { return o_; }
+
+ private:
+  Context connectTo(const std::string& host, int port) const {
+    Context c(redisConnectWithTimeout(host.c_str(), port, toTimeval(o_.connectTimeout)));
     if (!c || c->err) return nullptr;
     if (redisSetTimeout(c.get(), toTimeval(o_.commandTimeout)) != REDIS_OK) return nullptr;
     if (!o_.password.empty()) {
@@ -350,13 +385,45 @@ class RedisStore final : public SessionStore {
     return c;
   }
 
-  const RedisStoreOptions& options() const { return o_; }
+  // ROLE's first element is "master" on the master (Redis 2.8.12+).
+  static bool isMaster(redisContext* c) {
+    auto r = runArgv(c, {"ROLE"});
+    return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 && str(r->element[0]) == "master";
+  }
 
- private:
+  // The cached master address, else the first sentinel's answer (starting with the
+  // one that answered last). Sentinels are asked without AUTH.
+  std::optional<RedisStoreOptions::Address> currentMaster() const {
+    {
+      std::lock_guard lock(masterMu_);
+      if (master_) return master_;
+    }
+    const size_t n = o_.sentinels.size();
+    for (size_t i = 0; i < n; ++i) {
+      size_t idx = (lastSentinel_ + i) % n;
+      const auto& s = o_.sentinels[idx];
+      Context c(redisConnectWithTimeout(s.host.c_str(), s.port, toTimeval(o_.connectTimeout)));
+      if (!c || c->err) continue;
+      if (redisSetTimeout(c.get(), toTimeval(o_.commandTimeout)) != REDIS_OK) continue;
+      auto r = runArgv(c.get(), {"SENTINEL", "get-master-addr-by-name", o_.masterName});
+      if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) continue;
+      RedisStoreOptions::Address a{str(r->element[0]), 0};
+      int port = static_cast<int>(toInt(str(r->element[1])));
+      if (a.host.empty() || port <= 0 || port > 65535) continue;
+      a.port = port;
+      lastSentinel_ = idx;
+      std::lock_guard lock(masterMu_);
+      master_ = a;
+      return a;
+    }
+    return std::nullopt;
+  }
+
   // A pooled connection; a connection that saw an error is dropped, never reused.
   struct Lease {
     Context ctx;
     bool reused = false;
+    uint64_t generation = 0;
   };
 
   // An idle pooled connection has nothing to read; if its socket is readable, Redis
@@ -368,24 +435,25 @@ class RedisStore final : public SessionStore {
   }
 
   Lease acquire() {
+    const uint64_t gen = generation();
     for (;;) {
-      redisContext* c = nullptr;
+      Idle c;
       {
         std::lock_guard lock(mu_);
         if (idle_.empty()) break;
         c = idle_.back();
         idle_.pop_back();
       }
-      if (stillOpen(c)) return Lease{Context(c), true};
-      redisFree(c);
+      if (c.generation == gen && stillOpen(c.ctx)) return Lease{Context(c.ctx), true, gen};
+      redisFree(c.ctx);
     }
-    return Lease{connect(), false};
+    return Lease{connect(), false, gen};
   }
 
-  void release(Context c) {
-    if (!c || c->err) return;
+  void release(Lease& l) {
+    if (!l.ctx || l.ctx->err || l.generation != generation()) return;
     std::lock_guard lock(mu_);
-    if (idle_.size() < o_.maxIdleConnections) idle_.push_back(c.release());
+    if (idle_.size() < o_.maxIdleConnections) idle_.push_back({l.ctx.release(), l.generation});
   }
 
   // Runs a batch of commands in one round trip; any failure is kStoreUnavailable.
@@ -407,19 +475,26 @@ class RedisStore final : public SessionStore {
       // No retry after a failure here: the command may have run (a timed-out put
       // retried would report a conflict with itself). The caller fails closed.
       if (redisGetReply(l.ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
+        forgetMaster();
         return Errc::kStoreUnavailable;
       }
       out.emplace_back(static_cast<redisReply*>(raw));
     }
-    release(std::move(l.ctx));
+    for (auto& r : out) {
+      if (r->type == REDIS_REPLY_ERROR &&
+          std::string_view(r->str, r->len).substr(0, 8) == "READONLY") {
+        forgetMaster();  // a demoted master: the connection is not pooled either
+      }
+    }
+    release(l);
     for (auto& r : out) {
       if (errorsFail && r->type == REDIS_REPLY_ERROR) return Errc::kStoreUnavailable;
     }
     return out;
   }
 
-  Result<Reply> run(const Args& args) {
-    if (args.front() == "EVAL") return runScript(args);
+  Result<Reply> run(const Args& args, bool replicated = false) {
+    if (args.front() == "EVAL") return runScript(args, replicated);
     auto r = pipeline({args});
     if (!r) return r.error();
     return std::move(r->front());
@@ -427,22 +502,37 @@ class RedisStore final : public SessionStore {
 
   // Scripts go by digest (EVALSHA) so each call does not resend and rehash the
   // source; after a Redis restart the cache is empty (NOSCRIPT) and EVAL reloads it.
-  Result<Reply> runScript(const Args& eval) {
+  // `replicated`: a session record write, followed by WAIT when waitReplicas > 0 (in the
+  // same round trip, on the same connection, so it waits for this write).
+  Result<Reply> runScript(const Args& eval, bool replicated = false) {
     Args bySha = eval;
     bySha[0] = "EVALSHA";
     bySha[1] = scriptSha(eval[1]);
-    auto r = pipeline({bySha}, false);
+    std::vector<Args> cmds{bySha};
+    const bool wait = replicated && o_.waitReplicas > 0;
+    if (wait) {
+      cmds.push_back(
+          {"WAIT", std::to_string(o_.waitReplicas), std::to_string(o_.waitTimeout.count())});
+    }
+    auto r = pipeline(cmds, false);
     if (!r) return r.error();
-    Reply& reply = r->front();
-    if (reply->type == REDIS_REPLY_ERROR) {
-      if (std::string_view(reply->str, reply->len).substr(0, 8) != "NOSCRIPT") {
+    if (r->front()->type == REDIS_REPLY_ERROR) {
+      if (std::string_view(r->front()->str, r->front()->len).substr(0, 8) != "NOSCRIPT") {
         return Errc::kStoreUnavailable;
       }
-      auto again = pipeline({eval});
-      if (!again) return again.error();
-      return std::move(again->front());
+      cmds.front() = eval;
+      r = pipeline(cmds, false);
+      if (!r) return r.error();
+      if (r->front()->type == REDIS_REPLY_ERROR) return Errc::kStoreUnavailable;
     }
-    return std::move(reply);
+    if (wait) {
+      const Reply& acks = r->back();
+      // Fewer replicas than asked hold the write: report it as not done (fail closed).
+      if (acks->type != REDIS_REPLY_INTEGER || acks->integer < o_.waitReplicas) {
+        return Errc::kStoreUnavailable;
+      }
+    }
+    return std::move(r->front());
   }
 
   static std::string scriptSha(const std::string& script) {
@@ -515,10 +605,19 @@ class RedisStore final : public SessionStore {
   }
   bool expired(const StoreRecord& r) const { return r.expiresAtMs <= nowMs(); }
 
+  struct Idle {
+    redisContext* ctx = nullptr;
+    uint64_t generation = 0;
+  };
+
   RedisStoreOptions o_;
   const core::Clock& clock_;
   std::mutex mu_;
-  std::vector<redisContext*> idle_;
+  std::vector<Idle> idle_;
+  mutable std::mutex masterMu_;
+  mutable std::optional<RedisStoreOptions::Address> master_;
+  mutable uint64_t generation_ = 0;
+  mutable std::atomic<size_t> lastSentinel_{0};
 };
 
 // Listens on the revocation channel on its own connection and thread; reconnects
@@ -603,44 +702,118 @@ std::unique_ptr<Subscription> RedisStore::subscribeRevoked(
 
 }  // namespace
 
+namespace {
+
+// Strips "[user:pass@]" from the front of `rest` into `o` (the last '@' ends it, so a
+// password may contain '@').
+void takeCredentials(std::string_view& rest, RedisStoreOptions& o) {
+  auto at = rest.rfind('@');
+  if (at == std::string_view::npos) return;
+  std::string_view cred = rest.substr(0, at);
+  rest = rest.substr(at + 1);
+  auto colon = cred.find(':');
+  if (colon == std::string_view::npos) {
+    o.password = core::Secret(std::string(cred));
+  } else {
+    o.username = std::string(cred.substr(0, colon));
+    o.password = core::Secret(std::string(cred.substr(colon + 1)));
+  }
+}
+
+bool parseInt(std::string_view s, int& out, int lo, int hi) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+// "host[:port]"; false on an empty host or a bad port.
+bool parseHostPort(std::string_view hostport, std::string& host, int& port) {
+  std::string_view h = hostport;
+  if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+    h = hostport.substr(0, colon);
+    if (!parseInt(hostport.substr(colon + 1), port, 1, 65535)) return false;
+  }
+  if (h.empty()) return false;
+  host = std::string(h);
+  return true;
+}
+
+constexpr int kMaxDatabase = 1 << 20;
+
+}  // namespace
+
 Result<RedisStoreOptions> parseRedisUri(std::string_view uri) {
   constexpr std::string_view kScheme = "redis://";
   if (uri.substr(0, kScheme.size()) != kScheme) return Errc::kBadStoreUri;
   std::string_view rest = uri.substr(kScheme.size());
   RedisStoreOptions o;
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-    std::string_view cred = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    auto colon = cred.find(':');
-    if (colon == std::string_view::npos) {
-      o.password = core::Secret(std::string(cred));
-    } else {
-      o.username = std::string(cred.substr(0, colon));
-      o.password = core::Secret(std::string(cred.substr(colon + 1)));
-    }
-  }
+  takeCredentials(rest, o);
   std::string_view hostport = rest;
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
     hostport = rest.substr(0, slash);
     std::string_view db = rest.substr(slash + 1);
-    if (!db.empty()) {
-      auto [p, ec] = std::from_chars(db.data(), db.data() + db.size(), o.database);
-      if (ec != std::errc() || p != db.data() + db.size() || o.database < 0) {
-        return Errc::kBadStoreUri;
-      }
-    }
+    if (!db.empty() && !parseInt(db, o.database, 0, kMaxDatabase)) return Errc::kBadStoreUri;
   }
-  std::string_view host = hostport;
-  if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
-    host = hostport.substr(0, colon);
-    std::string_view port = hostport.substr(colon + 1);
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), o.port);
-    if (ec != std::errc() || p != port.data() + port.size() || o.port <= 0 || o.port > 65535) {
+  if (!parseHostPort(hostport, o.host, o.port)) return Errc::kBadStoreUri;
+  return o;
+}
+
+Result<RedisStoreOptions> parseRedisSentinelUri(std::string_view uri) {
+  constexpr std::string_view kScheme = "redis-sentinel://";
+  if (uri.substr(0, kScheme.size()) != kScheme) return Errc::kBadStoreUri;
+  std::string_view rest = uri.substr(kScheme.size());
+  RedisStoreOptions o;
+  o.waitReplicas = 1;
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  takeCredentials(rest, o);
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return Errc::kBadStoreUri;  // the master name is required
+  std::string_view hosts = rest.substr(0, slash);
+  std::string_view path = rest.substr(slash + 1);
+  while (true) {
+    auto comma = hosts.find(',');
+    RedisStoreOptions::Address a{"", 26379};
+    if (!parseHostPort(hosts.substr(0, comma), a.host, a.port)) return Errc::kBadStoreUri;
+    o.sentinels.push_back(std::move(a));
+    if (comma == std::string_view::npos) break;
+    hosts = hosts.substr(comma + 1);
+  }
+  std::string_view name = path.substr(0, path.find('/'));
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+      })) {
+    return Errc::kBadStoreUri;
+  }
+  o.masterName = std::string(name);
+  if (name.size() < path.size()) {
+    std::string_view db = path.substr(name.size() + 1);
+    if (!db.empty() && !parseInt(db, o.database, 0, kMaxDatabase)) return Errc::kBadStoreUri;
+  }
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) return Errc::kBadStoreUri;
+    std::string_view k = kv.substr(0, eq);
+    std::string_view v = kv.substr(eq + 1);
+    int n = 0;
+    if (k == "wait_replicas" && parseInt(v, n, 0, 64)) {
+      o.waitReplicas = n;
+    } else if (k == "wait_timeout_ms" && parseInt(v, n, 1, 60000)) {
+      o.waitTimeout = std::chrono::milliseconds(n);
+    } else {
       return Errc::kBadStoreUri;
     }
   }
-  if (host.empty()) return Errc::kBadStoreUri;
-  o.host = std::string(host);
   return o;
 }
 

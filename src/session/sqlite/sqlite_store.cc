@@ -18,6 +18,27 @@
 namespace authgate::session {
 namespace {
 
+std::function<void(int, std::string_view)>& sqliteErrorSink() {
+  static std::function<void(int, std::string_view)> sink;
+  return sink;
+}
+
+void forwardSqliteLog(void*, int code, const char* message) {
+  if (auto& sink = sqliteErrorSink()) sink(code, message ? message : "");
+}
+
+// A failed statement's reason, for the operator (SQLite logs only some of them itself:
+// a full disk found at commit is not).
+void reportError(sqlite3* db, int rc) {
+  if (auto& sink = sqliteErrorSink()) {
+    std::string what = sqlite3_errstr(rc);
+    if (const std::string_view detail = sqlite3_errmsg(db); detail != what) {
+      what.append(": ").append(detail);
+    }
+    sink(sqlite3_extended_errcode(db), what);
+  }
+}
+
 // Migrations, in order. Never edit one that has shipped: append a new one.
 constexpr const char* kMigrations[] = {
     // 1: sessions keyed by the id hash, indexes for the manager's lookups, locks for
@@ -415,7 +436,11 @@ class SqliteStore final : public SessionStore {
     void bindBlob(int i, std::string_view v) {
       sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     }
-    int step() { return sqlite3_step(st_); }
+    int step() {
+      const int rc = sqlite3_step(st_);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) reportError(sqlite3_db_handle(st_), rc);
+      return rc;
+    }
     sqlite3_stmt* raw() { return st_; }
     int64_t i64(int c) { return sqlite3_column_int64(st_, c); }
     std::string text(int c) {
@@ -441,7 +466,9 @@ class SqliteStore final : public SessionStore {
   }
 
   bool exec(const char* sql) {
-    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) reportError(db_, rc);
+    return rc == SQLITE_OK;
   }
 
   int64_t nowMs() const {
@@ -629,6 +656,11 @@ Result<void> migrate(sqlite3* db, std::string* detail, const std::string& path) 
 }
 
 }  // namespace
+
+bool setSqliteErrorLog(std::function<void(int code, std::string_view message)> sink) {
+  sqliteErrorSink() = std::move(sink);
+  return sqlite3_config(SQLITE_CONFIG_LOG, &forwardSqliteLog, nullptr) == SQLITE_OK;
+}
 
 int sqliteSchemaVersion() { return kSchemaVersion; }
 

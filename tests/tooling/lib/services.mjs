@@ -54,6 +54,7 @@ export async function startProvider(opts = {}) {
     stats: () => getJson('/__test/stats'),
     sessions: (sub) => getJson(`/__test/sessions${sub ? `?sub=${encodeURIComponent(sub)}` : ''}`),
     tokens: (sub) => getJson(`/__test/tokens${sub ? `?sub=${encodeURIComponent(sub)}` : ''}`),
+    tokenExchanges: () => getJson('/__test/token-exchanges'),
     reset: () => control('reset'),
     failToken: (rule) => control('fail-token', rule),
     forgeIdToken: (rule) => control('forge-id-token', rule),

@@ -141,6 +141,8 @@ export function installControl(provider, state) {
     if (list.length > 5000) list.splice(0, list.length - 5000);
   };
 
+  const exchanges = [];
+
   const takeRule = (rules, grantType) => {
     const rule = rules.find((r) => r.remaining > 0 && (!r.grantType || r.grantType === grantType));
     if (rule) rule.remaining -= 1;
@@ -157,6 +159,15 @@ export function installControl(provider, state) {
     const grantType = String(form.grant_type ?? '');
     await tamperAssertion(form, grantType);
     ctx.req.body = new URLSearchParams(form).toString();
+    // Every secret of the exchange, for tests that look for them where they must not
+    // be (the log scan): what the client sent and, below, what it got.
+    const exchange = {
+      grant_type: grantType, code: form.code, code_verifier: form.code_verifier,
+      refresh_token: form.refresh_token, client_secret: form.client_secret, client_assertion: form.client_assertion,
+      authorization: ctx.get('authorization') || undefined,
+    };
+    exchanges.push(exchange);
+    if (exchanges.length > 200) exchanges.splice(0, exchanges.length - 200);
     stats.token.total += 1;
     stats.token.byGrant[grantType] = (stats.token.byGrant[grantType] ?? 0) + 1;
 
@@ -201,6 +212,12 @@ export function installControl(provider, state) {
         ctx.body = { ...ctx.body, id_token: await forge(ctx.body.id_token, rule) };
         stats.token.forged += 1;
       }
+    }
+    if (ctx.status === 200 && ctx.body) {
+      exchange.response = {
+        access_token: ctx.body.access_token, id_token: ctx.body.id_token,
+        refresh_token: ctx.body.refresh_token,
+      };
     }
   }
 
@@ -390,6 +407,11 @@ export function installControl(provider, state) {
         clients: Object.fromEntries(Object.entries(s.authorizations ?? {})
           .map(([c, a]) => [c, { sid: a.sid }])),
       })));
+    },
+    // The last 200 token requests with their secrets (code, code_verifier,
+    // refresh_token, client credentials) and the tokens answered: test tooling only.
+    'GET /__test/token-exchanges': (ctx) => {
+      json(ctx, 200, exchanges);
     },
     // Token records without their values: lets tests see that a revocation or a
     // rotation reached the provider.

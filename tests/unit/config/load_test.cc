@@ -180,7 +180,12 @@ const BadValue kBadValues[] = {
     {"provider.connect_timeout", "0s", "provider.connect_timeout: must be positive"},
     {"provider.http_timeout", "0s", "provider.http_timeout: must be positive"},
     {"session.store", "'postgres://db/x'",
-     "session.store: unknown store (use sqlite:PATH, redis://host:port/db or memory)"},
+     "session.store: unknown store (use sqlite:PATH, redis://host:port/db, "
+     "redis-sentinel://host:port,.../MASTER_NAME or memory)"},
+    {"session.store", "'redis-sentinel://h:26379'",
+     "session.store: must look like redis-sentinel://[user:pass@]host:port"},
+    {"session.store", "'redis-sentinel://:pw@h:26379/'",
+     "session.store: must look like redis-sentinel://"},
     {"session.store", "'sqlite:'", "session.store: sqlite: needs a path"},
     {"session.store", "'redis://:pw@/0'", "session.store: must look like redis://"},
     {"session.store", "'redis://host:6379/x'",

@@ -46,6 +46,7 @@ TEST(RedactUrlPassword, ReplacesOnlyThePassword) {
       {"redis://:pw@host", "redis://:[redacted]@host"},
       {"redis://user@host", "redis://user@host"},
       {"redis://host:6379/0", "redis://host:6379/0"},
+      {"redis-sentinel://u:pw@a:1,b:2/m/0", "redis-sentinel://u:[redacted]@a:1,b:2/m/0"},
       {"https://app.example.com/a@b:c", "https://app.example.com/a@b:c"},
       {"sqlite:authgate.db", "sqlite:authgate.db"},
       {"memory", "memory"},

@@ -42,6 +42,56 @@ TEST(RedisUri, ParsesHostPortDatabaseAndCredentials) {
   }
 }
 
+TEST(RedisSentinelUri, ParsesSentinelsMasterDatabaseAndWait) {
+  auto o = parseRedisSentinelUri("redis-sentinel://app:p@ss@s1:26380,s2,10.0.0.3:5/mymaster/2");
+  ASSERT_TRUE(o);
+  ASSERT_EQ(o->sentinels.size(), 3u);
+  EXPECT_EQ(o->sentinels[0].host, "s1");
+  EXPECT_EQ(o->sentinels[0].port, 26380);
+  EXPECT_EQ(o->sentinels[1].host, "s2");
+  EXPECT_EQ(o->sentinels[1].port, 26379) << "the Sentinel default port";
+  EXPECT_EQ(o->sentinels[2].host, "10.0.0.3");
+  EXPECT_EQ(o->sentinels[2].port, 5);
+  EXPECT_EQ(o->masterName, "mymaster");
+  EXPECT_EQ(o->database, 2);
+  EXPECT_EQ(o->username, "app");
+  EXPECT_EQ(o->password.reveal(), "p@ss");
+  EXPECT_EQ(o->waitReplicas, 1) << "writes wait for one replica by default";
+  EXPECT_EQ(o->waitTimeout, 500ms);
+
+  auto q = parseRedisSentinelUri("redis-sentinel://h:1/m?wait_replicas=0&wait_timeout_ms=250");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->database, 0);
+  EXPECT_EQ(q->waitReplicas, 0);
+  EXPECT_EQ(q->waitTimeout, 250ms);
+  EXPECT_TRUE(q->password.empty());
+
+  auto slash = parseRedisSentinelUri("redis-sentinel://h:1/m/");
+  ASSERT_TRUE(slash);
+  EXPECT_EQ(slash->database, 0);
+
+  for (const char* bad : {
+           "redis-sentinel://",                         // nothing
+           "redis-sentinel://h:1",                      // no master name
+           "redis-sentinel://h:1/",                     // empty master name
+           "redis-sentinel://h:1,/m",                   // empty sentinel
+           "redis-sentinel://,h:1/m",                   // empty sentinel
+           "redis-sentinel://h:0/m",                    // port 0
+           "redis-sentinel://h:70000/m",                // port too big
+           "redis-sentinel://h:x/m",                    // port not a number
+           "redis-sentinel://h:1/m/x",                  // database not a number
+           "redis-sentinel://h:1/m/-1",                 // negative database
+           "redis-sentinel://h:1/m a",                  // bad master name
+           "redis-sentinel://h:1/m?wait=1",             // unknown parameter
+           "redis-sentinel://h:1/m?wait_replicas",      // no value
+           "redis-sentinel://h:1/m?wait_replicas=-1",   // negative
+           "redis-sentinel://h:1/m?wait_timeout_ms=0",  // zero timeout
+           "redis://h:1/m",                             // not this scheme
+       }) {
+    EXPECT_FALSE(parseRedisSentinelUri(bad)) << bad;
+  }
+}
+
 TEST(RedisStore, UnavailableQuicklyWhenNothingListens) {
   core::ManualClock clock;
   RedisStoreOptions o;
@@ -53,6 +103,32 @@ TEST(RedisStore, UnavailableQuicklyWhenNothingListens) {
   EXPECT_TRUE(isErr(r.error(), Errc::kStoreUnavailable));
   EXPECT_FALSE(store->ping());
   EXPECT_LT(Clock::now() - start, 1500ms);
+}
+
+TEST(RedisStore, SentinelModeUnavailableQuicklyWhenNoSentinelAnswers) {
+  core::ManualClock clock;
+  RedisStoreOptions o;
+  o.sentinels = {{"127.0.0.1", testing::freePort()}, {"127.0.0.1", testing::freePort()}};
+  o.masterName = "m";
+  auto store = makeRedisStore(o, clock);
+  EXPECT_EQ(store->backend(), "redis-sentinel");
+  auto start = Clock::now();
+  auto r = store->get("k");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(isErr(r.error(), Errc::kStoreUnavailable));
+  EXPECT_TRUE(isErr(store->put(rec("k"), 60s, kMustNotExist).error(), Errc::kStoreUnavailable));
+  EXPECT_LT(Clock::now() - start, 1500ms);
+}
+
+TEST(RedisStore, SentinelModeRefusesAServerThatIsNotASentinel) {
+  // A plain Redis answers SENTINEL with an error: no master, so no connection.
+  core::ManualClock clock;
+  RedisServer server;
+  RedisStoreOptions o;
+  o.sentinels = {{"127.0.0.1", server.port()}};
+  o.masterName = "m";
+  auto store = makeRedisStore(o, clock);
+  EXPECT_FALSE(store->ping());
 }
 
 TEST(RedisStore, RecoversAfterRedisIsKilledAndRestarted) {
