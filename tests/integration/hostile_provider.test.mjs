@@ -85,7 +85,7 @@ describe('JWKS recovery', () => {
     assert.ok(Date.now() - t0 < 10000);
   });
 
-  test('a JWKS endpoint answering 503 for a while: logins succeed within two seconds of its recovery', async (t) => {
+  test('a JWKS endpoint answering 503 for three logins: a login succeeds within two seconds of its recovery', async (t) => {
     const op = await startProvider({ t });
     const ag = await startAuthgate({ t, config: gatewayConfig(op) });
     await op.failJwks({ count: 1000, mode: 'status', status: 503 });
@@ -105,6 +105,7 @@ describe('JWKS recovery', () => {
       await sleep(200);
     }
     assert.ok(ok !== null, 'a login succeeded after the endpoint recovered');
-    assert.ok(ok < 4000, `recovered within a few seconds (took ${ok} ms)`);
+    t.diagnostic(`first successful login ${ok} ms after the endpoint recovered`);
+    assert.ok(ok < 2000, `recovered within two seconds (took ${ok} ms)`);
   });
 });
