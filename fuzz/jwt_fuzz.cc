@@ -4,16 +4,13 @@
 //   odd:  the rest is "HEADER\nCLAIMS"; the target signs it with HS256 and the known
 //         secret, so the claim parser and every claim check see fuzzer-chosen JSON.
 // Both run the fail-fast and the report pipeline.
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "authgate/core/base64url.h"
 #include "authgate/jose/jwt.h"
+#include "fuzz_support.h"
 
 namespace {
 
@@ -38,15 +35,6 @@ jose::VerifyPolicy policy() {
   return p;
 }
 
-std::string hs256(std::string_view header, std::string_view claims) {
-  std::string input = core::base64urlEncode(header) + "." + core::base64urlEncode(claims);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
-  return input + "." + core::base64urlEncode(std::string_view(reinterpret_cast<char*>(mac), len));
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -60,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     size_t nl = rest.find('\n');
     if (nl == std::string_view::npos) return 0;
-    token = hs256(rest.substr(0, nl), rest.substr(nl + 1));
+    token = fuzz::hs256(kSecret, rest.substr(0, nl), rest.substr(nl + 1));
   }
   auto r = jose::verifyJwt(token, keys(), p, clock);
   auto report = jose::verifyJwtReport(token, keys(), p, clock);

@@ -70,6 +70,8 @@ struct ProviderSettings {
   std::string prompt;
   std::int64_t max_age = -1;  // seconds; -1: not sent
   Duration clock_skew{60};
+  // How old an ID token's iat may be at the callback (docs/CONFIGURATION.md "provider").
+  Duration max_id_token_age{300};
   std::vector<std::string> id_token_algs{"RS256"};
   std::map<std::string, std::string> extra_authorize_params;
   std::vector<std::string> jwks_urls;  // extra JWKS URLs (OpenMetadata PUBLIC_KEYS)

@@ -49,6 +49,7 @@ const std::array kFields = {
     AUTHGATE_FIELD(provider, prompt),
     AUTHGATE_FIELD(provider, max_age),
     AUTHGATE_FIELD(provider, clock_skew),
+    AUTHGATE_FIELD(provider, max_id_token_age),
     AUTHGATE_FIELD(provider, id_token_algs),
     AUTHGATE_FIELD(provider, extra_authorize_params),
     AUTHGATE_FIELD(provider, jwks_urls),

@@ -735,7 +735,8 @@ std::vector<Problem> misspeltVariables(const Environment& env) {
                                     "AUTH0_AUDIENCE", "AUTHGATE_ENV_FILE"};
   for (const auto& f : fields()) known.push_back(envName(f.key));
   std::vector<Problem> out;
-  for (const auto& [name, value] : env) {
+  for (const auto& entry : env) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 lambdas
     const bool family = name.rfind("AUTHGATE_", 0) == 0 || name.rfind("AUTH0_", 0) == 0;
     if (!family || std::find(known.begin(), known.end(), name) != known.end()) continue;
     const bool knownSection = std::any_of(sections().begin(), sections().end(), [&](auto s) {

@@ -317,6 +317,11 @@ void checkProvider(const ProviderSettings& p, Problems& out) {
     out.push_back(
         {"provider.clock_skew", formatDuration(p.clock_skew) + " is too large (at most 5m)"});
   }
+  // The provider mints the ID token during the callback: its age is skew plus network time.
+  if (p.max_id_token_age < Duration{10} || p.max_id_token_age > Duration{3600}) {
+    out.push_back({"provider.max_id_token_age",
+                   formatDuration(p.max_id_token_age) + " is out of range (10s to 1h)"});
+  }
   if (p.id_token_algs.empty()) out.push_back({"provider.id_token_algs", "must not be empty"});
   for (const auto& alg : p.id_token_algs) {
     if (toLower(alg) == "none") {

@@ -67,6 +67,7 @@ oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
   rp.extra_authorize_params = p.extra_authorize_params;
   rp.id_token_algs = p.id_token_algs;
   rp.clock_skew = p.clock_skew;
+  rp.max_id_token_age = p.max_id_token_age;
   return rp;
 }
 

@@ -279,6 +279,14 @@ Response CallbackRun::run() {
                                  &tokens->access_token);
   });
   if (!idToken) {
+    if (idToken.error() == oidc::Errc::kIdTokenTooOld) {
+      // Most likely a clock that is off (here or at the provider); else a replayed token.
+      return fail(http::status::unauthorized, idToken.error(), "This sign-in is out of date",
+                  "The sign-in service sent proof of a sign-in that happened too long ago, so "
+                  "it was not accepted. Please sign in again.",
+                  "the ID token's iat is older than provider.max_id_token_age: check this "
+                  "host's clock and the provider's");
+    }
     return fail(http::status::unauthorized, idToken.error(),
                 "The identity token from the provider is not valid");
   }

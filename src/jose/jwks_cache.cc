@@ -1,6 +1,7 @@
 #include "authgate/jose/jwks_cache.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "authgate/jose/errc.h"
@@ -23,39 +24,66 @@ JwksCacheStats JwksCache::stats() const {
   return stats_;
 }
 
-Result<std::shared_ptr<const KeyStore>> JwksCache::keys() { return acquire(Reason::kNormal); }
-
-Result<std::shared_ptr<const KeyStore>> JwksCache::refreshForUnknownKey() {
-  return acquire(Reason::kUnknownKey);
+std::chrono::milliseconds jwksFailureBackoff(unsigned failures, const JwksCacheOptions& options) {
+  if (failures == 0) return std::chrono::milliseconds(0);
+  std::chrono::milliseconds delay = options.failureBackoff;
+  for (unsigned i = 1; i < failures && delay < options.maxFailureBackoff; ++i) delay *= 2;
+  return std::min(delay, options.maxFailureBackoff);
 }
 
-Result<std::shared_ptr<const KeyStore>> JwksCache::acquire(Reason reason) {
+bool jwksFetchDue(const JwksFetchState& state, JwksNeed need, core::TimePoint now,
+                  const JwksCacheOptions& options) {
+  if (state.consecutiveFailures > 0 && now < state.retryAt) return false;
+  if (!state.haveKeys) return true;
+  if (need == JwksNeed::kUnknownKey) {
+    return !state.lastUnknownKeyFetch ||
+           now - *state.lastUnknownKeyFetch >= options.unknownKidRefetchInterval;
+  }
+  return now >= state.expiresAt;
+}
+
+JwksFetchState jwksAfterFetch(JwksFetchState state, JwksNeed need, bool ok, core::TimePoint started,
+                              core::TimePoint done, std::chrono::seconds ttl,
+                              const JwksCacheOptions& options) {
+  if (ok) {
+    state.haveKeys = true;
+    state.expiresAt = done + ttl;
+    state.consecutiveFailures = 0;
+    state.retryAt = {};
+    if (need == JwksNeed::kUnknownKey) state.lastUnknownKeyFetch = started;
+    return state;
+  }
+  // Held keys stay in use (provider down or serving garbage); retry after the back-off.
+  if (state.consecutiveFailures < std::numeric_limits<unsigned>::max()) {
+    ++state.consecutiveFailures;
+  }
+  state.retryAt = done + jwksFailureBackoff(state.consecutiveFailures, options);
+  return state;
+}
+
+Result<std::shared_ptr<const KeyStore>> JwksCache::keys() { return acquire(JwksNeed::kRoutine); }
+
+Result<std::shared_ptr<const KeyStore>> JwksCache::refreshForUnknownKey() {
+  return acquire(JwksNeed::kUnknownKey);
+}
+
+Result<std::shared_ptr<const KeyStore>> JwksCache::acquire(JwksNeed need) {
   std::unique_lock lock(mu_);
   const core::TimePoint now = clock_.now();
 
   if (inFlight_) {
     // Hot path while a routine refresh runs: a stale set still serves known kids.
-    if (current_ && reason == Reason::kNormal) return current_;
+    if (current_ && need == JwksNeed::kRoutine) return current_;
     const uint64_t gen = generation_;
     fetched_.wait(lock, [&] { return generation_ != gen; });
     if (current_) return current_;
     return lastError_;
   }
 
-  bool needFetch = false;
-  if (!current_) {
-    needFetch = now >= nextAttempt_;
-  } else if (reason == Reason::kUnknownKey) {
-    needFetch =
-        !lastUnknownKeyFetch_ || now - *lastUnknownKeyFetch_ >= options_.unknownKidRefetchInterval;
-  } else {
-    needFetch = now >= expiresAt_ && now >= nextAttempt_;
-  }
-  if (!needFetch) {
+  if (!jwksFetchDue(state_, need, now, options_)) {
     if (current_) return current_;
     return lastError_;
   }
-  if (reason == Reason::kUnknownKey) lastUnknownKeyFetch_ = now;
 
   inFlight_ = true;
   ++stats_.fetches;
@@ -81,16 +109,14 @@ Result<std::shared_ptr<const KeyStore>> JwksCache::acquire(Reason reason) {
 
   lock.lock();
   const core::TimePoint done = clock_.now();
+  state_ =
+      jwksAfterFetch(state_, need, static_cast<bool>(parsed), now, done, ttlFor(maxAge), options_);
   if (parsed) {
     current_ = std::make_shared<const KeyStore>(std::move(*parsed));
-    expiresAt_ = done + ttlFor(maxAge);
-    nextAttempt_ = {};
     lastError_ = {};
   } else {
-    // Keep the last good set (provider down or serving garbage), retry later.
     ++stats_.failures;
     lastError_ = parsed.error();
-    nextAttempt_ = done + options_.retryAfterFailure;
   }
   inFlight_ = false;
   ++generation_;

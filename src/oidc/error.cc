@@ -125,6 +125,8 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "missing_iat";
     case E::kLogoutTokenTooOld:
       return "logout_token_too_old";
+    case E::kIdTokenTooOld:
+      return "id_token_too_old";
     case E::kLogoutTokenFromFuture:
       return "logout_token_from_future";
   }
@@ -256,6 +258,8 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
       return "the logout token was issued too long ago";
     case E::kLogoutTokenFromFuture:
       return "the logout token was issued in the future";
+    case E::kIdTokenTooOld:
+      return "the ID token was issued too long ago for a sign-in that just happened";
   }
   return "unknown error";
 }

@@ -39,6 +39,7 @@ IdTokenExpectations loginIdTokenExpectations(const RelyingPartyOptions& rp,
                                              const LoginTransaction& txn) {
   IdTokenExpectations e = refreshIdTokenExpectations(rp);
   e.nonce = txn.nonce.reveal();
+  e.max_id_token_age = rp.max_id_token_age;
   if (txn.max_age) e.max_age = std::chrono::seconds(*txn.max_age);
   return e;
 }
@@ -66,6 +67,18 @@ Result<void> checkOrganization(const boost::json::object& claims, std::string_vi
   auto orgName = detail::getString(claims, "org_name");
   if (!orgName) return Errc::kMissingOrgId;
   if (!detail::iequals(*orgName, organization)) return Errc::kOrgMismatch;
+  return {};
+}
+
+Result<void> checkIdTokenAge(const boost::json::object& claims, std::int64_t now,
+                             std::chrono::seconds maxAge) {
+  // The same NumericDate reading as jose's iat check (fractions floored).
+  const auto* v = member(claims, "iat");
+  if (v == nullptr) return Errc::kIdTokenTooOld;
+  auto iat = jose::numericDate(*v);
+  if (!iat) return Errc::kIdTokenTooOld;
+  // iat is untrusted and may be any int64: subtract only from our own values.
+  if (*iat < now - maxAge.count()) return Errc::kIdTokenTooOld;
   return {};
 }
 
@@ -161,6 +174,10 @@ Result<ValidatedIdToken> validateIdToken(std::string_view idToken, const jose::K
   policy.maxAge = expect.max_age;
   auto verified = jose::verifyJwt(idToken, keys, policy, clock);
   if (!verified) return verified.error();
+  if (expect.max_id_token_age) {
+    auto age = checkIdTokenAge(verified->claims, clock.unixSeconds(), *expect.max_id_token_age);
+    if (!age) return age.error();
+  }
   ValidatedIdToken out;
   auto sub = detail::getString(verified->claims, "sub");
   // OIDC Core s2: sub is a case-sensitive string, never empty.

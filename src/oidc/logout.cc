@@ -116,7 +116,8 @@ Result<LogoutTokenFacts> checkLogoutTokenClaims(const boost::json::object& heade
   if (!iat) return Errc::kMissingIat;
   std::int64_t now = clock.unixSeconds();
   if (*iat > now + rules.clock_skew.count()) return Errc::kLogoutTokenFromFuture;
-  if (now - *iat > rules.max_age.count() + rules.clock_skew.count()) {
+  // iat is untrusted and may be any int64: subtract only from our own values.
+  if (*iat < now - rules.max_age.count() - rules.clock_skew.count()) {
     return Errc::kLogoutTokenTooOld;
   }
   f.iat = *iat;

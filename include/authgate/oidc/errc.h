@@ -66,7 +66,6 @@ enum class Errc {
   kMissingPermission,
   // return_to / post-logout redirect
   // (signature, iss, aud, exp, iat, nonce, auth_time failures keep their jose::Errc codes)
-  // (signature, iss, aud, exp, iat, nonce, auth_time failures keep their jose::Errc codes)
   kUnsafeReturnTo,
   kReturnToOriginNotAllowed,
   // logout (RP-Initiated Logout 1.0, Back-Channel Logout 1.0 s2.4, s2.6)
@@ -81,6 +80,8 @@ enum class Errc {
   kLogoutTokenFromFuture,  // iat later than now + clock skew
   // token endpoint, continued
   kInvalidClient,  // error=invalid_client or 401: the provider refused our client credentials
+  // ID token at the callback, continued
+  kIdTokenTooOld,  // iat older than provider.max_id_token_age (OIDC Core s3.1.3.7 item 10)
 };
 
 }  // namespace authgate::oidc

@@ -29,11 +29,14 @@ struct IdTokenExpectations {
   std::chrono::seconds clock_skew{60};
   std::optional<std::string> nonce;             // the transaction's nonce at login
   std::optional<std::chrono::seconds> max_age;  // the max_age that was sent
-  std::string organization;                     // "" or org_... id or organization name
+  // At the callback: how old iat may be (checkIdTokenAge); nullopt for a refresh.
+  std::optional<std::chrono::seconds> max_id_token_age;
+  std::string organization;  // "" or org_... id or organization name
 };
 
 // Expectations for the ID token of a code exchange: nonce and max_age from the
-// transaction. Algorithm names that jose does not know are dropped.
+// transaction, max_id_token_age from the options. Algorithm names that jose does not know are
+// dropped.
 IdTokenExpectations loginIdTokenExpectations(const RelyingPartyOptions& rp,
                                              const LoginTransaction& txn);
 // For a refreshed ID token: no nonce or max_age (they belong to the original login).
@@ -48,8 +51,8 @@ struct ValidatedIdToken {
 };
 
 // jose checks (signature via `keys`, alg allow-list, iss, aud, azp, exp, iat, nonce,
-// auth_time vs max_age), then sub (kBadIdTokenClaims), organization, and at_hash when an
-// access token is given.
+// auth_time vs max_age), then the token's age (checkIdTokenAge, when max_id_token_age is
+// set), sub (kBadIdTokenClaims), organization, and at_hash when an access token is given.
 Result<ValidatedIdToken> validateIdToken(std::string_view idToken, const jose::KeyStore& keys,
                                          const IdTokenExpectations& expect,
                                          const core::Clock& clock,
@@ -66,6 +69,14 @@ Result<ValidatedIdToken> validateRefreshedIdToken(std::string_view idToken,
                                                   const core::Secret* accessToken = nullptr);
 
 // --- Standalone rules on claims. ---
+
+// OIDC Core s3.1.3.7 item 10: at the callback the provider has just minted the ID token,
+// so only clock skew and network time separate its iat from now. An iat more than
+// maxAge before now is kIdTokenTooOld, even when exp is still ahead (a hoarded or
+// replayed token). iat is read as jose reads it (jose::numericDate); a missing or
+// non-numeric iat is kIdTokenTooOld too (jose requires iat for ID tokens first).
+Result<void> checkIdTokenAge(const boost::json::object& claims, std::int64_t now,
+                             std::chrono::seconds maxAge);
 
 // Auth0 Organizations: with an org_... id configured, org_id must equal it exactly; with
 // an organization name configured, org_name must equal it ASCII case-insensitively

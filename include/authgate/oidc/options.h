@@ -53,6 +53,8 @@ struct RelyingPartyOptions {
   std::map<std::string, std::string> extra_authorize_params;
   std::vector<std::string> id_token_algs{"RS256"};
   std::chrono::seconds clock_skew{60};
+  // How old an ID token's iat may be at the callback: the provider has just minted it.
+  std::chrono::seconds max_id_token_age{300};
   std::chrono::seconds transaction_ttl{600};  // issue 4: a login must finish in 10 minutes
   std::size_t max_code_bytes = 2048;          // authorization codes are short; cap input
 };

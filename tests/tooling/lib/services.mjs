@@ -58,6 +58,7 @@ export async function startProvider(opts = {}) {
     reset: () => control('reset'),
     failToken: (rule) => control('fail-token', rule),
     forgeIdToken: (rule) => control('forge-id-token', rule),
+    failJwks: (rule) => control('fail-jwks', rule),
     sign: async (payload, { header, key } = {}) => (await control('sign', { payload, header, key })).jwt,
     backchannelLogout: (body) => control('backchannel-logout', body),
     endSession: (body) => control('end-session', body),

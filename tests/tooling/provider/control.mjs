@@ -12,6 +12,7 @@ function freshStats() {
   return {
     discovery: 0,
     jwks: 0,
+    jwksFailed: 0, // JWKS requests answered by a fail-jwks rule
     authorize: 0,
     authorizeRequests: [], // the last 50 /authorize query objects
     token: { total: 0, byGrant: {}, injectedFailures: 0, errors: {}, forged: 0 },
@@ -81,6 +82,7 @@ export function installControl(provider, state) {
     }
     previousAssertion = seen;
   }
+  let jwksFailure = null; // {remaining, mode: 'reset' | 'status', status}
   const signingKey = jose.importJWK(keys.signing, 'RS256');
   const foreignKey = jose.importJWK(keys.foreign, 'RS256');
   const verifyKey = jose.importJWK(publicJwk(keys.signing), 'RS256');
@@ -326,6 +328,17 @@ export function installControl(provider, state) {
       failRules = [];
       forgeRules = [];
       assertionRules = [];
+      jwksFailure = null;
+      json(ctx, 200, { ok: true });
+    },
+    // The next `count` JWKS requests fail: `reset` destroys the connection before any
+    // response byte (a TCP reset as the client sees it), `status` answers `status`.
+    // count 0 clears the rule.
+    'POST /__test/fail-jwks': async (ctx) => {
+      const b = await readJson(ctx);
+      const count = b.count ?? 1;
+      jwksFailure = count > 0
+        ? { remaining: count, mode: b.mode ?? 'reset', status: b.status ?? 503 } : null;
       json(ctx, 200, { ok: true });
     },
     'POST /__test/tamper-assertion': async (ctx) => {
@@ -451,6 +464,16 @@ export function installControl(provider, state) {
         return next();
       case '/.well-known/jwks.json': {
         stats.jwks += 1;
+        if (jwksFailure && jwksFailure.remaining > 0) {
+          jwksFailure.remaining -= 1;
+          stats.jwksFailed += 1;
+          if (jwksFailure.mode === 'status') {
+            return json(ctx, jwksFailure.status, { error: 'temporarily_unavailable' });
+          }
+          ctx.respond = false;
+          ctx.req.socket.resetAndDestroy?.() ?? ctx.req.socket.destroy();
+          return undefined;
+        }
         const t0 = process.hrtime.bigint();
         await next();
         recordTiming('jwks', t0);

@@ -40,6 +40,7 @@ TEST(LoadYaml, DefaultsMatchTheContract) {
             (std::vector<std::string>{"openid", "profile", "email", "offline_access"}));
   EXPECT_EQ(c.provider.response_mode, "query");
   EXPECT_EQ(c.provider.clock_skew, Duration{60});
+  EXPECT_EQ(c.provider.max_id_token_age, Duration{300});
   EXPECT_EQ(c.provider.id_token_algs, std::vector<std::string>{"RS256"});
   EXPECT_EQ(c.session.cookie_name, "authgate");
   EXPECT_EQ(c.session.idle_timeout, Duration{86400});
@@ -157,6 +158,10 @@ const BadValue kBadValues[] = {
     {"provider.clock_skew", "60",
      "provider.clock_skew: invalid duration \"60\" (use 90s, 15m, "
      "24h, 7d)"},
+    {"provider.max_id_token_age", "5s",
+     "provider.max_id_token_age: 5s is out of range (10s to 1h)"},
+    {"provider.max_id_token_age", "2h",
+     "provider.max_id_token_age: 2h is out of range (10s to 1h)"},
     {"provider.id_token_algs", "[none]",
      "provider.id_token_algs: \"none\" is never accepted: ID tokens must be signed"},
     {"provider.id_token_algs", "[RS257]", "provider.id_token_algs: \"RS257\" is not a supported"},
@@ -401,6 +406,12 @@ TEST(LoadYaml, KeySetTwiceIsAProblem) {
       loadYaml(std::string(kValidYaml) + "logout:\n  idp_logout: none\n  idp_logout: auto\n", {});
   EXPECT_TRUE(hasProblem(r, "logout.idp_logout: set more than once in the file"))
       << problemsText(r);
+}
+
+TEST(LoadEnv, MaxIdTokenAgeHasItsVariable) {
+  auto r = loadYaml(kValidYaml, {{"AUTHGATE_PROVIDER_MAX_ID_TOKEN_AGE", "2m"}});
+  EXPECT_TRUE(r.ok()) << problemsText(r);
+  EXPECT_EQ(r.config.provider.max_id_token_age, Duration{120});
 }
 
 TEST(ExampleFile, LoadsWithTheSecretFromTheEnvironment) {

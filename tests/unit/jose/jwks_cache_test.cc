@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -168,12 +169,135 @@ TEST_F(JwksCacheTest, ProviderDownKeepsLastGoodSet) {
   clock_.advance(11min);
   EXPECT_TRUE(cache_.verify(token(1), policy()));  // refresh failed, old set serves
   EXPECT_EQ(provider_.calls(), 2);
-  EXPECT_TRUE(cache_.verify(token(1), policy()));  // no retry before 30 s
+  EXPECT_TRUE(cache_.verify(token(1), policy()));  // no retry within the back-off
   EXPECT_EQ(provider_.calls(), 2);
-  clock_.advance(31s);
+  clock_.advance(250ms);
   EXPECT_TRUE(cache_.verify(token(1), policy()));
   EXPECT_EQ(provider_.calls(), 3);
   EXPECT_EQ(cache_.stats().failures, 2u);
+}
+
+// Issue 17: a JWKS outage must not outlive the provider. The first login's fetch fails
+// (no keys at all); the endpoint answers again; a login a second later succeeds.
+TEST_F(JwksCacheTest, AFailedFirstFetchIsRetriedWithinASecond) {
+  provider_.publish({1});
+  provider_.setDown(true);
+  auto r = cache_.verify(token(1), policy());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), Errc::kJwksFetchFailed);
+  EXPECT_FALSE(cache_.verify(token(1), policy())) << "within the back-off: no fetch";
+  EXPECT_EQ(provider_.calls(), 1);
+  provider_.setDown(false);
+  clock_.advance(1s);
+  EXPECT_TRUE(cache_.verify(token(1), policy()));
+  EXPECT_EQ(provider_.calls(), 2);
+}
+
+// The same during a rotation: the refetch for the new kid fails, the next one a second
+// later is not held back by the unknown-kid limit (which counts successful fetches).
+TEST_F(JwksCacheTest, AFailedRefetchForANewKidIsRetriedWithinASecond) {
+  provider_.publish({1});
+  ASSERT_TRUE(cache_.verify(token(1), policy()));
+  provider_.publish({1, 2});
+  provider_.setDown(true);
+  clock_.advance(1s);
+  EXPECT_FALSE(cache_.verify(token(2), policy()));
+  EXPECT_EQ(provider_.calls(), 2);
+  provider_.setDown(false);
+  clock_.advance(1s);
+  auto r = cache_.verify(token(2), policy());
+  EXPECT_TRUE(r) << r.error().message();
+  EXPECT_EQ(provider_.calls(), 3);
+  EXPECT_TRUE(cache_.verify(token(1), policy())) << "the old key still serves";
+}
+
+TEST_F(JwksCacheTest, FailuresBackOffExponentiallyAndASuccessResets) {
+  provider_.setDown(true);
+  // Call every 50 ms for 20 s and count the fetches: 250, 500, 1000, ... 10000 ms apart.
+  std::vector<int64_t> fetchTimesMs;
+  int calls = 0;
+  for (int ms = 0; ms <= 20000; ms += 50) {
+    (void)cache_.keys();
+    if (provider_.calls() != calls) {
+      calls = provider_.calls();
+      fetchTimesMs.push_back(ms);
+    }
+    clock_.advance(50ms);
+  }
+  ASSERT_GE(fetchTimesMs.size(), 6u);
+  EXPECT_EQ(fetchTimesMs[1] - fetchTimesMs[0], 250);
+  EXPECT_EQ(fetchTimesMs[2] - fetchTimesMs[1], 500);
+  EXPECT_EQ(fetchTimesMs[3] - fetchTimesMs[2], 1000);
+  EXPECT_EQ(fetchTimesMs[4] - fetchTimesMs[3], 2000);
+  EXPECT_EQ(fetchTimesMs.size(), 7u)
+      << "0, .25, .75, 1.75, 3.75, 7.75, 15.75 s; the next at 25.75 (cap)";
+  provider_.setDown(false);
+  provider_.publish({1});
+  clock_.advance(10s);
+  ASSERT_TRUE(cache_.keys());
+  // A success resets the back-off: the next failure waits 250 ms again.
+  provider_.setDown(true);
+  clock_.advance(11min);
+  (void)cache_.keys();
+  const int before = provider_.calls();
+  clock_.advance(250ms);
+  (void)cache_.keys();
+  EXPECT_EQ(provider_.calls(), before + 1);
+}
+
+TEST(JwksPolicy, BackoffDoublesFrom250msToTheCap) {
+  JwksCacheOptions o;
+  EXPECT_EQ(jwksFailureBackoff(0, o), 0ms);
+  EXPECT_EQ(jwksFailureBackoff(1, o), 250ms);
+  EXPECT_EQ(jwksFailureBackoff(2, o), 500ms);
+  EXPECT_EQ(jwksFailureBackoff(3, o), 1000ms);
+  EXPECT_EQ(jwksFailureBackoff(6, o), 8000ms);
+  EXPECT_EQ(jwksFailureBackoff(7, o), 10000ms);
+  EXPECT_EQ(jwksFailureBackoff(1000, o), 10000ms);
+  EXPECT_EQ(jwksFailureBackoff(std::numeric_limits<unsigned>::max(), o), 10000ms);
+}
+
+TEST(JwksPolicy, ValuesInValuesOut) {
+  JwksCacheOptions o;
+  const core::TimePoint t0{std::chrono::seconds(kStart)};
+  JwksFetchState s;
+  EXPECT_TRUE(jwksFetchDue(s, JwksNeed::kRoutine, t0, o)) << "no keys yet";
+  EXPECT_TRUE(jwksFetchDue(s, JwksNeed::kUnknownKey, t0, o));
+
+  auto failed = jwksAfterFetch(s, JwksNeed::kRoutine, false, t0, t0 + 100ms, 600s, o);
+  EXPECT_FALSE(failed.haveKeys);
+  EXPECT_EQ(failed.consecutiveFailures, 1u);
+  EXPECT_EQ(failed.retryAt, t0 + 350ms);
+  EXPECT_FALSE(jwksFetchDue(failed, JwksNeed::kRoutine, t0 + 349ms, o));
+  EXPECT_FALSE(jwksFetchDue(failed, JwksNeed::kUnknownKey, t0 + 349ms, o));
+  EXPECT_TRUE(jwksFetchDue(failed, JwksNeed::kRoutine, t0 + 350ms, o));
+
+  auto twice = jwksAfterFetch(failed, JwksNeed::kRoutine, false, t0, t0 + 400ms, 600s, o);
+  EXPECT_EQ(twice.consecutiveFailures, 2u);
+  EXPECT_EQ(twice.retryAt, t0 + 900ms);
+
+  // A successful fetch for an unknown kid: held keys, failures cleared, the kid limit set.
+  auto ok = jwksAfterFetch(twice, JwksNeed::kUnknownKey, true, t0 + 1s, t0 + 1100ms, 600s, o);
+  EXPECT_TRUE(ok.haveKeys);
+  EXPECT_EQ(ok.consecutiveFailures, 0u);
+  EXPECT_EQ(ok.expiresAt, t0 + 1100ms + 600s);
+  ASSERT_TRUE(ok.lastUnknownKeyFetch);
+  EXPECT_EQ(*ok.lastUnknownKeyFetch, t0 + 1s);
+  EXPECT_FALSE(jwksFetchDue(ok, JwksNeed::kRoutine, t0 + 2s, o)) << "fresh keys";
+  EXPECT_FALSE(jwksFetchDue(ok, JwksNeed::kUnknownKey, t0 + 30s, o)) << "kid limit: 30 s";
+  EXPECT_TRUE(jwksFetchDue(ok, JwksNeed::kUnknownKey, t0 + 31s, o));
+  EXPECT_TRUE(jwksFetchDue(ok, JwksNeed::kRoutine, t0 + 1100ms + 600s, o)) << "expired";
+
+  // A failed fetch for an unknown kid does not start the kid limit, and keeps the keys.
+  auto kidFail = jwksAfterFetch(ok, JwksNeed::kUnknownKey, false, t0 + 40s, t0 + 40s, 600s, o);
+  EXPECT_TRUE(kidFail.haveKeys);
+  EXPECT_EQ(*kidFail.lastUnknownKeyFetch, t0 + 1s);
+  EXPECT_TRUE(jwksFetchDue(kidFail, JwksNeed::kUnknownKey, t0 + 40250ms, o));
+
+  // A routine success does not start the kid limit either.
+  auto routine = jwksAfterFetch(JwksFetchState{}, JwksNeed::kRoutine, true, t0, t0, 600s, o);
+  EXPECT_FALSE(routine.lastUnknownKeyFetch);
+  EXPECT_TRUE(jwksFetchDue(routine, JwksNeed::kUnknownKey, t0, o));
 }
 
 TEST_F(JwksCacheTest, GarbageFromProviderKeepsLastGoodSet) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <limits>
 
 #include "authgate/jose/errc.h"
 #include "test_support.h"
@@ -82,6 +83,50 @@ TEST(IdToken, EnforcesAuthTimeWhenMaxAgeWasSent) {
   EXPECT_FALSE(f.validate(c)) << "auth_time too old";
   c["auth_time"] = kNow - 10;
   EXPECT_TRUE(f.validate(c));
+}
+
+// OIDC Core s3.1.3.7 item 10: a token whose exp is still far ahead but whose iat is
+// two days old was minted for another login (hoarded or replayed).
+TEST(IdToken, RejectsAnIdTokenIssuedTooLongAgoAtTheCallback) {
+  Fixture f;
+  ASSERT_EQ(f.rp.max_id_token_age, std::chrono::seconds(300)) << "the default";
+  auto c = f.claims();
+  c["iat"] = kNow - 2 * 86400;
+  c["exp"] = kNow + 3600;
+  EXPECT_EQ(f.validate(c).error(), make_error_code(Errc::kIdTokenTooOld));
+  EXPECT_EQ(core::errorName(make_error_code(Errc::kIdTokenTooOld)), "id_token_too_old");
+  c["iat"] = kNow - 301;
+  EXPECT_EQ(f.validate(c).error(), make_error_code(Errc::kIdTokenTooOld)) << "one second over";
+  c["iat"] = kNow - 300;
+  EXPECT_TRUE(f.validate(c)) << "exactly the limit";
+  f.rp.max_id_token_age = std::chrono::seconds(30);
+  c["iat"] = kNow - 31;
+  EXPECT_EQ(f.validate(c).error(), make_error_code(Errc::kIdTokenTooOld)) << "the setting is used";
+}
+
+TEST(IdToken, TheAgeRuleBelongsToTheCallbackNotToARefresh) {
+  Fixture f;
+  EXPECT_FALSE(refreshIdTokenExpectations(f.rp).max_id_token_age);
+  EXPECT_EQ(loginIdTokenExpectations(f.rp, f.txn).max_id_token_age, std::chrono::seconds(300));
+  auto c = f.claims();
+  c["iat"] = kNow - 2 * 86400;
+  EXPECT_TRUE(validateIdToken(f.sign(c), f.keys, refreshIdTokenExpectations(f.rp), f.clock));
+}
+
+TEST(IdTokenAge, ValuesInValuesOut) {
+  const std::chrono::seconds max{300};
+  EXPECT_TRUE(checkIdTokenAge({{"iat", kNow}}, kNow, max));
+  EXPECT_TRUE(checkIdTokenAge({{"iat", kNow + 30}}, kNow, max)) << "the future is jose's check";
+  EXPECT_TRUE(checkIdTokenAge({{"iat", kNow - 300}}, kNow, max));
+  EXPECT_TRUE(checkIdTokenAge({{"iat", static_cast<double>(kNow - 300) - 0.5 + 1}}, kNow, max))
+      << "a fraction is floored, as jose reads it";
+  EXPECT_FALSE(checkIdTokenAge({{"iat", kNow - 301}}, kNow, max));
+  EXPECT_FALSE(checkIdTokenAge({{"iat", std::numeric_limits<std::int64_t>::min()}}, kNow, max))
+      << "no overflow";
+  EXPECT_TRUE(checkIdTokenAge({{"iat", std::numeric_limits<std::int64_t>::max()}}, kNow, max));
+  EXPECT_FALSE(checkIdTokenAge({}, kNow, max)) << "missing";
+  EXPECT_FALSE(checkIdTokenAge({{"iat", "1700000000"}}, kNow, max)) << "a string";
+  EXPECT_FALSE(checkIdTokenAge({{"iat", nullptr}}, kNow, max));
 }
 
 TEST(IdToken, RejectsMissingSub) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <map>
@@ -171,7 +173,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadLogout{"old_iat", [](auto&, auto& c) { c["iat"] = kNow - 3600; },
                   Errc::kLogoutTokenTooOld},
         BadLogout{"future_iat", [](auto&, auto& c) { c["iat"] = kNow + 3600; },
-                  Errc::kLogoutTokenFromFuture}),
+                  Errc::kLogoutTokenFromFuture},
+        // Found by fuzz/logout_token_fuzz (seed iat-huge-negative): now - iat overflowed.
+        BadLogout{"iat_int64_min",
+                  [](auto&, auto& c) { c["iat"] = std::numeric_limits<std::int64_t>::min(); },
+                  Errc::kLogoutTokenTooOld}),
     [](const auto& p) { return std::string(p.param.name); });
 
 TEST(LogoutToken, ValidatesSignatureAndAudienceThroughJose) {
