@@ -12,6 +12,7 @@
 #   bench/protect/run.sh path/to/authgate          (a Release build: build/release)
 #   CALLGRIND=2000 THREADS=1 bench/protect/run.sh path/to/authgate
 #                                                  instructions per request instead
+#                                                  (CALLGRIND_KEEP=DIR keeps the profiles)
 #
 # Environment: THREADS (authgate server.threads = nginx/front worker_processes, default
 # nproc), WRK_THREADS (1), CONNECTIONS (50), DURATION (10s), WARMUP (2s), ROUNDS (1:
@@ -198,6 +199,8 @@ if [[ -n ${CALLGRIND:-} ]]; then
     local f
     f=$(ls -t "$work"/callgrind.out* | head -1)
     awk -v n="$CALLGRIND" -v name="$1" '/^summary:/ {printf "%-10s %10.0f instructions/request\n", name, $2 / n}' "$f"
+    # CALLGRIND_KEEP=DIR keeps each line's profile (for callgrind_annotate).
+    if [[ -n ${CALLGRIND_KEEP:-} ]]; then cp "$f" "$CALLGRIND_KEEP/callgrind.$1.out"; fi
     rm -f "$f"
   }
   echo "machine: $(nproc) cores; authgate threads=$threads under callgrind; $CALLGRIND requests per line"
