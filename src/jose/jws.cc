@@ -69,10 +69,6 @@ size_t coordinateBytes(Alg a) {
   }
 }
 
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -80,7 +76,7 @@ const unsigned char* bytes(std::string_view s) {
 // Raw R||S (RFC 7518 s3.4) -> DER ECDSA-Sig-Value, which EVP expects.
 Result<std::string> ecdsaRawToDer(std::string_view raw) {
   size_t half = raw.size() / 2;
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
+  EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(bytes(raw), static_cast<int>(half), nullptr);
   BIGNUM* s = BN_bin2bn(bytes(raw.substr(half)), static_cast<int>(half), nullptr);
   if (!sig || !r || !s) {

@@ -15,6 +15,7 @@
 #include "authgate/core/base64url.h"
 #include "authgate/core/crypto.h"
 #include "authgate/jose/errc.h"
+#include "jose/openssl_ptr.h"
 
 namespace authgate::jose {
 namespace {
@@ -26,12 +27,6 @@ constexpr int kMinRsaBits = 2048;
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
 
 std::string bnParam(const EVP_PKEY* key, const char* name) {
@@ -83,8 +78,7 @@ std::string signingInput(const bj::object& header, const bj::object& payload) {
 // DER ECDSA-Sig-Value -> R||S, each left-padded to the coordinate size.
 Result<std::string> rawEcdsa(std::string_view der) {
   auto p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(
-      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig) return Errc::kCryptoFailure;
   std::string raw(2 * kEs256Coordinate, '\0');
   auto out = reinterpret_cast<unsigned char*>(raw.data());
@@ -155,7 +149,7 @@ Result<std::string> signCompactJws(const SigningKey& key, bj::object header,
   header["alg"] = std::string(algName(key.alg));
   header["kid"] = key.kid;
   const std::string input = signingInput(header, payload);
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.pkey.get()) != 1) {
     return Errc::kCryptoFailure;

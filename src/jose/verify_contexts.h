@@ -12,13 +12,9 @@
 
 #include "authgate/jose/jwk.h"
 #include "authgate/jose/jws.h"
+#include "jose/openssl_ptr.h"
 
 namespace authgate::jose {
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 // The digest an algorithm hashes with; null for EdDSA, which hashes internally
 // (RFC 8032).
