@@ -66,17 +66,20 @@ int serve(const config::Config& config, std::function<config::LoadResult()> relo
   applyLogFormat(format);
   // SQLite says why a statement failed (a full disk, an I/O error); the store's
   // answer is only "unavailable". Notices (WAL recovery) and warnings at info.
-  session::setSqliteErrorLog([](int code, std::string_view message) {
-    const int primary = code & 0xff;
-    if (primary == 27 /* SQLITE_NOTICE */ || primary == 28 /* SQLITE_WARNING */) {
-      spdlog::info("sqlite: {} (code {})", message, code);
-    } else if (primary == 5 /* SQLITE_BUSY */ || primary == 17 /* SQLITE_SCHEMA */ ||
-               primary == 19 /* SQLITE_CONSTRAINT: a lost race, answered as a conflict */) {
-      spdlog::debug("sqlite: {} (code {})", message, code);
-    } else {
-      spdlog::warn("sqlite: {} (code {})", message, code);
-    }
-  });
+  session::setSqliteErrorLog(
+      [](session::SqliteLogSeverity severity, int code, std::string_view message) {
+        switch (severity) {
+          case session::SqliteLogSeverity::kNotice:
+            spdlog::info("sqlite: {} (code {})", message, code);
+            break;
+          case session::SqliteLogSeverity::kExpected:
+            spdlog::debug("sqlite: {} (code {})", message, code);
+            break;
+          case session::SqliteLogSeverity::kFailure:
+            spdlog::warn("sqlite: {} (code {})", message, code);
+            break;
+        }
+      });
 
   core::MetricsRegistry metrics;
   std::vector<std::string> problems;

@@ -39,7 +39,13 @@ std::string sqliteChangesFilePath(std::string_view databasePath);
 // a store call failed, not only that it did. Process-wide; call it before any database
 // is opened (SQLite accepts it only before its first use); false when too late. The
 // messages carry SQL text with placeholders, never bound values.
-bool setSqliteErrorLog(std::function<void(int code, std::string_view message)> sink);
+//
+// `severity` is SQLite's own: kNotice for its notices and warnings (a WAL recovered),
+// kExpected for what the store handles itself (busy, a schema change, a constraint
+// race answered as a conflict), kFailure for the rest (full disk, I/O, corruption).
+enum class SqliteLogSeverity { kNotice, kExpected, kFailure };
+bool setSqliteErrorLog(
+    std::function<void(SqliteLogSeverity severity, int code, std::string_view message)> sink);
 
 // The schema version this build migrates to.
 int sqliteSchemaVersion();

@@ -18,13 +18,29 @@
 namespace authgate::session {
 namespace {
 
-std::function<void(int, std::string_view)>& sqliteErrorSink() {
-  static std::function<void(int, std::string_view)> sink;
+using SqliteLogSink = std::function<void(SqliteLogSeverity, int, std::string_view)>;
+
+SqliteLogSink& sqliteErrorSink() {
+  static SqliteLogSink sink;
   return sink;
 }
 
+SqliteLogSeverity severityOf(int code) {
+  switch (code & 0xff) {
+    case SQLITE_NOTICE:
+    case SQLITE_WARNING:
+      return SqliteLogSeverity::kNotice;
+    case SQLITE_BUSY:
+    case SQLITE_SCHEMA:
+    case SQLITE_CONSTRAINT:  // a lost race, answered as a conflict
+      return SqliteLogSeverity::kExpected;
+    default:
+      return SqliteLogSeverity::kFailure;
+  }
+}
+
 void forwardSqliteLog(void*, int code, const char* message) {
-  if (auto& sink = sqliteErrorSink()) sink(code, message ? message : "");
+  if (auto& sink = sqliteErrorSink()) sink(severityOf(code), code, message ? message : "");
 }
 
 // A failed statement's reason, for the operator (SQLite logs only some of them itself:
@@ -35,7 +51,8 @@ void reportError(sqlite3* db, int rc) {
     if (const std::string_view detail = sqlite3_errmsg(db); detail != what) {
       what.append(": ").append(detail);
     }
-    sink(sqlite3_extended_errcode(db), what);
+    const int code = sqlite3_extended_errcode(db);
+    sink(severityOf(code), code, what);
   }
 }
 
@@ -657,7 +674,7 @@ Result<void> migrate(sqlite3* db, std::string* detail, const std::string& path) 
 
 }  // namespace
 
-bool setSqliteErrorLog(std::function<void(int code, std::string_view message)> sink) {
+bool setSqliteErrorLog(SqliteLogSink sink) {
   sqliteErrorSink() = std::move(sink);
   return sqlite3_config(SQLITE_CONFIG_LOG, &forwardSqliteLog, nullptr) == SQLITE_OK;
 }
