@@ -11,21 +11,3 @@ function(authgate_warnings target)
     target_compile_options(${target} PRIVATE -Wno-error=restrict -Wno-error=stringop-overflow)
   endif()
 endfunction()
-
-# authgate_module(NAME SOURCES... DEPS ...) declares one module as a static library.
-function(authgate_module name)
-  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
-  if(NOT M_SOURCES)
-    # A module with no sources yet: an interface target keeps the graph in place.
-    add_library(authgate_${name} INTERFACE)
-    target_include_directories(authgate_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include
-                                                          ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(authgate_${name} INTERFACE ${M_DEPS})
-    return()
-  endif()
-  add_library(authgate_${name} STATIC ${M_SOURCES})
-  target_include_directories(authgate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include
-                                                     ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(authgate_${name} PUBLIC ${M_DEPS})
-  authgate_warnings(authgate_${name})
-endfunction()

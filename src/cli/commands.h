@@ -13,8 +13,7 @@
 namespace authgate::cli {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitProblems = 1;      // bad settings, invalid token, failed check
-inline constexpr int kExitNotAvailable = 2;  // command not built yet
+inline constexpr int kExitProblems = 1;  // bad settings, invalid token, failed check
 
 // Options every command takes.
 struct CommonOptions {
@@ -95,8 +94,5 @@ int runKeysClientJwk(const CommonOptions& options);
 // container HEALTHCHECKs.
 int runHealthcheck(const CommonOptions& options, const std::string& url);
 std::string healthUrlFor(std::string_view listen, std::string_view scheme);
-
-// Stubs print "<command>: not available yet" and return kExitNotAvailable.
-int notAvailable(const std::string& command);
 
 }  // namespace authgate::cli

@@ -31,9 +31,4 @@ void printProblems(const std::vector<config::Problem>& problems, std::ostream& o
   for (const auto& p : problems) out << p.str() << '\n';
 }
 
-int notAvailable(const std::string& command) {
-  std::cerr << "authgate " << command << ": not available yet\n";
-  return kExitNotAvailable;
-}
-
 }  // namespace authgate::cli

@@ -14,11 +14,6 @@ ProviderClient::ProviderClient(HttpClient& http, const core::Clock& clock,
       discoveryUrl_(options_.discovery_url.empty() ? oidc::discoveryUrl(options_.issuer)
                                                    : options_.discovery_url) {}
 
-bool ProviderClient::hasMetadata() const {
-  std::lock_guard lock(mu_);
-  return metadata_ != nullptr;
-}
-
 Result<std::shared_ptr<const oidc::ProviderMetadata>> ProviderClient::metadata() {
   auto now = clock_.now();
   {

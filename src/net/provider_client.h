@@ -36,7 +36,6 @@ class ProviderClient {
   // The validated metadata: fetched on first use, refreshed after discovery_ttl. A failed
   // refresh keeps the last good document. Fails only when none was ever loaded.
   Result<std::shared_ptr<const oidc::ProviderMetadata>> metadata();
-  bool hasMetadata() const;
 
   // The JWKS cache for the metadata's jwks_uri (created on first use).
   Result<jose::JwksCache*> jwks();

@@ -257,10 +257,6 @@ Result<RefreshLock> SessionManager::lockRefresh(const Session& s) {
   return lock;
 }
 
-Result<bool> SessionManager::extendRefreshLock(const RefreshLock& lock) {
-  return store_.extendLock(lock.name, lock.owner, options_.refreshLockTtl);
-}
-
 Result<void> SessionManager::unlockRefresh(const RefreshLock& lock) {
   return store_.unlock(lock.name, lock.owner);
 }

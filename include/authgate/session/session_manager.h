@@ -121,7 +121,6 @@ class SessionManager {
   //   updateTokens(s, fresh)     compare-and-set on s.version
   //   unlockRefresh(lock)
   Result<RefreshLock> lockRefresh(const Session& s);
-  Result<bool> extendRefreshLock(const RefreshLock& lock);
   Result<void> unlockRefresh(const RefreshLock& lock);
 
   // Replaces the tokens if the record is still at `current.version` (kConflict

@@ -35,7 +35,6 @@ class TokenCipher {
 
   // Key id of the key new ciphertexts use.
   const std::string& currentKeyId() const { return keys_.front().id; }
-  size_t keyCount() const { return keys_.size(); }
 
  private:
   struct Key {
