@@ -86,6 +86,7 @@ list(APPEND AUTHGATE_PC_LIBS -lboost_json -lboost_url -pthread ${AUTHGATE_CONSUM
 list(JOIN AUTHGATE_PC_LIBS " " AUTHGATE_PC_LIBS)
 # The prefix relative to the .pc file, so the installed tree can be moved.
 file(RELATIVE_PATH AUTHGATE_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" AUTHGATE_PC_TO_PREFIX "${AUTHGATE_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/authgate.pc.in ${PROJECT_BINARY_DIR}/package/authgate.pc
                @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/package/authgate.pc
