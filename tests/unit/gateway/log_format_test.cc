@@ -4,6 +4,8 @@
 #include <spdlog/details/log_msg.h>
 
 #include <boost/json/parse.hpp>
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace authgate::gateway {
@@ -51,4 +53,31 @@ TEST(LogFormat, TextHasOnePrefixForEveryLogger) {
 }
 
 }  // namespace
+// The seconds are formatted once a second and reused: each line still carries its own
+// time, across a second's boundary and back, and in both formats.
+TEST(LogFormat, EachLineHasItsOwnTimeAcrossSeconds) {
+  for (auto f : {LogFormat::kJson, LogFormat::kText}) {
+    auto formatter = makeLogFormatter(f);
+    auto at = [&](std::int64_t ms) {
+      spdlog::details::log_msg msg(spdlog::source_loc{}, "access", spdlog::level::info, "x");
+      msg.time = spdlog::log_clock::time_point(std::chrono::milliseconds(ms));
+      spdlog::memory_buf_t buf;
+      formatter->format(msg, buf);
+      return std::string(buf.data(), buf.size());
+    };
+    // 2026-12-02T19:35:46Z is 1796240146 s after the epoch.
+    EXPECT_NE(at(1796240146'007).find("2026-12-02T19:35:46.007Z"), std::string::npos);
+    EXPECT_NE(at(1796240146'999).find("2026-12-02T19:35:46.999Z"), std::string::npos);
+    EXPECT_NE(at(1796240147'000).find("2026-12-02T19:35:47.000Z"), std::string::npos);
+    EXPECT_NE(at(1796240146'120).find("2026-12-02T19:35:46.120Z"), std::string::npos);
+    EXPECT_NE(at(0).find("1970-01-01T00:00:00.000Z"), std::string::npos);
+  }
+}
+
+// A logger name that is not a plain word is escaped like any other JSON string.
+TEST(LogFormat, JsonEscapesALoggerNameThatNeedsIt) {
+  const auto v = boost::json::parse(formatted(LogFormat::kJson, "a\"b", "m")).as_object();
+  EXPECT_EQ(v.at("logger").as_string(), "a\"b");
+}
+
 }  // namespace authgate::gateway
