@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import {
   Browser, USERS, authgateAvailable, freePort, login, sleep, startAuthgate, startProvider, tempDir,
 } from '../tooling/lib/index.mjs';
-import { api, lifecycleConfig, me } from './lifecycle_helpers.mjs';
+import { api, confirmLogout, lifecycleConfig, me } from './lifecycle_helpers.mjs';
 
 const skip = !authgateAvailable() && 'authgate binary not built (set AUTHGATE_BIN)';
 const BIN = process.env.AUTHGATE_BIN ?? 'build/release/src/cli/authgate';
@@ -33,16 +33,6 @@ function keyPair(kind, kid) {
 const parStats = async (op) => (await fetch(op.url('/__test/par'))).json();
 const lastAuthorize = async (op) => (await op.stats()).authorizeRequests.at(-1);
 
-async function confirmLogout(browser, ag) {
-  const page = await browser.get(`${ag.url}/auth/logout`);
-  assert.equal(page.status, 200, page.text);
-  const [form] = page.forms();
-  return browser.request(form.action, {
-    method: 'POST',
-    form: Object.fromEntries(form.fields.map((f) => [f.name, f.value])),
-    headers: { origin: new URL(ag.url).origin },
-  });
-}
 
 /** Login, refresh and logout; the provider saw every login through PAR. */
 async function fullCycle(op, ag) {
