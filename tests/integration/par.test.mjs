@@ -71,6 +71,25 @@ test('PAR required by the provider: login, refresh and logout; the browser carri
   assert.ok(!log.includes(op.clientSecret), 'no secret in the log');
 });
 
+test("an Auth0 issuer (provider.type: auth0): custom parameters are pushed with Auth0's ext- prefix", { skip }, async (t) => {
+  const op = await startProvider({ t, par: true });
+  const ag = await startAuthgate({
+    t,
+    config: lifecycleConfig(op, {
+      provider: {
+        ...lifecycleConfig(op).provider, type: 'auth0',
+        extra_authorize_params: { tenant_hint: 'blue', invitation: 'inv-1' },
+      },
+    }),
+  });
+  const res = await new Browser().request(`${ag.url}/auth/login`, { follow: false });
+  assert.equal(res.status, 302, res.text);
+  const { lastNames } = await parStats(op);
+  assert.ok(lastNames.includes('ext-tenant_hint'), `${lastNames}`);
+  assert.ok(!lastNames.includes('tenant_hint'));
+  assert.ok(lastNames.includes('invitation'), 'a parameter Auth0 reads by name keeps it');
+});
+
 test('PAR with private_key_jwt: the push carries a client assertion, like the token endpoint', { skip }, async (t) => {
   const key = keyPair('rsa', 'client-1');
   const op = await startProvider({
@@ -163,6 +182,33 @@ test('JAR without PAR: the request object goes by value in the URL', { skip }, a
   assert.deepEqual(Object.keys(authorize).sort(), ['client_id', 'request', 'response_type', 'scope']);
   const header = JSON.parse(Buffer.from(authorize.request.split('.')[0], 'base64url'));
   assert.equal(header.alg, 'PS256');
+});
+
+test('a request object the provider cannot verify: the provider-error page and a log line naming the key', { skip }, async (t) => {
+  const port = await freePort();
+  const jar = keyPair('rsa', 'jar-rsa');
+  const registered = keyPair('rsa', 'jar-rsa'); // same kid, another key
+  const op = await startProvider({
+    t, requestObjects: 'required', clientJwks: { keys: [registered.jwk] },
+    redirectUris: [`http://127.0.0.1:${port}/auth/callback`],
+  });
+  const config = lifecycleConfig(op, { server: { listen: `127.0.0.1:${port}` } });
+  const ag = await startAuthgate({
+    t,
+    config: {
+      ...config,
+      provider: {
+        ...config.provider, signed_authorize_requests: true, request_object_signing_key_file: jar.file,
+        request_object_key_id: 'jar-rsa',
+      },
+    },
+  });
+  const browser = new Browser();
+  const res = await browser.get(`${ag.url}/auth/login`);
+  assert.equal(res.status, 400, res.text);
+  assert.match(res.text, /invalid_request_object/);
+  assert.equal((await me(browser, ag)).status, 401, 'no session');
+  assert.match(ag.service.output(), /public key of provider\.request_object_signing_key_file \(authgate keys client-jwk --request-object\)/);
 });
 
 test('an expired request_uri: a clear page, and a fresh login works (no loop)', { skip }, async (t) => {
