@@ -55,6 +55,9 @@ test('PAR required by the provider: login, refresh and logout; the browser carri
   const ag = await startAuthgate({ t, config: lifecycleConfig(op) });
   const probe = execFileSync(BIN, ['check-config', '-c', ag.configFile], { encoding: 'utf8' });
   assert.match(probe, /pushed authorization requests: used \(\S+\/oauth\/par\)/);
+  const discovered = execFileSync(BIN, ['discover', '-c', ag.configFile], { encoding: 'utf8' });
+  assert.match(discovered, /pushed_authorization_request_endpoint: \S+\/oauth\/par \(required\)/);
+  assert.match(discovered, /pushed authorization requests: yes/);
   await fullCycle(op, ag);
 
   const par = await parStats(op);
