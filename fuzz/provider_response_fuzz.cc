@@ -6,7 +6,9 @@
 // and an ID token for the code grant; the failure description never contains the
 // secrets it is told to redact; parsed metadata has the expected issuer and its
 // endpoints pass checkEndpointUrl; parsed UserInfo has the expected sub, and merging it
-// never changes the ID token's protocol claims.
+// never changes the ID token's protocol claims. The same bodies go to the PAR response
+// parser: a parsed one came with 200/201 and has a request_uri within its limits and
+// 0 < expires_in <= kMaxParExpiresIn.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +16,7 @@
 
 #include "authgate/core/clock.h"
 #include "authgate/oidc/discovery.h"
+#include "authgate/oidc/par.h"
 #include "authgate/oidc/token.h"
 #include "authgate/oidc/userinfo.h"
 #include "fuzz_support.h"
@@ -51,6 +54,17 @@ void tokenResponse(int status, std::string_view body) {
   }
   (void)oidc::classifyCredentialProbe(status, body);
   (void)oidc::checkRevocationResponse(status, body);
+}
+
+void parResponse(int status, std::string_view body) {
+  auto p = oidc::parsePushedAuthorizationResponse(status, body);
+  if (!p) return;
+  if (status != 200 && status != 201) fuzz::fail();
+  if (p->request_uri.empty() || p->request_uri.size() > oidc::kMaxRequestUriBytes) fuzz::fail();
+  for (unsigned char c : p->request_uri) {
+    if (c <= 0x20 || c >= 0x7f) fuzz::fail();  // it goes into the browser's URL
+  }
+  if (p->expires_in <= 0 || p->expires_in > oidc::kMaxParExpiresIn) fuzz::fail();
 }
 
 void discovery(std::string_view body) {
@@ -91,6 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 0:
     case 1:
       tokenResponse(status, body);
+      parResponse(status, body);
       break;
     case 2:
       discovery(body);

@@ -11,6 +11,7 @@
 #include "authgate/core/random.h"
 #include "authgate/oidc/discovery.h"
 #include "authgate/oidc/errc.h"
+#include "authgate/oidc/par.h"
 #include "authgate/oidc/token.h"
 #include "cli/commands.h"
 #include "cli/config_checks.h"
@@ -154,6 +155,18 @@ std::vector<config::Problem> probeProvider(const config::Config& c,
   for (const auto& w : oidc::discoveryWarnings(**md, gateway::relyingPartyOptions(c))) {
     std::cout << "warning: " << w << "\n";
   }
+  const auto rp = gateway::relyingPartyOptions(c);
+  if (auto par = oidc::usePushedAuthorization(rp.pushed_authorization_requests, **md); !par) {
+    problems.push_back({"provider.pushed_authorization_requests",
+                        "always, but the provider's discovery (" + probe.provider.discoveryUrl() +
+                            ") has no pushed_authorization_request_endpoint; enable PAR at the "
+                            "provider or use auto"});
+  } else {
+    std::cout << "pushed authorization requests: "
+              << (*par ? "used (" + (*md)->pushed_authorization_request_endpoint + ")"
+                       : std::string("not used"))
+              << (rp.signed_authorize_requests ? "; authorize requests signed (JAR)" : "") << "\n";
+  }
   probeCredentials(c, env, probe, **md, problems);
   return problems;
 }
@@ -171,16 +184,24 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
   auto findings = deploymentChecks(settings.config);
   for (const auto& w : findings.warnings) std::cout << "warning: " << w.str() << "\n";
   auto problems = std::move(findings.problems);
-  // private_key_jwt: the key loads, is the algorithm's kind and size (offline too).
-  if (auto key = gateway::clientSigningKey(settings.config.provider); !key) {
-    problems.push_back({"provider.client_private_key_file",
-                        key.error().message() + " (" + core::errorName(key.error()) +
-                            ") for provider.client_signing_alg " +
-                            settings.config.provider.client_signing_alg});
-  } else if (*key) {
-    std::cout << "client key: " << settings.config.provider.client_signing_alg << ", kid "
-              << (*key)->kid << "\n";
-  }
+  // private_key_jwt's key and JAR's request-object key load and are the algorithm's kind
+  // and size (offline too).
+  const auto& p = settings.config.provider;
+  const auto checkKey = [&](const Result<std::shared_ptr<const jose::SigningKey>>& key,
+                            const char* fileSetting, const char* algSetting, const std::string& alg,
+                            const char* label) {
+    if (!key) {
+      problems.push_back({fileSetting, key.error().message() + " (" + core::errorName(key.error()) +
+                                           ") for " + algSetting + " " + alg});
+    } else if (*key) {
+      std::cout << label << ": " << alg << ", kid " << (*key)->kid << "\n";
+    }
+  };
+  checkKey(gateway::clientSigningKey(p), "provider.client_private_key_file",
+           "provider.client_signing_alg", p.client_signing_alg, "client key");
+  checkKey(gateway::requestObjectSigningKey(p), "provider.request_object_signing_key_file",
+           "provider.request_object_signing_alg", p.request_object_signing_alg,
+           "request object key");
   if (!offline) {
     auto online = probeProvider(settings.config, environment.env);
     problems.insert(problems.end(), online.begin(), online.end());

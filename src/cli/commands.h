@@ -87,7 +87,8 @@ int runKeysGenerate(const CommonOptions& options, const KeysOptions& keys);
 int runKeysRotate(const CommonOptions& options, const KeysOptions& keys);
 // authgate keys client-jwk: the public JWK (kid, alg, use) of the private_key_jwt key, as
 // one JSON object on stdout. 1 when the method is another or the key does not load.
-int runKeysClientJwk(const CommonOptions& options);
+// requestObject: the JAR key (provider.request_object_signing_key_file) instead.
+int runKeysClientJwk(const CommonOptions& options, bool requestObject);
 
 // authgate healthcheck [--url URL]: GET the server's /healthz (server.admin_listen if
 // set, else server.listen; a wildcard host asked over loopback); 0 on 200, 1 otherwise. For

@@ -3,6 +3,7 @@
 
 #include "authgate/core/errc.h"
 #include "authgate/oidc/discovery.h"
+#include "authgate/oidc/par.h"
 #include "cli/commands.h"
 #include "cli/provider_probe.h"
 #include "gateway/app.h"
@@ -45,7 +46,10 @@ int runDiscover(const CommonOptions& options, const std::string& issuerArgument)
             << "  userinfo_endpoint: " << orNone(m.userinfo_endpoint) << "\n"
             << "  jwks_uri: " << m.jwks_uri << "\n"
             << "  end_session_endpoint: " << orNone(m.end_session_endpoint) << "\n"
-            << "  revocation_endpoint: " << orNone(m.revocation_endpoint) << "\n";
+            << "  revocation_endpoint: " << orNone(m.revocation_endpoint) << "\n"
+            << "  pushed_authorization_request_endpoint: "
+            << orNone(m.pushed_authorization_request_endpoint)
+            << (m.require_pushed_authorization_requests ? " (required)" : "") << "\n";
   printList("token_endpoint_auth_methods_supported", m.token_endpoint_auth_methods_supported);
   printList("id_token_signing_alg_values_supported", m.id_token_signing_alg_values_supported);
   printList("code_challenge_methods_supported", m.code_challenge_methods_supported);
@@ -61,6 +65,13 @@ int runDiscover(const CommonOptions& options, const std::string& issuerArgument)
             << "  client authentication: " << oidc::clientAuthMethodName(rp.client_auth_method)
             << "\n  response_mode: " << oidc::responseModeName(rp.response_mode)
             << "\n  PKCE: S256\n";
+  const auto par = oidc::usePushedAuthorization(rp.pushed_authorization_requests, m);
+  std::cout << "  pushed authorization requests: "
+            << (!par   ? "refused (always, and the provider has no endpoint)"
+                : *par ? "yes"
+                       : "no")
+            << "\n  signed authorize requests (JAR): "
+            << (rp.signed_authorize_requests ? "yes" : "no") << "\n";
   printList("ID token algorithms", rp.id_token_algs);
   std::cout << "  logout: "
             << oidc::logoutStyleName(oidc::chooseLogoutStyle(settings.config.logout.idp_logout, m))

@@ -1,6 +1,7 @@
 // authgate keys generate|rotate: the session encryption key file (one base64url 32-byte
 // key per line, newest first; docs/SESSIONS.md). Keys are never printed.
-// authgate keys client-jwk: the public half of the private_key_jwt key.
+// authgate keys client-jwk [--request-object]: the public half of the private_key_jwt key
+// (or of the request-object key).
 #include <boost/json/serialize.hpp>
 
 #include <iostream>
@@ -58,25 +59,34 @@ int runKeysRotate(const CommonOptions& options, const KeysOptions& keys) {
   return kExitOk;
 }
 
-int runKeysClientJwk(const CommonOptions& options) {
+int runKeysClientJwk(const CommonOptions& options, bool requestObject) {
   const auto settings = loadSettings(options, config::processEnvironment());
   const auto& p = settings.config.provider;
-  if (p.client_auth_method != "private_key_jwt") {
-    std::cerr << "provider.client_auth_method: is " << p.client_auth_method
-              << "; client-jwk prints the key of private_key_jwt\n";
+  const std::string file = requestObject ? "provider.request_object_signing_key_file"
+                                         : "provider.client_private_key_file";
+  if (requestObject && p.request_object_signing_key_file.empty()) {
+    std::cerr << file << ": not set; --request-object prints the key of signed authorize "
+              << "requests\n";
     return kExitProblems;
   }
+  if (!requestObject && p.client_auth_method != "private_key_jwt") {
+    std::cerr << "provider.client_auth_method: is " << p.client_auth_method
+              << "; client-jwk prints the key of private_key_jwt (--request-object: the key "
+                 "of signed authorize requests)\n";
+    return kExitProblems;
+  }
+  const std::string prefix = requestObject ? "provider.request_object_" : "provider.client_";
   for (const auto& problem : settings.problems) {
-    if (problem.key.rfind("provider.client_", 0) == 0) {
+    if (problem.key.rfind(prefix, 0) == 0) {
       printProblems({problem}, std::cerr);
       return kExitProblems;
     }
   }
-  auto key = gateway::clientSigningKey(p);
+  auto key = requestObject ? gateway::requestObjectSigningKey(p) : gateway::clientSigningKey(p);
   if (!key) {
-    std::cerr << "provider.client_private_key_file: " << key.error().message() << " ("
-              << core::errorName(key.error()) << ") for provider.client_signing_alg "
-              << p.client_signing_alg << "\n";
+    std::cerr << file << ": " << key.error().message() << " (" << core::errorName(key.error())
+              << ") for " << prefix << "signing_alg "
+              << (requestObject ? p.request_object_signing_alg : p.client_signing_alg) << "\n";
     return kExitProblems;
   }
   std::cout << boost::json::serialize((*key)->publicJwk) << "\n";

@@ -109,7 +109,12 @@ int run(int argc, char** argv) {
       "client-jwk",
       "print the public JWK of provider.client_private_key_file (private_key_jwt), to "
       "register at the provider"));
-  keysClientJwk->callback([&] { command = [&] { return runKeysClientJwk(common); }; });
+  bool requestObjectKey = false;
+  keysClientJwk->add_flag("--request-object", requestObjectKey,
+                          "the key of provider.request_object_signing_key_file (signed "
+                          "authorize requests) instead");
+  keysClientJwk->callback(
+      [&] { command = [&] { return runKeysClientJwk(common, requestObjectKey); }; });
 
   std::string healthUrl;
   auto* healthcheck = withConfig(app.add_subcommand(

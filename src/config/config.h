@@ -62,6 +62,16 @@ struct ProviderSettings {
   core::Secret client_private_key;           // the file's PEM text; not a setting
   std::string client_signing_alg = "RS256";  // RS256 | PS256 | ES256
   std::string client_key_id;
+  // Pushed Authorization Requests (RFC 9126): auto (whenever discovery names the
+  // endpoint) | always | never (docs/PROTOCOL.md "Pushed Authorization Requests").
+  std::string pushed_authorization_requests = "auto";
+  // JAR (RFC 9101): the authorize parameters in a request object signed with its own key
+  // (read at load time into request_object_signing_key), separate from the client key.
+  bool signed_authorize_requests = false;
+  std::string request_object_signing_key_file;
+  core::Secret request_object_signing_key;           // the file's PEM text; not a setting
+  std::string request_object_signing_alg = "RS256";  // RS256 | PS256 | ES256
+  std::string request_object_key_id;                 // "": the RFC 7638 thumbprint
   std::vector<std::string> scopes{"openid", "profile", "email", "offline_access"};
   std::string audience;
   std::string organization;

@@ -627,6 +627,10 @@ class Loader {
                                 config_.provider.client_private_key_file, false)) {
       config_.provider.client_private_key = std::move(*s);
     }
+    if (auto s = readSecretFile("provider.request_object_signing_key_file",
+                                config_.provider.request_object_signing_key_file, false)) {
+      config_.provider.request_object_signing_key = std::move(*s);
+    }
   }
 
   std::optional<core::Secret> readSecretFile(const std::string& key, const std::string& path,

@@ -276,6 +276,32 @@ void checkProvider(const ProviderSettings& p, Problems& out) {
                                                       " is not supported (use RS256, PS256 or "
                                                       "ES256)"});
   }
+  if (!oneOf(p.pushed_authorization_requests, {"auto", "always", "never"})) {
+    out.push_back({"provider.pushed_authorization_requests",
+                   inQuotes(p.pushed_authorization_requests) +
+                       " is not supported (use auto, always or never)"});
+  }
+  // Whether the key loads is checked where it is parsed (gateway::requestObjectSigningKey).
+  if (p.signed_authorize_requests && p.request_object_signing_key_file.empty()) {
+    out.push_back({"provider.request_object_signing_key_file",
+                   "required with provider.signed_authorize_requests: the PEM private key that "
+                   "signs request objects (its own key, not provider.client_private_key_file)"});
+  }
+  const bool sameKeyFile =
+      !p.request_object_signing_key_file.empty() &&
+      (p.request_object_signing_key_file == p.client_private_key_file ||
+       (!p.request_object_signing_key.empty() &&
+        p.request_object_signing_key.reveal() == p.client_private_key.reveal()));
+  if (sameKeyFile) {
+    out.push_back({"provider.request_object_signing_key_file",
+                   "is provider.client_private_key_file: request objects need a key of their "
+                   "own (Auth0 refuses one credential for both)"});
+  }
+  if (!oneOf(p.request_object_signing_alg, {"RS256", "PS256", "ES256"})) {
+    out.push_back(
+        {"provider.request_object_signing_alg",
+         inQuotes(p.request_object_signing_alg) + " is not supported (use RS256, PS256 or ES256)"});
+  }
   // OIDC Core s3.1.2.1: without openid it is plain OAuth and there is no ID token.
   if (std::find(p.scopes.begin(), p.scopes.end(), "openid") == p.scopes.end()) {
     out.push_back({"provider.scopes", "must include openid"});

@@ -9,6 +9,7 @@
 #include "authgate/jose/errc.h"
 #include "authgate/jose/sign.h"
 #include "authgate/oidc/authorize.h"
+#include "authgate/oidc/discovery.h"
 #include "authgate/oidc/return_to.h"
 #include "authgate/session/session_purger.h"
 #include "authgate/session/spdlog_audit_sink.h"
@@ -33,15 +34,30 @@ std::string publicBaseUrl(const config::Config& config) {
   return url;
 }
 
-Result<std::shared_ptr<const jose::SigningKey>> clientSigningKey(
-    const config::ProviderSettings& p) {
-  if (p.client_auth_method != "private_key_jwt") return std::shared_ptr<const jose::SigningKey>();
-  auto alg = jose::algFromName(p.client_signing_alg);
+namespace {
+Result<std::shared_ptr<const jose::SigningKey>> loadConfiguredKey(const core::Secret& pem,
+                                                                  const std::string& algName,
+                                                                  const std::string& kid) {
+  auto alg = jose::algFromName(algName);
   if (!alg) return jose::Errc::kUnsupportedAlg;
-  auto key = jose::loadSigningKey(p.client_private_key.reveal(), *alg, p.client_key_id);
+  auto key = jose::loadSigningKey(pem.reveal(), *alg, kid);
   if (!key) return key.error();
   return std::shared_ptr<const jose::SigningKey>(
       std::make_shared<jose::SigningKey>(std::move(*key)));
+}
+}  // namespace
+
+Result<std::shared_ptr<const jose::SigningKey>> clientSigningKey(
+    const config::ProviderSettings& p) {
+  if (p.client_auth_method != "private_key_jwt") return std::shared_ptr<const jose::SigningKey>();
+  return loadConfiguredKey(p.client_private_key, p.client_signing_alg, p.client_key_id);
+}
+
+Result<std::shared_ptr<const jose::SigningKey>> requestObjectSigningKey(
+    const config::ProviderSettings& p) {
+  if (p.request_object_signing_key_file.empty()) return std::shared_ptr<const jose::SigningKey>();
+  return loadConfiguredKey(p.request_object_signing_key, p.request_object_signing_alg,
+                           p.request_object_key_id);
 }
 
 oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
@@ -65,6 +81,15 @@ oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
   rp.prompt = p.prompt;
   if (p.max_age >= 0) rp.max_age = p.max_age;
   rp.extra_authorize_params = p.extra_authorize_params;
+  rp.pushed_authorization_requests = oidc::parseParMode(p.pushed_authorization_requests)
+                                         .value_or(rp.pushed_authorization_requests);
+  rp.signed_authorize_requests = p.signed_authorize_requests;
+  // As client_key: a key that does not load fails every request object, and App::build
+  // refuses such settings first.
+  if (auto key = requestObjectSigningKey(p)) rp.request_object_key = std::move(*key);
+  if (auto u = boost::urls::parse_absolute_uri(p.issuer)) {
+    rp.auth0_issuer = p.type == "auth0" || oidc::isAuth0Host(u->encoded_host());
+  }
   rp.id_token_algs = p.id_token_algs;
   rp.clock_skew = p.clock_skew;
   rp.max_id_token_age = p.max_id_token_age;
@@ -170,6 +195,32 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
                        std::string(core::errorName(key.error())) + " (" + key.error().message() +
                        ") for provider.client_signing_alg " + config.provider.client_signing_alg);
     return nullptr;
+  }
+  if (auto key = requestObjectSigningKey(config.provider); !key) {
+    problems.push_back(
+        "provider.request_object_signing_key_file: " + std::string(core::errorName(key.error())) +
+        " (" + key.error().message() + ") for provider.request_object_signing_alg " +
+        config.provider.request_object_signing_alg);
+    return nullptr;
+  }
+  // pushed_authorization_requests: always refuses to serve a provider whose discovery
+  // has no PAR endpoint. A provider that cannot be reached yet is not refused (logins
+  // answer 502 until it is, and never fall back to a plain authorize request).
+  if (config.provider.pushed_authorization_requests == "always") {
+    if (auto md = s.provider->metadata();
+        md && (*md)->pushed_authorization_request_endpoint.empty()) {
+      problems.push_back(
+          "provider.pushed_authorization_requests: always, but the provider's discovery (" +
+          s.provider->discoveryUrl() +
+          ") has no pushed_authorization_request_endpoint; enable PAR at the provider or use "
+          "auto");
+      return nullptr;
+    } else if (!md) {
+      spdlog::warn(
+          "provider.pushed_authorization_requests: always, and the provider's discovery could "
+          "not be loaded yet ({}); logins are refused until it names a PAR endpoint",
+          core::errorName(md.error()));
+    }
   }
   const bool secure = base.starts_with("https://");
   CookieNames cookies;

@@ -91,6 +91,10 @@ oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config);
 // private_key_jwt: provider.client_private_key_file parsed for provider.client_signing_alg
 // (jose::loadSigningKey's errors); nullptr for the other methods.
 Result<std::shared_ptr<const jose::SigningKey>> clientSigningKey(const config::ProviderSettings& p);
+// JAR: provider.request_object_signing_key_file for provider.request_object_signing_alg;
+// nullptr when no file is set.
+Result<std::shared_ptr<const jose::SigningKey>> requestObjectSigningKey(
+    const config::ProviderSettings& p);
 oidc::AccessPolicy accessPolicy(const config::AccessSettings& access);
 session::SessionOptions sessionOptions(const config::SessionSettings& s);
 net::ClientOptions clientOptions(const config::ProviderSettings& p);

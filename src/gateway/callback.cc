@@ -194,6 +194,25 @@ Response CallbackRun::run() {
     extras.operator_detail = "the provider answered the callback with error " +
                              providerError->error +
                              (attempt_ ? "" : " (state unknown: its description is not shown)");
+    // PAR (RFC 9126 s4): the request_uri was used after it expired, or twice (a slow
+    // page, a reload, the back button). The state was inside the pushed request, so the
+    // provider cannot say which login it was; the "Try again" link pushes a new one.
+    // Nothing redirects by itself, so this cannot loop.
+    if (providerError->error == "invalid_request_uri") {
+      extras.operator_detail +=
+          "; the pushed request_uri had expired or was already used: the browser took longer "
+          "than the PAR expires_in between /auth/login and the provider";
+      return errorPage(req, status, "request_uri_expired", "This sign-in request has expired",
+                       "The sign-in page was opened too late or a second time. Start again: "
+                       "a new sign-in request is made.",
+                       extras);
+    }
+    if (providerError->error == "invalid_request_object") {
+      extras.operator_detail +=
+          "; the provider refused authgate's signed request object: check that the public key "
+          "of provider.request_object_signing_key_file (authgate keys client-jwk "
+          "--request-object) is registered with provider.request_object_signing_alg";
+    }
     return errorPage(req, status, "provider_error", "Sign-in was not completed",
                      "The sign-in service did not sign you in.", extras);
   }

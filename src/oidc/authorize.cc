@@ -116,13 +116,10 @@ LoginTransaction createLoginTransaction(const RelyingPartyOptions& rp, std::stri
   return t;
 }
 
-AuthorizationRequest buildAuthorizationRequest(std::string_view authorizationEndpoint,
-                                               const RelyingPartyOptions& rp,
-                                               const LoginTransaction& txn,
-                                               const AuthorizeHints& hints) {
-  AuthorizationRequest out;
-  // OIDC Core s3.1.2.1: the endpoint may carry its own query; append to it.
-  core::Params params;
+AuthorizeParams authorizeParams(const RelyingPartyOptions& rp, const LoginTransaction& txn,
+                                const AuthorizeHints& hints) {
+  AuthorizeParams out;
+  core::Params& params = out.params;
   auto add = [&](std::string_view k, std::string_view v) {
     if (!v.empty()) params.emplace_back(std::string(k), std::string(v));
   };
@@ -145,6 +142,7 @@ AuthorizationRequest buildAuthorizationRequest(std::string_view authorizationEnd
   add("screen_hint", hints.screen_hint);
   add("ui_locales", hints.ui_locales.empty() ? rp.ui_locales : hints.ui_locales);
   add("connection", hints.connection.empty() ? rp.connection : hints.connection);
+  out.first_extra = params.size();
   for (const auto& [k, v] : rp.extra_authorize_params) {
     bool alreadySent = false;
     for (const auto& p : params) {
@@ -156,6 +154,11 @@ AuthorizationRequest buildAuthorizationRequest(std::string_view authorizationEnd
     }
     add(k, v);
   }
+  return out;
+}
+
+std::string authorizationUrl(std::string_view authorizationEndpoint, const core::Params& params) {
+  // OIDC Core s3.1.2.1: the endpoint may carry its own query; append to it.
   // Percent-encode everything but unreserved characters ourselves: a '+' left raw in a
   // query is read as a space by form decoders.
   std::string query(authorizationEndpoint);
@@ -163,7 +166,17 @@ AuthorizationRequest buildAuthorizationRequest(std::string_view authorizationEnd
   if (hash != std::string::npos) query.resize(hash);
   query += query.find('?') == std::string::npos ? '?' : '&';
   if (query.back() == '&' && query[query.size() - 2] == '?') query.pop_back();
-  out.url = query + core::formEncode(params);
+  return query + core::formEncode(params);
+}
+
+AuthorizationRequest buildAuthorizationRequest(std::string_view authorizationEndpoint,
+                                               const RelyingPartyOptions& rp,
+                                               const LoginTransaction& txn,
+                                               const AuthorizeHints& hints) {
+  auto built = authorizeParams(rp, txn, hints);
+  AuthorizationRequest out;
+  out.url = authorizationUrl(authorizationEndpoint, built.params);
+  out.ignored_params = std::move(built.ignored_params);
   return out;
 }
 

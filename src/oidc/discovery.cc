@@ -5,6 +5,7 @@
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/parse.hpp>
 
+#include "authgate/jose/sign.h"
 #include "oidc/json_util.h"
 
 namespace authgate::oidc {
@@ -84,6 +85,7 @@ Result<ProviderMetadata> parseProviderMetadata(std::string_view json,
       {"userinfo_endpoint", &m.userinfo_endpoint, false},
       {"end_session_endpoint", &m.end_session_endpoint, false},
       {"revocation_endpoint", &m.revocation_endpoint, false},
+      {"pushed_authorization_request_endpoint", &m.pushed_authorization_request_endpoint, false},
   };
   for (const auto& f : fields) {
     if (detail::hasNonString(*obj, f.name)) return Errc::kMalformedEndpoint;
@@ -110,6 +112,11 @@ Result<ProviderMetadata> parseProviderMetadata(std::string_view json,
   m.backchannel_logout_supported = detail::getTrue(*obj, "backchannel_logout_supported");
   m.backchannel_logout_session_supported =
       detail::getTrue(*obj, "backchannel_logout_session_supported");
+  m.require_pushed_authorization_requests =
+      detail::getTrue(*obj, "require_pushed_authorization_requests");
+  m.request_object_signing_alg_values_supported =
+      detail::getStringArray(*obj, "request_object_signing_alg_values_supported");
+  m.require_signed_request_object = detail::getTrue(*obj, "require_signed_request_object");
 
   // authgate only speaks the Authorization Code Flow (OIDC Core s3.1).
   if (obj->contains("response_types_supported") && !contains(m.response_types_supported, "code")) {
@@ -146,6 +153,26 @@ std::vector<std::string> discoveryWarnings(const ProviderMetadata& m,
     }
   }
   if (m.userinfo_endpoint.empty()) w.emplace_back("no userinfo_endpoint");
+  if (m.require_pushed_authorization_requests &&
+      rp.pushed_authorization_requests == ParMode::kNever) {
+    w.emplace_back(
+        "the provider requires pushed authorization requests "
+        "(require_pushed_authorization_requests) but provider.pushed_authorization_requests is "
+        "never: it will refuse every login");
+  }
+  if (m.require_signed_request_object && !rp.signed_authorize_requests) {
+    w.emplace_back(
+        "the provider requires signed request objects (require_signed_request_object) but "
+        "provider.signed_authorize_requests is off: it will refuse every login");
+  }
+  if (rp.signed_authorize_requests && rp.request_object_key &&
+      !m.request_object_signing_alg_values_supported.empty() &&
+      !contains(m.request_object_signing_alg_values_supported,
+                std::string(jose::algName(rp.request_object_key->alg)))) {
+    w.emplace_back("the request object algorithm " +
+                   std::string(jose::algName(rp.request_object_key->alg)) +
+                   " is not in request_object_signing_alg_values_supported");
+  }
   return w;
 }
 

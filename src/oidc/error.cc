@@ -127,6 +127,16 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "logout_token_too_old";
     case E::kIdTokenTooOld:
       return "id_token_too_old";
+    case E::kParNotAdvertised:
+      return "par_not_advertised";
+    case E::kBadParResponse:
+      return "bad_par_response";
+    case E::kParRejected:
+      return "par_rejected";
+    case E::kParUnavailable:
+      return "par_unavailable";
+    case E::kRequestObjectFailed:
+      return "request_object_failed";
     case E::kLogoutTokenFromFuture:
       return "logout_token_from_future";
   }
@@ -260,6 +270,18 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
       return "the logout token was issued in the future";
     case E::kIdTokenTooOld:
       return "the ID token was issued too long ago for a sign-in that just happened";
+    case E::kParNotAdvertised:
+      return "pushed authorization requests are required by the settings but the provider's "
+             "discovery has no pushed_authorization_request_endpoint";
+    case E::kBadParResponse:
+      return "the pushed authorization response is not a request_uri with a positive "
+             "expires_in";
+    case E::kParRejected:
+      return "the pushed authorization request endpoint rejected the request";
+    case E::kParUnavailable:
+      return "the pushed authorization request endpoint is unavailable or rate limiting";
+    case E::kRequestObjectFailed:
+      return "the request object could not be signed (no key, or signing failed)";
   }
   return "unknown error";
 }

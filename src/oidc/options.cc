@@ -34,4 +34,23 @@ std::string_view responseModeName(ResponseMode m) {
   return m == ResponseMode::kFormPost ? "form_post" : "query";
 }
 
+std::optional<ParMode> parseParMode(std::string_view name) {
+  if (name == "auto") return ParMode::kAuto;
+  if (name == "always") return ParMode::kAlways;
+  if (name == "never") return ParMode::kNever;
+  return std::nullopt;
+}
+
+std::string_view parModeName(ParMode m) {
+  switch (m) {
+    case ParMode::kAlways:
+      return "always";
+    case ParMode::kNever:
+      return "never";
+    case ParMode::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 }  // namespace authgate::oidc

@@ -88,6 +88,17 @@ core::Secret basicAuthorization(std::string_view clientId, const core::Secret& s
   return core::Secret("Basic " + core::base64Encode(userPass));
 }
 
+Result<TokenEndpointRequest> buildClientAuthenticatedPost(std::string_view url,
+                                                          const RelyingPartyOptions& rp,
+                                                          core::Params params,
+                                                          const ClientAuthFreshness& fresh) {
+  // Every method but client_secret_basic puts client_id in the body itself.
+  if (rp.client_auth_method != ClientAuthMethod::kClientSecretBasic) {
+    std::erase_if(params, [](const auto& p) { return p.first == "client_id"; });
+  }
+  return withClientAuth(url, rp, std::move(params), fresh);
+}
+
 Result<TokenEndpointRequest> buildCodeExchangeRequest(std::string_view tokenEndpoint,
                                                       const RelyingPartyOptions& rp,
                                                       const AuthorizationCode& code,

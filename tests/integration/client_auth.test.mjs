@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import {
   Browser, USERS, authgateAvailable, login, startAuthgate, startProvider, tempDir,
 } from '../tooling/lib/index.mjs';
-import { api, lifecycleConfig, me } from './lifecycle_helpers.mjs';
+import { api, confirmLogout, lifecycleConfig, me } from './lifecycle_helpers.mjs';
 
 const skip = !authgateAvailable() && 'authgate binary not built (set AUTHGATE_BIN)';
 const BIN = process.env.AUTHGATE_BIN ?? 'build/release/src/cli/authgate';
@@ -36,16 +36,6 @@ const thumbprint = (jwk) => crypto.createHash('sha256')
   .update(JSON.stringify({ crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y }))
   .digest('base64url');
 
-async function confirmLogout(browser, ag) {
-  const page = await browser.get(`${ag.url}/auth/logout`);
-  assert.equal(page.status, 200, page.text);
-  const [form] = page.forms();
-  return browser.request(form.action, {
-    method: 'POST',
-    form: Object.fromEntries(form.fields.map((f) => [f.name, f.value])),
-    headers: { origin: new URL(ag.url).origin },
-  });
-}
 
 const METHODS = [
   {

@@ -43,6 +43,23 @@ export async function api(browser, url, { method = 'GET', headers = {}, body } =
   return { status: res.status, headers: res.headers, text, json };
 }
 
+/**
+ * Signs out as a browser does: GET the logout page, then submit its form with the
+ * page's full origin (the harness's submit() sends the site without the port as
+ * Origin, which authgate rightly refuses).
+ */
+export async function confirmLogout(browser, ag) {
+  const page = await browser.get(`${ag.url}/auth/logout`);
+  assert.equal(page.status, 200, page.text);
+  assert.match(page.text, /Sign out/);
+  const [form] = page.forms();
+  return browser.request(form.action, {
+    method: 'POST',
+    form: Object.fromEntries(form.fields.map((f) => [f.name, f.value])),
+    headers: { origin: new URL(ag.url).origin },
+  });
+}
+
 export const me = (browser, ag) => api(browser, `${ag.url}/auth/me`);
 export const check = (browser, ag) => api(browser, `${ag.url}/auth/check`);
 

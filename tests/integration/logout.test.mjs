@@ -7,23 +7,10 @@ import * as assert from 'node:assert/strict';
 import {
   Browser, USERS, authgateAvailable, freePort, isProviderLoginPage, login, startProvider, startRedis,
 } from '../tooling/lib/index.mjs';
-import { api, me, startGateway } from './lifecycle_helpers.mjs';
+import { api, confirmLogout, me, startGateway } from './lifecycle_helpers.mjs';
 
 const skip = !authgateAvailable() && 'authgate binary not built (set AUTHGATE_BIN)';
 
-async function confirmLogout(browser, ag) {
-  const page = await browser.get(`${ag.url}/auth/logout`);
-  assert.equal(page.status, 200, page.text);
-  assert.match(page.text, /Sign out/);
-  const [form] = page.forms();
-  // As a browser submits it: with the page's full origin (the harness's submit() sends
-  // the site without the port as Origin, which authgate rightly refuses).
-  return browser.request(form.action, {
-    method: 'POST',
-    form: Object.fromEntries(form.fields.map((f) => [f.name, f.value])),
-    headers: { origin: new URL(ag.url).origin },
-  });
-}
 
 test('logout reaches the provider: the next login shows the login form again', { skip }, async (t) => {
   const op = await startProvider({ t });

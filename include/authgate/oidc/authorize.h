@@ -86,6 +86,21 @@ LoginTransaction createLoginTransaction(const RelyingPartyOptions& rp, std::stri
                                         std::string_view browserBinding, const core::Clock& clock,
                                         core::Random& random);
 
+// The authorize parameters of one login (OIDC Core s3.1.2.1) in the order they are sent;
+// the configured extra params come last, from index `first_extra`.
+struct AuthorizeParams {
+  core::Params params;
+  std::size_t first_extra = 0;
+  std::vector<std::string> ignored_params;  // as AuthorizationRequest::ignored_params
+};
+AuthorizeParams authorizeParams(const RelyingPartyOptions& rp, const LoginTransaction& txn,
+                                const AuthorizeHints& hints = {});
+
+// endpoint + '?' (or '&' after the endpoint's own query; a fragment dropped) + params,
+// every character but the unreserved ones percent-encoded.
+std::string authorizationUrl(std::string_view authorizationEndpoint, const core::Params& params);
+
+// The front-channel request with every parameter in the URL (no PAR, no request object).
 AuthorizationRequest buildAuthorizationRequest(std::string_view authorizationEndpoint,
                                                const RelyingPartyOptions& rp,
                                                const LoginTransaction& txn,

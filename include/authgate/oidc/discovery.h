@@ -30,6 +30,12 @@ struct ProviderMetadata {
   bool authorization_response_iss_parameter_supported = false;  // RFC 9207 s3
   bool backchannel_logout_supported = false;
   bool backchannel_logout_session_supported = false;
+  // RFC 9126 s5: "" when absent; require_... says the provider accepts only pushed
+  // requests. RFC 9101 s10.5 / OIDC Discovery: request objects.
+  std::string pushed_authorization_request_endpoint;
+  bool require_pushed_authorization_requests = false;
+  std::vector<std::string> request_object_signing_alg_values_supported;
+  bool require_signed_request_object = false;
 };
 
 // issuer + ".well-known/openid-configuration" with exactly one '/' between them

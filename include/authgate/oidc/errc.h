@@ -82,6 +82,12 @@ enum class Errc {
   kInvalidClient,  // error=invalid_client or 401: the provider refused our client credentials
   // ID token at the callback, continued
   kIdTokenTooOld,  // iat older than provider.max_id_token_age (OIDC Core s3.1.3.7 item 10)
+  // Pushed Authorization Requests (RFC 9126) and request objects (RFC 9101)
+  kParNotAdvertised,     // pushed_authorization_requests: always, and discovery has no endpoint
+  kBadParResponse,       // a 2xx that is not {request_uri, expires_in} within the limits
+  kParRejected,          // the PAR endpoint answered an OAuth error (4xx)
+  kParUnavailable,       // the PAR endpoint answered 429 or 5xx
+  kRequestObjectFailed,  // no request-object key, or signing failed
 };
 
 }  // namespace authgate::oidc

@@ -26,6 +26,9 @@ enum class ClientAuthMethod {
   kPrivateKeyJwt
 };
 enum class ResponseMode { kQuery, kFormPost };
+// provider.pushed_authorization_requests (RFC 9126; docs/PROTOCOL.md "Pushed
+// Authorization Requests"): auto = whenever discovery names the endpoint.
+enum class ParMode { kAuto, kAlways, kNever };
 
 // "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt";
 // nullopt for anything else.
@@ -33,6 +36,9 @@ std::optional<ClientAuthMethod> parseClientAuthMethod(std::string_view name);
 std::string_view clientAuthMethodName(ClientAuthMethod m);
 std::optional<ResponseMode> parseResponseMode(std::string_view name);
 std::string_view responseModeName(ResponseMode m);
+// "auto", "always", "never"; nullopt for anything else.
+std::optional<ParMode> parseParMode(std::string_view name);
+std::string_view parModeName(ParMode m);
 
 struct RelyingPartyOptions {
   std::string issuer;  // exact, as the provider spells it (Auth0: trailing '/')
@@ -51,6 +57,14 @@ struct RelyingPartyOptions {
   std::string connection;               // Auth0 connection name
   std::string ui_locales;
   std::map<std::string, std::string> extra_authorize_params;
+  ParMode pushed_authorization_requests = ParMode::kAuto;
+  // JAR (RFC 9101): the authorize parameters travel inside a request object signed with
+  // request_object_key (provider.request_object_signing_key_file), its own key.
+  bool signed_authorize_requests = false;
+  std::shared_ptr<const jose::SigningKey> request_object_key;
+  // The issuer is Auth0 (provider.type auth0, or a *.auth0.com host): custom authorize
+  // parameters pushed to its PAR endpoint carry Auth0's "ext-" prefix.
+  bool auth0_issuer = false;
   std::vector<std::string> id_token_algs{"RS256"};
   std::chrono::seconds clock_skew{60};
   // How old an ID token's iat may be at the callback: the provider has just minted it.

@@ -53,6 +53,14 @@ inline constexpr std::string_view kJwtBearerAssertionType =
 Result<core::Secret> buildClientAssertion(const RelyingPartyOptions& rp,
                                           const ClientAuthFreshness& fresh);
 
+// A POST of `params` to `url` with the client authentication of rp.client_auth_method,
+// as at the token endpoint (the PAR endpoint takes the same: RFC 9126 s2.1). A
+// `client_id` in `params` is dropped when the authentication carries its own.
+Result<TokenEndpointRequest> buildClientAuthenticatedPost(std::string_view url,
+                                                          const RelyingPartyOptions& rp,
+                                                          core::Params params,
+                                                          const ClientAuthFreshness& fresh);
+
 // grant_type=authorization_code, code, redirect_uri, code_verifier (RFC 7636 s4.5).
 // Each builder adds the client authentication of rp.client_auth_method; only the JWT
 // methods use `fresh`, and only they can fail (kClientAssertionFailed).

@@ -14,6 +14,7 @@ import Provider, { errors as oidcErrors } from 'oidc-provider';
 import { MemoryAdapter } from './adapter.mjs';
 import { installControl } from './control.mjs';
 import { installInteractions } from './interactions.mjs';
+import { installPar, parClientMetadata, parFeatures } from './par.mjs';
 import { autoSubmitPage, esc, page } from './util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,6 +57,13 @@ export const DEFAULTS = Object.freeze({
   // keys ({keys: [JWK]}).
   tokenEndpointAuthMethod: 'client_secret_basic',
   clientJwks: undefined,
+  // PAR (par.mjs): false, true (the endpoint is advertised) or 'required' (discovery's
+  // require_pushed_authorization_requests, and the client must push); parRequestUriTtl
+  // shortens the request_uri lifetime (seconds). requestObjects: false, true or
+  // 'required' (signed request objects only; the key goes in clientJwks).
+  par: false,
+  parRequestUriTtl: undefined,
+  requestObjects: false,
 });
 
 // Auth0's paths (shared/reference/auth0.md "Endpoints").
@@ -105,6 +113,7 @@ export function clientMetadata(config) {
     // as one family for secret-based authentication.
     token_endpoint_auth_method: config.tokenEndpointAuthMethod,
     ...(config.clientJwks ? { jwks: config.clientJwks } : {}),
+    ...parClientMetadata(config),
     redirect_uris: config.redirectUris.length ? config.redirectUris : ['http://127.0.0.1/callback'],
     post_logout_redirect_uris: config.postLogoutRedirectUris,
     id_token_signed_response_alg: 'RS256',
@@ -235,7 +244,7 @@ export async function createProvider(userConfig = {}) {
       claimsParameter: { enabled: false },
       userinfo: { enabled: true },
       dPoP: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
+      ...parFeatures(config),
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
@@ -360,6 +369,7 @@ export async function createProvider(userConfig = {}) {
     if (config.clientAssertionAudience === 'token_endpoint') return new Set([this.urlFor('token')]);
     return expected.call(this);
   };
+  installPar(provider, state);
   installInteractions(provider, state);
 
   server.on('request', provider.callback());

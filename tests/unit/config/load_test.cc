@@ -143,6 +143,15 @@ const BadValue kBadValues[] = {
      "provider.client_private_key_file: required with private_key_jwt"},
     {"provider.client_signing_alg", "HS256",
      "provider.client_signing_alg: \"HS256\" is not supported (use RS256, PS256 or ES256)"},
+    {"provider.pushed_authorization_requests", "sometimes",
+     "provider.pushed_authorization_requests: \"sometimes\" is not supported (use auto, always "
+     "or never)"},
+    {"provider.signed_authorize_requests", "true",
+     "provider.request_object_signing_key_file: required with "
+     "provider.signed_authorize_requests"},
+    {"provider.request_object_signing_alg", "HS256",
+     "provider.request_object_signing_alg: \"HS256\" is not supported (use RS256, PS256 or "
+     "ES256)"},
     {"provider.scopes", "[profile, email]", "provider.scopes: must include openid"},
     {"provider.scopes", "openid", "provider.scopes: expected a list like [a, b], got a scalar"},
     {"provider.scopes", "[openid, 'a b']", "provider.scopes: \"a b\" is not a valid scope"},

@@ -51,6 +51,44 @@ TEST(ClientPrivateKeyFile, IsReadVerbatimAndReplacesTheSecretRequirement) {
   EXPECT_TRUE(hasProblem(missing, "provider.client_private_key_file")) << problemsText(missing);
 }
 
+TEST(RequestObjectSigningKeyFile, IsReadVerbatimAndMayNotBeTheClientKey) {
+  TempDir dir;
+  const std::string pem = "-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----\n";
+  const auto jar = dir.write("jar.pem", pem);
+  const auto client =
+      dir.write("client.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  const auto yaml = [&](const std::string& jarFile) {
+    return "provider: {issuer: 'https://tenant.auth0.com/', client_id: cid, client_auth_method: "
+           "private_key_jwt, client_private_key_file: '" +
+           client + "', signed_authorize_requests: true, request_object_signing_key_file: '" +
+           jarFile +
+           "', request_object_signing_alg: ES256, request_object_key_id: jar-1, "
+           "pushed_authorization_requests: always}\nsession: {store: memory}\n";
+  };
+  auto r = loadYaml(yaml(jar), {});
+  ASSERT_TRUE(r.ok()) << problemsText(r);
+  EXPECT_EQ(r.config.provider.request_object_signing_key.reveal(), pem);
+  EXPECT_TRUE(r.config.provider.signed_authorize_requests);
+  EXPECT_EQ(r.config.provider.request_object_signing_alg, "ES256");
+  EXPECT_EQ(r.config.provider.request_object_key_id, "jar-1");
+  EXPECT_EQ(r.config.provider.pushed_authorization_requests, "always");
+  // The same file, or another file with the same key: refused (Auth0 needs two credentials).
+  auto same = loadYaml(yaml(client), {});
+  EXPECT_TRUE(hasProblem(same, "provider.request_object_signing_key_file")) << problemsText(same);
+  const auto copy =
+      dir.write("copy.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  auto copied = loadYaml(yaml(copy), {});
+  EXPECT_TRUE(hasProblem(copied, "provider.request_object_signing_key_file"))
+      << problemsText(copied);
+  auto env =
+      loadYaml(testing::kValidYaml, {{"AUTHGATE_PROVIDER_REQUEST_OBJECT_SIGNING_KEY_FILE", jar},
+                                     {"AUTHGATE_PROVIDER_SIGNED_AUTHORIZE_REQUESTS", "true"},
+                                     {"AUTHGATE_PROVIDER_PUSHED_AUTHORIZATION_REQUESTS", "never"}});
+  ASSERT_TRUE(env.ok()) << problemsText(env);
+  EXPECT_EQ(env.config.provider.request_object_signing_key.reveal(), pem);
+  EXPECT_EQ(env.config.provider.pushed_authorization_requests, "never");
+}
+
 TEST(SecretFile, FromEnvironmentVariable) {
   TempDir dir;
   const auto file = dir.write("secret", "from-env-file\n");

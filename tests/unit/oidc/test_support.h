@@ -1,8 +1,10 @@
 // Deterministic randomness and small JWT helpers for the oidc unit tests.
 #pragma once
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include <boost/json.hpp>
 #include <cstdint>
@@ -26,6 +28,18 @@ class FixedRandom final : public core::Random {
  private:
   uint8_t next_;
 };
+
+// The PKCS#8 PEM of a key; frees it.
+inline std::string privateKeyPem(EVP_PKEY* pkey) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  EVP_PKEY_free(pkey);
+  return pem;
+}
 
 inline std::string signHs256(const boost::json::object& header, const boost::json::object& claims,
                              std::string_view secret) {

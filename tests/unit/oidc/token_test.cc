@@ -37,15 +37,7 @@ core::Params bodyOf(const TokenEndpointRequest& r) {
 }
 
 std::shared_ptr<const jose::SigningKey> rsaClientKey(jose::Alg alg = jose::Alg::kRS256) {
-  EVP_PKEY* pkey = EVP_RSA_gen(2048);
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  EVP_PKEY_free(pkey);
-  auto key = jose::loadSigningKey(pem, alg, "key-1");
+  auto key = jose::loadSigningKey(testing::privateKeyPem(EVP_RSA_gen(2048)), alg, "key-1");
   EXPECT_TRUE(key);
   return std::make_shared<jose::SigningKey>(std::move(*key));
 }
