@@ -87,11 +87,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       chain += std::string(f.value()) + ",";
     }
   }
-  const auto client = net::clientAddress(peer, policy.trusted, chain);
+  net::RequestContext ctx;
+  ctx.remote = peer;
+  ctx.client = net::clientAddress(peer, policy.trusted, chain);
+  ctx.remote_text = net::forwardedAddress(ctx.remote);
+  ctx.client_text = net::forwardedAddress(ctx.client);
   const bool chunked = head.chunked();
   const bool upgrade = net::isUpgradeRequest(head.get());
-  net::prepareUpstreamRequest(head.get().base(), policy, decision, upstream(), peer, client,
-                              upgrade, chunked);
+  net::prepareUpstreamRequest(head.get().base(), policy, decision, upstream(), ctx, upgrade,
+                              chunked);
   std::string wire;
   net::serializeHeader(wire, head.get().base());
 

@@ -99,6 +99,7 @@ Response errorPage(const Request& req, http::status status, std::string_view cod
 }
 
 std::string clientIp(const net::RequestContext& ctx) {
+  if (!ctx.client_text.empty()) return ctx.client_text;
   return ctx.client.is_unspecified() ? ctx.remote.to_string() : ctx.client.to_string();
 }
 

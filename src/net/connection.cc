@@ -60,6 +60,9 @@ Connection::Connection(ServerImpl& srv, IoThread& thread, tcp::socket&& socket,
       timer_(stream_.get_executor()) {
   boost::system::error_code ec;
   remote_ = stream_.socket().remote_endpoint(ec).address();
+  remote_plain_ = clientAddress(remote_, {}, {});
+  ctx_.remote = remote_;
+  ctx_.remote_text = forwardedAddress(remote_);
   stream_.socket().set_option(tcp::no_delay(true), ec);
   listener_ = listener;
 }
@@ -258,11 +261,15 @@ void Connection::afterHeader() {
   log_path_.assign(ctx_.path);
   ctx_.params.clear();
   ctx_.listener = listener_;
-  ctx_.remote = remote_;
   const auto& trusted = srv_.opt.forward.policy.trusted;
-  ctx_.client = trusted.empty() || !trusted.contains(remote_)
-                    ? clientAddress(remote_, trusted, {})
-                    : clientAddress(remote_, trusted, forwardedForChain(req));
+  if (trusted.empty() || !trusted.contains(remote_)) {
+    ctx_.client = remote_plain_;
+    ctx_.client_text = ctx_.remote_text;
+  } else {
+    ctx_.client = clientAddress(remote_, trusted, forwardedForChain(req));
+    ctx_.client_text =
+        ctx_.client == remote_plain_ ? ctx_.remote_text : forwardedAddress(ctx_.client);
+  }
   auto m = srv_.routes.match(req.method(), ctx_.path, ctx_);
   route_ = m.route;
   route_owner_ = std::move(m.owner);

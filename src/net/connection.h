@@ -115,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool timed_out_ = false;
   std::uint64_t served_ = 0;
   boost::asio::ip::address remote_;
+  boost::asio::ip::address remote_plain_;  // remote_ with IPv4-mapped IPv6 as IPv4
   ListenerKind listener_;
 
   // The current request.

@@ -83,10 +83,12 @@ bool TrustedProxies::contains(const ip::address& peer) const {
 
 std::string forwardedAddress(const ip::address& peer) { return unmapped(peer).to_string(); }
 
-std::string forwardedNode(const ip::address& peer) {
-  const auto a = unmapped(peer);
-  if (a.is_v4()) return a.to_string();
-  return "\"[" + a.to_string() + "]\"";
+std::string forwardedNode(std::string_view text) {
+  if (text.find(':') == std::string_view::npos) return std::string(text);  // IPv4
+  std::string node = "\"[";
+  node += text;
+  node += "]\"";
+  return node;
 }
 
 ip::address clientAddress(const ip::address& peer, const TrustedProxies& trusted,

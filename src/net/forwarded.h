@@ -46,7 +46,7 @@ boost::asio::ip::address clientAddress(const boost::asio::ip::address& peer,
 std::string forwardedAddress(const boost::asio::ip::address& peer);
 
 // The address as a Forwarded "for" value (RFC 7239 s6): IPv4 bare, IPv6 quoted in
-// brackets.
-std::string forwardedNode(const boost::asio::ip::address& peer);
+// brackets. `text`: forwardedAddress() of it.
+std::string forwardedNode(std::string_view text);
 
 }  // namespace authgate::net

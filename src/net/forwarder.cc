@@ -83,7 +83,7 @@ void Forwarder::start() {
 
   const auto& ctx = conn_->context();
   prepareUpstreamRequest(r.base(), conn_->server().opt.forward.policy, decision_,
-                         *decision_.upstream, ctx.remote, ctx.client, upgrade_, chunked_in_);
+                         *decision_.upstream, ctx, upgrade_, chunked_in_);
   r.set("X-Request-Id", conn_->requestId());
   // The upstream head is final from here: whatever the body brings (trailers) cannot
   // change what the upstream is told.

@@ -50,6 +50,11 @@ struct RequestContext {
   // The client: `remote`, or, when `remote` is one of server.trusted_proxies, the
   // nearest address in X-Forwarded-For that is not (net/forwarded.h clientAddress).
   boost::asio::ip::address client;
+  // Their text as the forwarding headers and the audit write it (forwardedAddress):
+  // the engine formats the peer once per connection and the client only when it is not
+  // the peer, since inet_ntop costs more than the rest of the forwarding headers.
+  std::string remote_text;
+  std::string client_text;
   // Values of `{name}` segments and of a trailing `*` (named "*") in the route pattern.
   std::vector<std::pair<std::string, std::string>> params;
   ListenerKind listener = ListenerKind::kOnly;

@@ -7,6 +7,12 @@ namespace authgate::net {
 
 namespace {
 
+// The engine's text of an address, or the address formatted here when a caller left
+// it empty.
+std::string textOf(std::string_view text, const boost::asio::ip::address& a) {
+  return text.empty() ? forwardedAddress(a) : std::string(text);
+}
+
 template <class F>
 void forEachToken(std::string_view list, F&& f) {
   while (!list.empty()) {
@@ -160,9 +166,9 @@ std::string removeCookies(std::string_view header, const std::vector<std::string
 }
 
 void prepareUpstreamRequest(http::request_header<>& h, const ForwardPolicy& policy,
-                            const ForwardDecision& d, const Upstream& up,
-                            const boost::asio::ip::address& peer,
-                            const boost::asio::ip::address& client, bool upgrade, bool chunked) {
+                            const ForwardDecision& d, const Upstream& up, const RequestContext& ctx,
+                            bool upgrade, bool chunked) {
+  const auto& peer = ctx.remote;
   const bool trustedPeer = !policy.trusted.empty() && policy.trusted.contains(peer);
   const auto named = connectionNamed(h);
   std::string xff;        // incoming X-Forwarded-For chain (trusted peers only)
@@ -212,7 +218,7 @@ void prepareUpstreamRequest(http::request_header<>& h, const ForwardPolicy& poli
   if (!cookies.empty()) h.set(http::field::cookie, cookies);
 
   // Forwarding headers: what authgate saw, appended to a trusted peer's chains.
-  const std::string self = forwardedAddress(peer);
+  const std::string self = textOf(ctx.remote_text, peer);
   if (!xff.empty()) xff += ", ";
   xff += self;
   h.set("X-Forwarded-For", xff);
@@ -228,13 +234,13 @@ void prepareUpstreamRequest(http::request_header<>& h, const ForwardPolicy& poli
                                        ? std::string_view(policy.public_host)
                                        : std::string_view(h[http::field::host]);
   if (!fwdHost.empty()) h.set("X-Forwarded-Host", fwdHost);
-  std::string element = "for=" + forwardedNode(peer);
+  std::string element = "for=" + forwardedNode(self);
   if (!fwdHost.empty()) element += ";host=" + hostOnly(fwdHost);
   element += ";proto=" + proto;
   if (!forwarded.empty()) forwarded += ", ";
   forwarded += element;
   h.set(http::field::forwarded, forwarded);
-  h.set("X-Real-IP", forwardedAddress(client));
+  h.set("X-Real-IP", textOf(ctx.client_text, ctx.client));
 
   for (const auto& f : d.identity) h.set(f.name_string(), f.value());
   if (!hasHost) h.set(http::field::host, up.authority());

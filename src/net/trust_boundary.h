@@ -48,14 +48,14 @@ struct ForwardPolicy {
 //  - Authorization removed unless `d.keep_authorization`;
 //  - `policy.own_cookies` removed from Cookie (one line; gone when nothing is left);
 //  - X-Forwarded-For / -Proto / -Host, Forwarded and X-Real-IP written from what
-//    authgate saw (`peer`, `client`), the chains of a trusted peer extended;
+//    authgate saw (`ctx.remote`, `ctx.client` and their texts), the chains of a trusted peer
+//    extended;
 //  - `d.identity` set; Host kept (the upstream's authority when the client sent none);
 //  - the target prefixed with the upstream's base path; HTTP/1.1; framing re-set:
 //    `Transfer-Encoding: chunked` when `chunked`, Connection: Upgrade for an upgrade.
 void prepareUpstreamRequest(http::request_header<>& h, const ForwardPolicy& policy,
-                            const ForwardDecision& d, const Upstream& up,
-                            const boost::asio::ip::address& peer,
-                            const boost::asio::ip::address& client, bool upgrade, bool chunked);
+                            const ForwardDecision& d, const Upstream& up, const RequestContext& ctx,
+                            bool upgrade, bool chunked);
 
 // Rewrites an upstream response head, in place, for the client: hop-by-hop fields
 // removed (as above; Upgrade kept for a 101), then `version`, keep-alive and framing

@@ -54,14 +54,16 @@ TEST(ClientAddress, OnlyATrustedPeerIsBelievedAndOnlyAsFarAsTrustGoes) {
 }
 
 TEST(ForwardedNode, QuotesIpv6) {
-  EXPECT_EQ(forwardedNode(ip::make_address("192.0.2.1")), "192.0.2.1");
-  EXPECT_EQ(forwardedNode(ip::make_address("2001:db8::1")), "\"[2001:db8::1]\"");
+  EXPECT_EQ(forwardedNode(forwardedAddress(ip::make_address("192.0.2.1"))), "192.0.2.1");
+  EXPECT_EQ(forwardedNode(forwardedAddress(ip::make_address("2001:db8::1"))), "\"[2001:db8::1]\"");
+  EXPECT_EQ(forwardedNode(forwardedAddress(ip::make_address("::ffff:192.0.2.1"))), "192.0.2.1");
 }
 
 struct Fixture {
   ForwardPolicy policy;
   std::unique_ptr<Upstream> up;
   ForwardDecision decision;
+  bool engine_texts = false;
   Fixture() {
     policy.public_scheme = "https";
     policy.public_host = "app.example.com";
@@ -75,10 +77,16 @@ struct Fixture {
   }
   http::request_header<> run(http::request_header<> h, std::string_view peer = "203.0.113.9",
                              bool upgrade = false, bool chunked = false) {
-    const auto a = ip::make_address(peer);
-    prepareUpstreamRequest(h, policy, decision, *up, a,
-                           clientAddress(a, policy.trusted, h["X-Forwarded-For"]), upgrade,
-                           chunked);
+    RequestContext ctx;
+    ctx.remote = ip::make_address(peer);
+    ctx.client = clientAddress(ctx.remote, policy.trusted, h["X-Forwarded-For"]);
+    // Every other test leaves the texts to prepareUpstreamRequest; this one checks the
+    // engine's texts are the ones written.
+    if (engine_texts) {
+      ctx.remote_text = forwardedAddress(ctx.remote);
+      ctx.client_text = forwardedAddress(ctx.client);
+    }
+    prepareUpstreamRequest(h, policy, decision, *up, ctx, upgrade, chunked);
     return h;
   }
 };
@@ -174,6 +182,28 @@ TEST(UpstreamRequest, ATrustedPeerExtendsTheChains) {
   auto g = f.run(head({{"X-Forwarded-Host", "a.example, evil.example"}}), "10.0.0.2");
   EXPECT_EQ(g["X-Forwarded-Host"], "app.example.com") << "a list is not a host";
   EXPECT_EQ(h.find("X-Forwarded-User"), h.end()) << "trusted or not, never an identity";
+}
+
+TEST(UpstreamRequest, TheEngineTextsAndTheFallbackWriteTheSameHeaders) {
+  for (const char* peer : {"203.0.113.9", "::ffff:203.0.113.9", "2001:db8::7"}) {
+    Fixture f;
+    f.policy.trusted = TrustedProxies::parse({"2001:db8::/32"});
+    const auto in = head({{"X-Forwarded-For", "198.51.100.1"}});
+    auto computed = f.run(in, peer);
+    f.engine_texts = true;
+    auto given = f.run(in, peer);
+    for (auto name : {"X-Forwarded-For", "X-Real-IP", "Forwarded"}) {
+      EXPECT_EQ(given[name], computed[name]) << peer << " " << name;
+    }
+    if (std::string_view(peer) == "2001:db8::7") {
+      EXPECT_EQ(given["X-Forwarded-For"], "198.51.100.1, 2001:db8::7");
+      EXPECT_EQ(given["X-Real-IP"], "198.51.100.1");
+      EXPECT_EQ(given["Forwarded"], "for=\"[2001:db8::7]\";host=app.example.com;proto=https");
+    } else {
+      EXPECT_EQ(given["X-Forwarded-For"], "203.0.113.9") << "mapped IPv4 is written as IPv4";
+      EXPECT_EQ(given["X-Real-IP"], "203.0.113.9");
+    }
+  }
 }
 
 TEST(UpstreamRequest, HopByHopAuthorizationAndOwnCookiesGo) {
