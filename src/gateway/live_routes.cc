@@ -9,7 +9,9 @@ namespace authgate::gateway {
 
 bool LiveRoutes::replace(std::shared_ptr<const Snapshot> next) {
   if (!next || !sameEndpoints(current()->router, next->router)) return false;
+  const void* raw = next.get();
   current_.store(std::move(next));
+  current_raw_.store(raw, std::memory_order_release);
   return true;
 }
 
@@ -20,11 +22,13 @@ const net::Route& LiveRoutes::at(std::size_t id) const {
 }
 
 net::RouteMatch LiveRoutes::match(net::http::verb method, std::string_view path,
-                                  net::RequestContext& ctx) const {
-  auto snapshot = current_.load();
-  auto m = snapshot->router.match(method, path, ctx);
-  m.owner = std::move(snapshot);
-  return m;
+                                  net::RequestContext& ctx,
+                                  std::shared_ptr<const void>& owner) const {
+  // The held snapshot cannot be freed while it is held, so its address cannot be a new
+  // snapshot's: equal addresses mean it is still the current one.
+  if (owner.get() != current_raw_.load(std::memory_order_acquire)) owner = current_.load();
+  const auto& snapshot = *static_cast<const Snapshot*>(owner.get());
+  return snapshot.router.match(method, path, ctx, owner);
 }
 
 bool sameEndpoints(const net::RouteTable& a, const net::RouteTable& b) {

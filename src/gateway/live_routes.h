@@ -1,9 +1,10 @@
 // Configuration reload (SIGHUP, docs/CONFIGURATION.md "Reload").
 //
 // LiveRoutes is the route table the server reads: the current Snapshot's router. Each
-// request loads the snapshot once (one atomic shared_ptr load in match()) and keeps it
-// until its exchange is over (net::RouteMatch::owner), so requests in flight finish on
-// the settings they started with and new ones get the new settings.
+// connection holds the snapshot of its last request (net::RouteTable::match's owner)
+// and takes the current one when a reload replaced it, so requests in flight finish on
+// the settings they started with and new ones get the new settings. An idle keep-alive
+// connection keeps the old snapshot until its next request or its close.
 //
 // Reloader reads the settings again from the sources the process started with, and puts
 // a new snapshot in, or refuses the new settings and logs why.
@@ -24,7 +25,8 @@ namespace authgate::gateway {
 
 class LiveRoutes final : public net::RouteTable {
  public:
-  explicit LiveRoutes(std::shared_ptr<const Snapshot> first) : current_(std::move(first)) {}
+  explicit LiveRoutes(std::shared_ptr<const Snapshot> first)
+      : current_raw_(first.get()), current_(std::move(first)) {}
 
   std::shared_ptr<const Snapshot> current() const { return current_.load(); }
   // Serves `next` to new requests. Refused (false, nothing changes) when its endpoints
@@ -33,10 +35,14 @@ class LiveRoutes final : public net::RouteTable {
 
   std::size_t size() const override { return current()->router.size(); }
   const net::Route& at(std::size_t id) const override;
-  net::RouteMatch match(net::http::verb method, std::string_view path,
-                        net::RequestContext& ctx) const override;
+  net::RouteMatch match(net::http::verb method, std::string_view path, net::RequestContext& ctx,
+                        std::shared_ptr<const void>& owner) const override;
 
  private:
+  // current_'s pointer, read by every request: a plain load of a line only a reload
+  // writes, where loading current_ itself would take its lock bit and bump the shared
+  // reference count from both I/O threads.
+  std::atomic<const void*> current_raw_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
 };
 

@@ -104,7 +104,7 @@ Router& Router::addForward(std::initializer_list<net::http::verb> methods, std::
 }
 
 net::RouteMatch Router::match(net::http::verb method, std::string_view path,
-                              net::RequestContext& ctx) const {
+                              net::RequestContext& ctx, std::shared_ptr<const void>&) const {
   net::RouteMatch result;
   // Exact patterns first: the hot endpoints (/healthz, /auth/check) are exact and this
   // loop is a few string compares, without allocation.

@@ -41,8 +41,8 @@ class Router final : public net::RouteTable {
 
   std::size_t size() const override { return routes_.size(); }
   const net::Route& at(std::size_t id) const override { return routes_[id]; }
-  net::RouteMatch match(net::http::verb method, std::string_view path,
-                        net::RequestContext& ctx) const override;
+  net::RouteMatch match(net::http::verb method, std::string_view path, net::RequestContext& ctx,
+                        std::shared_ptr<const void>& owner) const override;
 
  private:
   Router& push(net::Route route);

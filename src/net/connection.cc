@@ -174,8 +174,7 @@ void Connection::readRequest() {
   // The body limit is applied once the route is known (afterHeader): forwarded bodies
   // stream and have none.
   parser_->body_limit(boost::none);
-  route_ = nullptr;
-  route_owner_.reset();
+  route_ = nullptr;  // route_owner_ stays: the table's next match() keeps or replaces it
   matched_ = false;
   timed_out_ = false;
   if (buffer_.size() == 0) {
@@ -270,9 +269,8 @@ void Connection::afterHeader() {
     ctx_.client_text =
         ctx_.client == remote_plain_ ? ctx_.remote_text : forwardedAddress(ctx_.client);
   }
-  auto m = srv_.routes.match(req.method(), ctx_.path, ctx_);
+  auto m = srv_.routes.match(req.method(), ctx_.path, ctx_, route_owner_);
   route_ = m.route;
-  route_owner_ = std::move(m.owner);
   method_allowed_ = m.method_allowed;
   if (route_ != nullptr && method_allowed_ && route_->forward) {
     decide();  // on the head alone: the body streams once the decision allows it

@@ -121,7 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The current request.
   RequestContext ctx_;
   const Route* route_ = nullptr;
-  std::shared_ptr<const void> route_owner_;  // RouteMatch::owner, until the next request
+  std::shared_ptr<const void> route_owner_;  // RouteTable::match's owner, until the next match
   bool matched_ = false;
   bool method_allowed_ = false;
   bool keep_alive_ = true;

@@ -124,10 +124,6 @@ struct RouteMatch {
 
   const Route* route = nullptr;  // nullptr: no pattern matches the path (404)
   bool method_allowed = false;   // false with a route: 405
-  // Keeps `route` (and whatever its handlers use) alive: the connection holds it until
-  // the exchange is over, so a table that is replaced meanwhile (a reload) finishes the
-  // requests it matched. nullptr: the table outlives the server.
-  std::shared_ptr<const void> owner;
 };
 
 // The server's view of the route table. Implemented by gateway::Router (and
@@ -141,7 +137,15 @@ class RouteTable {
   virtual std::size_t size() const = 0;
   virtual const Route& at(std::size_t id) const = 0;
   // Fills ctx.params for patterned routes.
-  virtual RouteMatch match(http::verb method, std::string_view path, RequestContext& ctx) const = 0;
+  //
+  // `owner` keeps the matched route (and whatever its handlers use) alive: the
+  // connection holds it until its next request, so a table that is replaced meanwhile
+  // (a reload) finishes the requests it matched. In: what the connection holds from its
+  // previous match; a table that has not changed since leaves it as it is, so a request
+  // touches no reference count shared with other threads. Out: what to hold for this
+  // match (nullptr: the table outlives the server).
+  virtual RouteMatch match(http::verb method, std::string_view path, RequestContext& ctx,
+                           std::shared_ptr<const void>& owner) const = 0;
 };
 
 // A message header exactly as Beast's serializer writes it (Beast's own field writer),

@@ -15,7 +15,8 @@ namespace http = net::http;
 // As the engine runs a route: on the I/O thread first, again on the pool if it defers.
 net::Response call(const Router& r, std::string_view path) {
   net::RequestContext ctx;
-  auto m = r.match(http::verb::get, path, ctx);
+  std::shared_ptr<const void> owner;
+  auto m = r.match(http::verb::get, path, ctx, owner);
   EXPECT_NE(m.route, nullptr) << path;
   net::Request req{http::verb::get, path, 11};
   auto res = m.route->handler(req, ctx);
@@ -28,7 +29,8 @@ net::Response call(const Router& r, std::string_view path) {
 // Whether the route defers itself when run on an I/O thread.
 bool defers(const Router& r, std::string_view path) {
   net::RequestContext ctx;
-  auto m = r.match(http::verb::get, path, ctx);
+  std::shared_ptr<const void> owner;
+  auto m = r.match(http::verb::get, path, ctx, owner);
   net::Request req{http::verb::get, path, 11};
   (void)m.route->handler(req, ctx);
   return ctx.deferred;

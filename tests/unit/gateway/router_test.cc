@@ -5,6 +5,8 @@
 namespace authgate::gateway {
 namespace {
 
+std::shared_ptr<const void> owner;  // a Router never sets it
+
 namespace http = net::http;
 
 net::Handler answer(std::string body) {
@@ -50,7 +52,7 @@ TEST(Router, ExactRouteWinsOverPattern) {
   r.get("/auth/sessions/{id}", answer("one"));
   r.get("/auth/sessions/current", answer("current"));
   net::RequestContext ctx;
-  auto m = r.match(http::verb::get, "/auth/sessions/current", ctx);
+  auto m = r.match(http::verb::get, "/auth/sessions/current", ctx, owner);
   ASSERT_NE(m.route, nullptr);
   EXPECT_EQ(m.route->pattern, "/auth/sessions/current");
   EXPECT_TRUE(ctx.params.empty());
@@ -60,7 +62,7 @@ TEST(Router, FillsParamsForPatternedRoute) {
   Router r;
   r.add({http::verb::delete_}, "/auth/sessions/{id}", answer("x"));
   net::RequestContext ctx;
-  auto m = r.match(http::verb::delete_, "/auth/sessions/s1", ctx);
+  auto m = r.match(http::verb::delete_, "/auth/sessions/s1", ctx, owner);
   ASSERT_NE(m.route, nullptr);
   EXPECT_TRUE(m.method_allowed);
   EXPECT_EQ(ctx.param("id"), "s1");
@@ -70,7 +72,7 @@ TEST(Router, WrongMethodIsReportedNotAllowed) {
   Router r;
   r.post("/auth/logout", answer("post"));
   net::RequestContext ctx;
-  auto m = r.match(http::verb::put, "/auth/logout", ctx);
+  auto m = r.match(http::verb::put, "/auth/logout", ctx, owner);
   ASSERT_NE(m.route, nullptr);
   EXPECT_FALSE(m.method_allowed);
 }
@@ -81,7 +83,7 @@ TEST(Router, SamePatternDifferentMethodsPickTheRightHandler) {
   r.post("/auth/logout", answer("do"));
   net::RequestContext ctx;
   net::Request req{http::verb::post, "/auth/logout", 11};
-  auto m = r.match(http::verb::post, "/auth/logout", ctx);
+  auto m = r.match(http::verb::post, "/auth/logout", ctx, owner);
   ASSERT_NE(m.route, nullptr);
   EXPECT_EQ(m.route->handler(req, ctx).body(), "do");
 }
@@ -90,14 +92,14 @@ TEST(Router, GetRouteAnswersHead) {
   Router r;
   r.get("/healthz", answer("ok"));
   net::RequestContext ctx;
-  EXPECT_TRUE(r.match(http::verb::head, "/healthz", ctx).method_allowed);
+  EXPECT_TRUE(r.match(http::verb::head, "/healthz", ctx, owner).method_allowed);
 }
 
 TEST(Router, UnknownPathHasNoRoute) {
   Router r;
   r.get("/healthz", answer("ok"));
   net::RequestContext ctx;
-  EXPECT_EQ(r.match(http::verb::get, "/nope", ctx).route, nullptr);
+  EXPECT_EQ(r.match(http::verb::get, "/nope", ctx, owner).route, nullptr);
 }
 
 TEST(Router, AssignsIdsInRegistrationOrder) {
