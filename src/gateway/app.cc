@@ -149,7 +149,7 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
                                    config.session.encryption_key_file, *location, random);
   if (!keys) {
     problems.push_back("session.encryption_key_file: " + keys.error().message() +
-                       (location->kind == session::StoreKind::kRedis
+                       (session::isSharedStore(location->kind)
                             ? " (a shared store needs the same key on every instance)"
                             : ""));
     return nullptr;

@@ -19,6 +19,11 @@ class Clock {
   int64_t unixSeconds() const {
     return std::chrono::duration_cast<Seconds>(now().time_since_epoch()).count();
   }
+  // Milliseconds since the Unix epoch, as the session stores keep expiry times.
+  int64_t unixMillis() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch())
+        .count();
+  }
 };
 
 class SystemClock final : public Clock {

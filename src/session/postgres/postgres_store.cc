@@ -5,17 +5,24 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "authgate/core/secret.h"
 #include "session/local_revocation_hub.h"
 
 namespace authgate::session {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 constexpr int kSchemaVersion = 1;
 constexpr const char* kChannel = "authgate_revoked";
+// Taken by the migrating instance for its transaction: "authgate" in ASCII.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7022344737911157861)";
 
 // Schema 1. Times are unix milliseconds from the store's clock, like every backend.
 constexpr const char* kMigration1 = R"sql(
@@ -36,9 +43,73 @@ CREATE TABLE authgate_values (key text PRIMARY KEY, value bytea NOT NULL,
 CREATE TABLE authgate_locks (name text PRIMARY KEY, owner text NOT NULL,
                              expires_ms bigint NOT NULL);
 CREATE TABLE authgate_audit (id bigserial PRIMARY KEY, line text NOT NULL);
+INSERT INTO authgate_schema VALUES (1);
 )sql";
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+using ConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using OptionsPtr = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+ResultPtr noResult() { return ResultPtr(nullptr, PQclear); }
+
+// The password as the URI spells it (user:PASSWORD@, ?password=PASSWORD) and as libpq
+// reads it, for redaction: the raw text also when libpq cannot parse the URI.
+std::vector<std::string> uriPasswords(const std::string& uri) {
+  std::vector<std::string> out;
+  const auto scheme = uri.find("://");
+  if (scheme != std::string::npos) {
+    const auto start = scheme + 3;
+    const auto end = std::min(uri.find_first_of("/?#", start), uri.size());
+    const auto at = uri.rfind('@', end);
+    const auto colon =
+        at == std::string::npos || at < start ? std::string::npos : uri.find(':', start);
+    if (colon != std::string::npos && colon < at)
+      out.push_back(uri.substr(colon + 1, at - colon - 1));
+    for (auto q = uri.find('?'); q != std::string::npos; q = uri.find('&', q + 1)) {
+      constexpr std::string_view kKey = "password=";
+      if (std::string_view(uri).substr(q + 1, kKey.size()) != kKey) continue;
+      const auto value = q + 1 + kKey.size();
+      out.push_back(
+          uri.substr(value, std::min(uri.find_first_of("&#", value), uri.size()) - value));
+    }
+  }
+  OptionsPtr opts(PQconninfoParse(uri.c_str(), nullptr), PQconninfoFree);
+  for (auto* o = opts.get(); o && o->keyword; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val) out.emplace_back(o->val);
+  }
+  return out;
+}
+
+// libpq's message for a log line: one line, every spelling of the password replaced
+// by [redacted].
+std::string redacted(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + core::Secret::kRedacted.size())) {
+      text.replace(at, secret.size(), core::Secret::kRedacted);
+    }
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (auto& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return text;
+}
+
+// Notices (NOTICE, WARNING from the server) would go to stderr by default; the store
+// has nothing to say with them.
+void ignoreNotice(void*, const char*) {}
+
+// Connects with authgate's defaults beneath what the URI says: the URI (dbname,
+// expanded) comes last, so its connect_timeout or application_name wins.
+ConnPtr connectTo(const std::string& uri) {
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "authgate", uri.c_str(), nullptr};
+  ConnPtr c(PQconnectdbParams(keys, values, /*expand_dbname=*/1), PQfinish);
+  if (c) PQsetNoticeProcessor(c.get(), ignoreNotice, nullptr);
+  return c;
+}
 
 // One statement's parameters: text, except bytea values (binary).
 struct Params {
@@ -70,8 +141,8 @@ int64_t number(const PGresult* r, int row, int col) {
   return std::strtoll(PQgetvalue(r, row, col), nullptr, 10);
 }
 
-constexpr const char* kRecordColumns = "key, public_id, subject, sid, created_at, expires_ms, "
-                                       "version, data";
+constexpr const char* kRecordColumns =
+    "key, public_id, subject, sid, created_at, expires_ms, version, data";
 
 StoreRecord recordAt(const PGresult* r, int row) {
   StoreRecord rec;
@@ -86,10 +157,44 @@ StoreRecord recordAt(const PGresult* r, int row) {
   return rec;
 }
 
-std::vector<StoreRecord> records(const PGresult* r) {
-  std::vector<StoreRecord> out;
-  for (int i = 0; i < PQntuples(r); ++i) out.push_back(recordAt(r, i));
-  return out;
+// An idle pooled connection has nothing to read: anything readable is the server
+// closing it (a restart, an idle timeout), so it is not used again.
+bool stillOpen(PGconn* c) {
+  if (PQstatus(c) != CONNECTION_OK) return false;
+  pollfd p{PQsocket(c), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+// Runs one statement on `c`, waiting at most until `deadline`. nullptr (the connection
+// is then unusable) when it did not answer in time or the connection broke.
+ResultPtr runOn(PGconn* c, const std::string& sql, const Params& p, Clock::time_point deadline) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  for (auto& v : p.values) {
+    values.push_back(v.data());
+    lengths.push_back(static_cast<int>(v.size()));
+  }
+  if (PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                        lengths.data(), p.formats.data(), 0) == 0) {
+    return noResult();
+  }
+  ResultPtr last = noResult();
+  for (;;) {
+    while (PQisBusy(c)) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return noResult();
+      pollfd pfd{PQsocket(c), POLLIN, 0};
+      if (::poll(&pfd, 1, static_cast<int>(left)) < 0 || PQconsumeInput(c) == 0) {
+        return noResult();
+      }
+    }
+    PGresult* r = PQgetResult(c);
+    if (!r) break;
+    last = ResultPtr(r, PQclear);
+  }
+  if (PQstatus(c) != CONNECTION_OK) return noResult();
+  return last;
 }
 
 // The listener: its own connection LISTENing on kChannel, on its own thread. While it
@@ -101,94 +206,86 @@ class Listener {
     thread_ = std::thread([this] { run(); });
   }
   ~Listener() {
-    stop_ = true;
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
     thread_.join();
   }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
   bool live() const { return live_; }
+  // Until LISTEN took effect (a publish after it is delivered), at most `timeout`.
+  void waitLive(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return live_.load() || stop_; });
+  }
 
  private:
+  bool stopping() {
+    std::lock_guard lock(mu_);
+    return stop_;
+  }
+
   void run() {
     bool wasLive = false;
-    while (!stop_) {
-      PGconn* c = PQconnectdb(uri_.c_str());
-      ResultPtr r(c && PQstatus(c) == CONNECTION_OK
-                      ? PQexec(c, (std::string("LISTEN ") + kChannel).c_str())
-                      : nullptr,
-                  PQclear);
+    while (!stopping()) {
+      ConnPtr c = connectTo(uri_);
+      const auto listen = std::string("LISTEN ") + kChannel;
+      ResultPtr r = PQstatus(c.get()) == CONNECTION_OK
+                        ? runOn(c.get(), listen, Params{}, Clock::now() + std::chrono::seconds(5))
+                        : noResult();
       if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-        PQfinish(c);
-        for (int i = 0; i < 5 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_; });
         continue;
       }
       if (wasLive) hub_.publish("");  // events may have been lost while down
-      live_ = wasLive = true;
-      pollfd p{PQsocket(c), POLLIN, 0};
-      while (!stop_) {
+      wasLive = true;
+      {
+        std::lock_guard lock(mu_);
+        live_ = true;
+      }
+      cv_.notify_all();
+      pollfd p{PQsocket(c.get()), POLLIN, 0};
+      while (!stopping()) {
         if (::poll(&p, 1, 100) < 0) break;
-        if (PQconsumeInput(c) == 0) break;
-        while (PGnotify* n = PQnotifies(c)) {
+        if (PQconsumeInput(c.get()) == 0) break;
+        while (PGnotify* n = PQnotifies(c.get())) {
           std::string key = n->extra;
           PQfreemem(n);
           hub_.publish(key);
         }
-        if (PQstatus(c) != CONNECTION_OK) break;
+        if (PQstatus(c.get()) != CONNECTION_OK) break;
       }
       live_ = false;
-      PQfinish(c);
     }
   }
 
   const std::string uri_;
   detail::LocalRevocationHub& hub_;
-  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
   std::atomic<bool> live_{false};
   std::thread thread_;
 };
 
 class PostgresStore final : public SessionStore {
  public:
-  PostgresStore(PostgresStoreOptions o, const core::Clock& clock, PGconn* conn)
-      : options_(std::move(o)), clock_(clock), conn_(conn) {}
+  PostgresStore(PostgresStoreOptions o, const core::Clock& clock)
+      : options_(std::move(o)), passwords_(uriPasswords(options_.uri)), clock_(clock) {}
   ~PostgresStore() override {
     listener_.reset();
-    PQfinish(conn_);
+    for (auto* c : idle_) PQfinish(c);
   }
-
-  // Runs one statement; on a broken connection reconnects once and retries (every
-  // statement is one atomic step, so a retry of one that never ran is safe; one whose
-  // answer was lost is answered as unavailable by the caller's second attempt at most).
-  Result<ResultPtr> exec(const char* sql, const Params& p = {}) {
-    std::lock_guard lock(mu_);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (PQstatus(conn_) != CONNECTION_OK) {
-        PQreset(conn_);
-        if (PQstatus(conn_) != CONNECTION_OK) return Errc::kStoreUnavailable;
-      }
-      std::vector<const char*> values;
-      std::vector<int> lengths;
-      for (auto& v : p.values) {
-        values.push_back(v.data());
-        lengths.push_back(static_cast<int>(v.size()));
-      }
-      ResultPtr r(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr,
-                               values.data(), lengths.data(), p.formats.data(), 0),
-                  PQclear);
-      auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-      if (PQstatus(conn_) != CONNECTION_OK) continue;  // lost the connection: retry once
-      const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-      if (state && std::string_view(state) == "23505") return Errc::kConflict;  // unique
-      return Errc::kStoreUnavailable;
-    }
-    return Errc::kStoreUnavailable;
-  }
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
 
   std::string_view backend() const override { return "postgres"; }
-  Result<void> ping() override {
-    auto r = exec("SELECT 1");
-    if (!r) return r.error();
-    return {};
-  }
+  Result<void> ping() override { return done(exec("SELECT 1")); }
 
   // Records.
   Result<StoreRecord> get(std::string_view key) override {
@@ -206,19 +303,21 @@ class PostgresStore final : public SessionStore {
     Params p;
     p.text(rec.key).text(rec.publicId).text(rec.subject).text(rec.sid).number(rec.createdAt);
     p.number(now + ttl.count()).bytes(rec.data).number(now);
+    // An expired record counts as absent: kMustNotExist writes over it, kAnyVersion
+    // writes over anything; otherwise the live record's version must match.
     const char* sql = nullptr;
-    if (expectedVersion == kMustNotExist || expectedVersion == kAnyVersion) {
-      // An expired record counts as absent; kAnyVersion writes over a live one too.
-      sql = expectedVersion == kMustNotExist
-                ? "INSERT INTO authgate_sessions VALUES ($1,$2,$3,$4,$5,$6,1,$7) "
-                  "ON CONFLICT (key) DO UPDATE SET public_id=$2, subject=$3, sid=$4, "
-                  "created_at=$5, expires_ms=$6, version=1, data=$7 "
-                  "WHERE authgate_sessions.expires_ms <= $8 RETURNING version"
-                : "INSERT INTO authgate_sessions VALUES ($1,$2,$3,$4,$5,$6,1,$7) "
-                  "ON CONFLICT (key) DO UPDATE SET public_id=$2, subject=$3, sid=$4, "
-                  "created_at=$5, expires_ms=$6, data=$7, version=CASE WHEN "
-                  "authgate_sessions.expires_ms <= $8 THEN 1 ELSE authgate_sessions.version + 1 "
-                  "END RETURNING version";
+    if (expectedVersion == kMustNotExist) {
+      sql =
+          "INSERT INTO authgate_sessions VALUES ($1,$2,$3,$4,$5,$6,1,$7) "
+          "ON CONFLICT (key) DO UPDATE SET public_id=$2, subject=$3, sid=$4, created_at=$5, "
+          "expires_ms=$6, version=1, data=$7 WHERE authgate_sessions.expires_ms <= $8 "
+          "RETURNING version";
+    } else if (expectedVersion == kAnyVersion) {
+      sql =
+          "INSERT INTO authgate_sessions VALUES ($1,$2,$3,$4,$5,$6,1,$7) "
+          "ON CONFLICT (key) DO UPDATE SET public_id=$2, subject=$3, sid=$4, created_at=$5, "
+          "expires_ms=$6, data=$7, version=CASE WHEN authgate_sessions.expires_ms <= $8 "
+          "THEN 1 ELSE authgate_sessions.version + 1 END RETURNING version";
     } else {
       p.number(static_cast<int64_t>(expectedVersion));
       sql =
@@ -235,6 +334,8 @@ class PostgresStore final : public SessionStore {
     return done(exec("DELETE FROM authgate_sessions WHERE key = $1", Params{}.text(key)));
   }
   Result<std::vector<StoreRecord>> purgeExpired(size_t limit) override {
+    // SKIP LOCKED: instances purging at once take disjoint rows, so each expiry is
+    // reported (audited) once.
     return many(std::string("DELETE FROM authgate_sessions WHERE key IN (SELECT key FROM "
                             "authgate_sessions WHERE expires_ms <= $1 ORDER BY expires_ms "
                             "LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING ") +
@@ -267,7 +368,9 @@ class PostgresStore final : public SessionStore {
     if (!recs) return recs.error();
     RecordPage page;
     page.records = std::move(*recs);
-    if (limit > 0 && page.records.size() == limit) page.nextCursor = "pg:" + page.records.back().key;
+    if (limit > 0 && page.records.size() == limit) {
+      page.nextCursor = "pg:" + page.records.back().key;
+    }
     return page;
   }
 
@@ -275,16 +378,19 @@ class PostgresStore final : public SessionStore {
   Result<bool> putValue(std::string_view key, std::string_view value, Millis ttl,
                         bool onlyIfAbsent) override {
     const int64_t now = nowMs();
-    auto r = exec(onlyIfAbsent ? "INSERT INTO authgate_values VALUES ($1,$2,$3) ON CONFLICT (key) "
-                                 "DO UPDATE SET value=$2, expires_ms=$3 "
-                                 "WHERE authgate_values.expires_ms <= $4 RETURNING 1"
-                               : "INSERT INTO authgate_values VALUES ($1,$2,$3) ON CONFLICT (key) "
-                                 "DO UPDATE SET value=$2, expires_ms=$3 WHERE $4 = $4 RETURNING 1",
-                  Params{}.text(key).bytes(value).number(now + ttl.count()).number(now));
-    if (!r) return failed(r.error());
-    return PQntuples(r->get()) == 1;
+    if (!onlyIfAbsent) {
+      return rowReturned(
+          exec("INSERT INTO authgate_values VALUES ($1,$2,$3) ON CONFLICT (key) "
+               "DO UPDATE SET value=$2, expires_ms=$3 RETURNING 1",
+               Params{}.text(key).bytes(value).number(now + ttl.count())));
+    }
+    return rowReturned(exec(
+        "INSERT INTO authgate_values VALUES ($1,$2,$3) ON CONFLICT (key) "
+        "DO UPDATE SET value=$2, expires_ms=$3 WHERE authgate_values.expires_ms <= $4 RETURNING 1",
+        Params{}.text(key).bytes(value).number(now + ttl.count()).number(now)));
   }
   Result<std::optional<std::string>> takeValue(std::string_view key) override {
+    // Deleted either way; an expired value is never returned.
     auto r = exec("DELETE FROM authgate_values WHERE key = $1 RETURNING value, expires_ms",
                   Params{}.text(key));
     if (!r) return r.error();
@@ -294,16 +400,18 @@ class PostgresStore final : public SessionStore {
   }
   Result<bool> tryLock(std::string_view name, std::string_view owner, Millis ttl) override {
     const int64_t now = nowMs();
-    return rowReturned(exec("INSERT INTO authgate_locks VALUES ($1,$2,$3) ON CONFLICT (name) "
-                            "DO UPDATE SET owner=$2, expires_ms=$3 WHERE authgate_locks.owner=$2 "
-                            "OR authgate_locks.expires_ms <= $4 RETURNING 1",
-                            Params{}.text(name).text(owner).number(now + ttl.count()).number(now)));
+    return rowReturned(
+        exec("INSERT INTO authgate_locks VALUES ($1,$2,$3) ON CONFLICT (name) "
+             "DO UPDATE SET owner=$2, expires_ms=$3 WHERE authgate_locks.owner=$2 "
+             "OR authgate_locks.expires_ms <= $4 RETURNING 1",
+             Params{}.text(name).text(owner).number(now + ttl.count()).number(now)));
   }
   Result<bool> extendLock(std::string_view name, std::string_view owner, Millis ttl) override {
     const int64_t now = nowMs();
-    return rowReturned(exec("UPDATE authgate_locks SET expires_ms=$3 WHERE name=$1 AND owner=$2 "
-                            "AND expires_ms > $4 RETURNING 1",
-                            Params{}.text(name).text(owner).number(now + ttl.count()).number(now)));
+    return rowReturned(
+        exec("UPDATE authgate_locks SET expires_ms=$3 WHERE name=$1 AND owner=$2 "
+             "AND expires_ms > $4 RETURNING 1",
+             Params{}.text(name).text(owner).number(now + ttl.count()).number(now)));
   }
   Result<void> unlock(std::string_view name, std::string_view owner) override {
     return done(exec("DELETE FROM authgate_locks WHERE name = $1 AND owner = $2",
@@ -312,10 +420,10 @@ class PostgresStore final : public SessionStore {
 
   // Audit.
   Result<void> appendAudit(std::string_view line) override {
-    auto r = exec("WITH added AS (INSERT INTO authgate_audit (line) VALUES ($1) RETURNING id) "
-                  "DELETE FROM authgate_audit WHERE id <= (SELECT id FROM added) - $2",
-                  Params{}.text(line).number(static_cast<int64_t>(options_.auditCap)));
-    return done(std::move(r));
+    return done(
+        exec("WITH added AS (INSERT INTO authgate_audit (line) VALUES ($1) RETURNING id) "
+             "DELETE FROM authgate_audit WHERE id <= (SELECT id FROM added) - $2",
+             Params{}.text(line).number(static_cast<int64_t>(options_.auditCap))));
   }
   Result<std::vector<std::string>> recentAudit(size_t limit) override {
     auto r = exec("SELECT line FROM authgate_audit ORDER BY id DESC LIMIT $1",
@@ -332,38 +440,30 @@ class PostgresStore final : public SessionStore {
   }
   std::unique_ptr<Subscription> subscribeRevoked(
       std::function<void(const std::string&)> onRevoked) override {
+    Listener* l = nullptr;
     {
       std::lock_guard lock(listenerMu_);
       if (!listener_) listener_ = std::make_unique<Listener>(options_.uri, hub_);
+      l = listener_.get();
     }
-    return std::make_unique<Live>(hub_.subscribe(std::move(onRevoked)), *listener_);
+    auto inner = hub_.subscribe(std::move(onRevoked));
+    // Bounded: a publish right after this returns reaches the new subscriber.
+    l->waitLive(options_.commandTimeout);
+    return std::make_unique<Live>(std::move(inner), *l);
   }
 
-  Result<void> migrate() {
-    auto r = exec("CREATE TABLE IF NOT EXISTS authgate_schema (version int NOT NULL)");
-    if (!r) return r.error();
-    // One instance migrates at a time (the lock ends with the session's transaction).
-    static constexpr const char* kBegin = "BEGIN";
-    if (auto b = exec(kBegin); !b) return b.error();
-    auto fail = [&](Errc e) -> Result<void> {
-      (void)exec("ROLLBACK");
-      return e;
-    };
-    if (!exec("SELECT pg_advisory_xact_lock(7216441516)")) return fail(Errc::kStoreOpenFailed);
-    auto v = exec("SELECT coalesce(max(version), 0) FROM authgate_schema");
-    if (!v) return fail(Errc::kStoreOpenFailed);
-    const int64_t version = number(v->get(), 0, 0);
-    if (version > kSchemaVersion) return fail(Errc::kSchemaTooNew);
-    if (version < 1) {
-      ResultPtr m(PQexec(conn_, kMigration1), PQclear);
-      if (PQresultStatus(m.get()) != PGRES_COMMAND_OK) return fail(Errc::kStoreOpenFailed);
-      if (!exec("INSERT INTO authgate_schema VALUES (1)")) return fail(Errc::kStoreOpenFailed);
+  // Connects the first pooled connection and brings the schema to kSchemaVersion.
+  Result<void> open(std::string* detail) {
+    ConnPtr c = connectTo(options_.uri);
+    if (PQstatus(c.get()) != CONNECTION_OK) {
+      if (detail) *detail = "cannot connect to PostgreSQL: " + errorOf(c.get());
+      return Errc::kStoreOpenFailed;
     }
-    if (!exec("COMMIT")) return Errc::kStoreOpenFailed;
+    auto m = migrate(c.get(), detail);
+    if (!m) return m;
+    idle_.push_back(c.release());
     return {};
   }
-
-  std::string lastError() const { return PQerrorMessage(conn_); }
 
  private:
   class Live final : public Subscription {
@@ -377,9 +477,91 @@ class PostgresStore final : public SessionStore {
     const Listener& listener_;
   };
 
-  static Result<bool> failed(const error_code& ec) { return {boost::system::in_place_error, ec}; }
+  std::string errorOf(PGconn* c) const { return redacted(PQerrorMessage(c), passwords_); }
+
+  // One transaction, serialised between instances by the advisory lock; a schema the
+  // lock holder created is seen by the next holder.
+  Result<void> migrate(PGconn* c, std::string* detail) {
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    auto step = [&](const std::string& sql, ExecStatusType want) -> ResultPtr {
+      ResultPtr r = runOn(c, sql, Params{}, deadline);
+      if (!r || PQresultStatus(r.get()) != want) return noResult();
+      return r;
+    };
+    auto fail = [&](std::string_view what, Errc e) -> Result<void> {
+      if (detail) *detail = std::string(what) + ": " + errorOf(c);
+      (void)runOn(c, "ROLLBACK", Params{}, deadline);
+      return e;
+    };
+    if (!step("BEGIN", PGRES_COMMAND_OK) || !step(kMigrationLock, PGRES_TUPLES_OK) ||
+        !step("CREATE TABLE IF NOT EXISTS authgate_schema (version int NOT NULL)",
+              PGRES_COMMAND_OK)) {
+      return fail("PostgreSQL schema migration failed", Errc::kStoreOpenFailed);
+    }
+    auto v = step("SELECT coalesce(max(version), 0) FROM authgate_schema", PGRES_TUPLES_OK);
+    if (!v) return fail("PostgreSQL schema migration failed", Errc::kStoreOpenFailed);
+    const int64_t version = number(v.get(), 0, 0);
+    if (version > kSchemaVersion) {
+      if (detail) {
+        *detail = "the PostgreSQL schema is version " + std::to_string(version) +
+                  ", newer than this authgate (" + std::to_string(kSchemaVersion) + ")";
+      }
+      (void)runOn(c, "ROLLBACK", Params{}, deadline);
+      return Errc::kSchemaTooNew;
+    }
+    // Multi-statement text goes by the simple protocol (PQexec), within this
+    // transaction.
+    if (version < 1) {
+      ResultPtr m(PQexec(c, kMigration1), PQclear);
+      if (!m || PQresultStatus(m.get()) != PGRES_COMMAND_OK) {
+        return fail("PostgreSQL schema migration failed", Errc::kStoreOpenFailed);
+      }
+    }
+    if (!step("COMMIT", PGRES_COMMAND_OK)) {
+      return fail("PostgreSQL schema migration failed", Errc::kStoreOpenFailed);
+    }
+    return {};
+  }
+
+  ConnPtr acquire() {
+    for (;;) {
+      PGconn* c = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        if (idle_.empty()) break;
+        c = idle_.back();
+        idle_.pop_back();
+      }
+      if (stillOpen(c)) return ConnPtr(c, PQfinish);
+      PQfinish(c);
+    }
+    ConnPtr c = connectTo(options_.uri);
+    if (PQstatus(c.get()) != CONNECTION_OK) return ConnPtr(nullptr, PQfinish);
+    return c;
+  }
+  void release(ConnPtr c) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < options_.maxIdleConnections) idle_.push_back(c.release());
+  }
+
+  // Runs one statement on a pooled connection. No retry after a failure: the statement
+  // may have run (a put retried would report a conflict with itself); the caller fails
+  // closed and the next call connects again.
+  Result<ResultPtr> exec(const std::string& sql, const Params& p = {}) {
+    ConnPtr c = acquire();
+    if (!c) return Errc::kStoreUnavailable;
+    ResultPtr r = runOn(c.get(), sql, p, Clock::now() + options_.commandTimeout);
+    if (!r) return Errc::kStoreUnavailable;  // timed out or broken: c is not pooled
+    const auto status = PQresultStatus(r.get());
+    release(std::move(c));
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
+    const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    if (state && std::string_view(state) == "23505") return Errc::kConflict;  // unique
+    return Errc::kStoreUnavailable;
+  }
+
   static Result<bool> rowReturned(Result<ResultPtr> r) {
-    if (!r) return failed(r.error());
+    if (!r) return {boost::system::in_place_error, r.error()};
     return PQntuples(r->get()) == 1;
   }
   static Result<void> done(Result<ResultPtr> r) {
@@ -387,22 +569,25 @@ class PostgresStore final : public SessionStore {
     return {};
   }
   Result<StoreRecord> one(const std::string& sql, const Params& p) {
-    auto r = exec(sql.c_str(), p);
+    auto r = exec(sql, p);
     if (!r) return r.error();
     if (PQntuples(r->get()) != 1) return Errc::kNotFound;
     return recordAt(r->get(), 0);
   }
   Result<std::vector<StoreRecord>> many(const std::string& sql, const Params& p) {
-    auto r = exec(sql.c_str(), p);
+    auto r = exec(sql, p);
     if (!r) return r.error();
-    return records(r->get());
+    std::vector<StoreRecord> out;
+    for (int i = 0; i < PQntuples(r->get()); ++i) out.push_back(recordAt(r->get(), i));
+    return out;
   }
   int64_t nowMs() const { return clock_.unixMillis(); }
 
   const PostgresStoreOptions options_;
+  const std::vector<std::string> passwords_;  // redacted from every message
   const core::Clock& clock_;
-  std::mutex mu_;  // one statement at a time on conn_
-  PGconn* conn_;
+  std::mutex mu_;
+  std::vector<PGconn*> idle_;
   detail::LocalRevocationHub hub_;
   std::mutex listenerMu_;
   std::unique_ptr<Listener> listener_;  // started by the first subscription
@@ -412,23 +597,28 @@ class PostgresStore final : public SessionStore {
 
 int postgresSchemaVersion() { return kSchemaVersion; }
 
+Result<void> checkPostgresUri(std::string_view uri, std::string* detail) {
+  const std::string text(uri);
+  char* err = nullptr;
+  OptionsPtr opts(PQconninfoParse(text.c_str(), &err), PQconninfoFree);
+  if (opts) return {};
+  if (detail) *detail = redacted(err ? err : "out of memory", uriPasswords(text));
+  if (err) PQfreemem(err);
+  return Errc::kBadStoreUri;
+}
+
 Result<std::unique_ptr<SessionStore>> openPostgresStore(const PostgresStoreOptions& options,
                                                         const core::Clock& clock,
                                                         std::string* detail) {
-  PGconn* conn = PQconnectdb(options.uri.c_str());
-  if (!conn || PQstatus(conn) != CONNECTION_OK) {
-    if (detail) {
-      *detail = "session store: cannot connect to PostgreSQL: " +
-                std::string(conn ? PQerrorMessage(conn) : "out of memory");
-      while (!detail->empty() && detail->back() == '\n') detail->pop_back();
-    }
-    PQfinish(conn);
-    return Errc::kStoreOpenFailed;
+  if (auto ok = checkPostgresUri(options.uri, detail); !ok) {
+    if (detail) *detail = "session store: the PostgreSQL URI is not valid: " + *detail;
+    return ok.error();
   }
-  auto store = std::make_unique<PostgresStore>(options, clock, conn);
-  if (auto m = store->migrate(); !m) {
-    if (detail) *detail = "session store: PostgreSQL schema migration failed: " + store->lastError();
-    return m.error();
+  auto store = std::make_unique<PostgresStore>(options, clock);
+  std::string why;
+  if (auto opened = store->open(&why); !opened) {
+    if (detail) *detail = "session store: " + why;
+    return opened.error();
   }
   return std::unique_ptr<SessionStore>(std::move(store));
 }

@@ -1,7 +1,7 @@
 // One suite per part of the store contract (session_store.h), each run against every
-// backend: memory, SQLite on real files, Redis on a real redis-server started by the
-// test. A backend is correct when it passes all of them. Each suite reaches the backend
-// only through its part's interface:
+// backend: memory, SQLite on real files, Redis on a real redis-server and PostgreSQL on
+// a real postgres server, each started by the test. A backend is correct when it passes all of
+// them. Each suite reaches the backend only through its part's interface:
 //   KeyValueConformance    KeyValueStore   (values, put-if-absent, take, locks)
 //   RecordsConformance     SessionRecords  (records, compare-and-set, purge)
 //   IndexConformance       SessionIndex    (by subject, by sid, paging)
@@ -21,19 +21,22 @@
 #include "authgate/core/clock.h"
 #include "authgate/core/random.h"
 #include "authgate/session/memory_store.h"
+#include "authgate/session/postgres_store.h"
 #include "authgate/session/redis_store.h"
 #include "authgate/session/session_manager.h"
 #include "authgate/session/sqlite_store.h"
+#include "postgres_server.h"
 #include "test_support.h"
 
 namespace authgate::session {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::PostgresServer;
 using testing::RedisServer;
 using testing::TempDir;
 
-enum class Backend { kMemory, kSqlite, kRedis };
+enum class Backend { kMemory, kSqlite, kRedis, kPostgres };
 
 std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
   switch (info.param) {
@@ -43,11 +46,14 @@ std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
       return "Sqlite";
     case Backend::kRedis:
       return "Redis";
+    case Backend::kPostgres:
+      return "Postgres";
   }
   return "Unknown";
 }
 
-const auto kAllBackends = ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kRedis);
+const auto kAllBackends =
+    ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kRedis, Backend::kPostgres);
 
 bool isErr(const error_code& ec, Errc e) { return ec == make_error_code(e); }
 
@@ -75,16 +81,19 @@ class BackendFixture : public ::testing::TestWithParam<Backend> {
 
   void SetUp() override {
     if (GetParam() == Backend::kRedis) redis_.emplace();
+    if (GetParam() == Backend::kPostgres) postgres_.emplace();
     store_ = open();
     ASSERT_NE(store_, nullptr);
   }
   void TearDown() override {
     store_.reset();
-    redis_.reset();  // kills redis-server by PID, whatever the test outcome
+    redis_.reset();     // kills redis-server by PID, whatever the test outcome
+    postgres_.reset();  // stops postgres by PID, likewise
   }
 
   // Another store object on the same data: another process, as far as the backend
-  // can tell (SQLite: its own connection to the file; Redis: its own connections).
+  // can tell (SQLite: its own connection to the file; Redis, PostgreSQL: its own
+  // connections).
   std::unique_ptr<SessionStore> open(size_t auditCap = kAuditCap) {
     switch (GetParam()) {
       case Backend::kMemory:
@@ -100,13 +109,23 @@ class BackendFixture : public ::testing::TestWithParam<Backend> {
         o.auditCap = auditCap;
         return makeRedisStore(o, clock_);
       }
+      case Backend::kPostgres: {
+        PostgresStoreOptions o;
+        o.uri = postgres_->uri();
+        o.auditCap = auditCap;
+        std::string detail;
+        auto s = openPostgresStore(o, clock_, &detail);
+        EXPECT_TRUE(s) << detail;
+        return s ? std::move(*s) : nullptr;
+      }
     }
     return nullptr;
   }
 
   // Record expiry follows the store's (injected) clock on every backend.
   void advance(std::chrono::milliseconds d) { clock_.advance(d); }
-  // Redis lock TTLs are Redis's own (SET PX), so real time must pass as well.
+  // Redis lock TTLs are Redis's own (SET PX), so real time must pass as well
+  // (PostgreSQL's follow the store's clock, like SQLite's).
   void advanceLockTime(std::chrono::milliseconds d) {
     clock_.advance(d);
     if (GetParam() == Backend::kRedis) std::this_thread::sleep_for(d);
@@ -115,6 +134,7 @@ class BackendFixture : public ::testing::TestWithParam<Backend> {
   core::ManualClock clock_;
   TempDir dir_;
   std::optional<RedisServer> redis_;
+  std::optional<PostgresServer> postgres_;
   std::unique_ptr<SessionStore> store_;
 };
 
@@ -383,7 +403,7 @@ TEST_P(SharedConformance, SecondStoreObjectSeesWritesLocksAndVersions) {
 }
 
 TEST_P(RevocationConformance, RevocationEventReachesAnotherInstance) {
-  if (GetParam() != Backend::kRedis) {
+  if (GetParam() != Backend::kRedis && GetParam() != Backend::kPostgres) {
     GTEST_SKIP() << "no cross-process channel; these keep no cache (docs/SESSIONS.md)";
   }
   auto other = open();
@@ -436,8 +456,8 @@ TEST_P(KeyValueConformance, ValueExpiresAfterItsTtl) {
 }
 
 TEST_P(KeyValueConformance, ConcurrentTakesOfOneKeyHaveExactlyOneWinner) {
-  // Two store objects on one SQLite file or one Redis: two processes, as far as the
-  // backend can tell. Memory is per object, so both sides use the one store.
+  // Two store objects on one SQLite file, one Redis or one PostgreSQL: two processes, as
+  // far as the backend can tell. Memory is per object, so both sides use the one store.
   std::unique_ptr<SessionStore> other;
   if (GetParam() != Backend::kMemory) {
     other = open();
