@@ -4,6 +4,7 @@ find_package(OpenSSL 3 REQUIRED)              # crypto: JWS verify, AES-GCM, has
 find_package(Boost 1.81 REQUIRED COMPONENTS json url)   # Beast/Asio (header-only), JSON, URL
 find_package(CURL REQUIRED)                   # outbound HTTP client
 find_package(SQLite3 REQUIRED)                # embedded session store
+find_package(PostgreSQL REQUIRED)             # shared session store (libpq)
 find_package(yaml-cpp REQUIRED)               # settings file
 find_package(spdlog REQUIRED)                 # logging
 find_package(CLI11 REQUIRED)                  # command line

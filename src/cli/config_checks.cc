@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "authgate/session/postgres_store.h"
 #include "authgate/session/store_factory.h"
 
 namespace authgate::cli {
@@ -86,13 +87,22 @@ DeploymentFindings deploymentChecks(const config::Config& c) {
   }
 
   if (auto where = session::parseStoreUri(c.session.store);
-      where && where->kind == session::StoreKind::kRedis && c.session.encryption_keys.empty() &&
+      where && session::isSharedStore(where->kind) && c.session.encryption_keys.empty() &&
       c.session.encryption_key_file.empty()) {
     out.problems.push_back(
         {"session.encryption_key_file",
          "required for a shared store (every instance must read the others' sessions with the "
          "same key; serve refuses to start without one): create it with `authgate keys "
          "generate --file FILE`"});
+  }
+
+  if (const std::string_view store = c.session.store;
+      store.rfind("postgres://", 0) == 0 || store.rfind("postgresql://", 0) == 0) {
+    // libpq's own reason, the password replaced.
+    std::string why;
+    if (!session::checkPostgresUri(store, &why)) {
+      out.problems.push_back({"session.store", "libpq does not accept this URI: " + why});
+    }
   }
 
   const auto publicUrl = endpointOf(c.server.public_url);

@@ -17,7 +17,8 @@ struct DeploymentFindings {
 
 // - provider.callback_url's path is one authgate answers (PREFIX/callback, /callback,
 //   /api/v1/auth/callback), else the provider's redirect ends on a 404;
-// - a shared store (redis://) has an encryption key (serve refuses to start without);
+// - a shared store (redis://, postgres://) has an encryption key (serve refuses to start
+//   without), and a postgres:// URI is one libpq accepts;
 // - a loopback public_url or callback_url reaches server.listen (same port, a loopback
 //   or wildcard address), else the browser's requests go elsewhere;
 // - callback_url on another origin than public_url: the login cookie is not sent there

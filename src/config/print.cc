@@ -9,7 +9,10 @@
 
 namespace authgate::config {
 
-std::string redactUrlPassword(std::string_view url) {
+namespace {
+
+// user:PASSWORD@ in the authority.
+std::string redactUserinfo(std::string_view url) {
   const auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
   const auto authorityStart = scheme + 3;
@@ -20,6 +23,23 @@ std::string redactUrlPassword(std::string_view url) {
   if (colon == std::string_view::npos) return std::string(url);
   return std::string(url.substr(0, colon + 1)) + std::string(core::Secret::kRedacted) +
          std::string(url.substr(at));
+}
+
+}  // namespace
+
+std::string redactUrlPassword(std::string_view url) {
+  std::string out = redactUserinfo(url);
+  // libpq also takes the password as a query parameter (postgres://h/db?password=...).
+  const auto query = out.find('?');
+  if (out.find("://") == std::string::npos || query == std::string::npos) return out;
+  for (auto at = query; at != std::string::npos && at < out.size(); at = out.find('&', at + 1)) {
+    constexpr std::string_view kKey = "password=";
+    if (std::string_view(out).substr(at + 1, kKey.size()) != kKey) continue;
+    const auto value = at + 1 + kKey.size();
+    const auto end = std::min(out.find_first_of("&#", value), out.size());
+    out.replace(value, end - value, core::Secret::kRedacted);
+  }
+  return out;
 }
 
 namespace {

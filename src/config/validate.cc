@@ -388,7 +388,7 @@ void checkProvider(const ProviderSettings& p, Problems& out) {
   if (p.http_timeout.count() <= 0) out.push_back({"provider.http_timeout", "must be positive"});
 }
 
-// The reason never quotes the URL: it may carry the Redis password.
+// The reason never quotes the URL: it may carry the Redis or PostgreSQL password.
 std::string storeProblem(std::string_view store) {
   if (store == "memory") return "";
   if (store.rfind("sqlite:", 0) == 0) {
@@ -423,8 +423,17 @@ std::string storeProblem(std::string_view store) {
     }
     return "";
   }
+  if (store.rfind("postgres://", 0) == 0 || store.rfind("postgresql://", 0) == 0) {
+    // The shape only: libpq parses the rest (hosts, parameters such as sslmode) when the
+    // store opens, and `authgate check` asks it (cli/config_checks.cc).
+    const auto rest = store.substr(store.find("://") + 3);
+    if (rest.find_first_of(" \t\r\n") != std::string_view::npos) {
+      return "must look like postgres://[user:pass@]host[:port]/db[?sslmode=...]";
+    }
+    return "";
+  }
   return "unknown store (use sqlite:PATH, redis://host:port/db, "
-         "redis-sentinel://host:port,.../MASTER_NAME or memory)";
+         "redis-sentinel://host:port,.../MASTER_NAME, postgres://host:port/db or memory)";
 }
 
 // The keys sealing tokens at rest: base64url (RFC 4648 s5) of 32 bytes (AES-256-GCM).

@@ -149,7 +149,7 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
                                    config.session.encryption_key_file, *location, random);
   if (!keys) {
     problems.push_back("session.encryption_key_file: " + keys.error().message() +
-                       (location->kind == session::StoreKind::kRedis
+                       (session::isSharedStore(location->kind)
                             ? " (a shared store needs the same key on every instance)"
                             : ""));
     return nullptr;
@@ -166,10 +166,13 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
     return nullptr;
   }
 
+  // The manager composes the store's parts: every audit event goes to the store's
+  // audit log (StoreAuditSink), then to the structured log.
   app->audit_ = session::makeSpdlogAuditSink();
-  app->sessions_ =
-      std::make_unique<session::SessionManager>(*app->store_, std::move(*cipher), *app->audit_,
-                                                clock, random, sessionOptions(config.session));
+  app->storeAudit_ = std::make_unique<session::StoreAuditSink>(*app->store_, *app->audit_);
+  app->sessions_ = std::make_unique<session::SessionManager>(
+      app->store_->parts(), std::move(*cipher), *app->storeAudit_, clock, random,
+      sessionOptions(config.session));
   app->pending_logins_ = std::make_shared<PendingLogins>(
       config.session.max_pending_logins, config.session.max_pending_logins_per_ip, kTransactionTtl);
   return app;
@@ -260,7 +263,6 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
       .transaction_ttl = kTransactionTtl,
       .provider = *s.provider,
       .sessions = *sessions_,
-      .store = *store_,
       .clock = clock,
       .random = random,
       .metrics = metrics_,

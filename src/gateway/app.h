@@ -76,6 +76,7 @@ class App {
   core::MetricsRegistry& metrics_;
   std::unique_ptr<session::SessionStore> store_;
   std::unique_ptr<session::AuditSink> audit_;
+  std::unique_ptr<session::StoreAuditSink> storeAudit_;  // store_'s audit log, then audit_
   std::unique_ptr<session::SessionManager> sessions_;
   // Shared by every snapshot: a reload neither forgets logins in flight nor starts a
   // second refresh of a session that is being refreshed.

@@ -15,7 +15,6 @@
 #include "authgate/oidc/access.h"
 #include "authgate/oidc/options.h"
 #include "authgate/session/session_manager.h"
-#include "authgate/session/session_store.h"
 #include "config/config.h"
 #include "gateway/pending_logins.h"
 #include "gateway/refresh.h"
@@ -46,7 +45,6 @@ struct AuthContext {
 
   net::ProviderClient& provider;
   session::SessionManager& sessions;
-  session::SessionStore& store;  // login transactions live beside the sessions
   const core::Clock& clock;
   core::Random& random;
   core::MetricsRegistry& metrics;

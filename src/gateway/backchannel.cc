@@ -13,7 +13,6 @@
 // deliver it again; Auth0 does not retry, which is why the store is checked first.
 #include <spdlog/spdlog.h>
 
-#include "authgate/core/crypto.h"
 #include "authgate/oidc/logout.h"
 #include "gateway/auth_context.h"
 #include "gateway/refresh.h"
@@ -49,12 +48,6 @@ Response unavailable(const AuthContext& auth, const Request& req) {
                            {"error_description", "The session store cannot be reached."}});
   res.set(http::field::retry_after, "5");
   return res;
-}
-
-// The replay guard's key: the jti is provider text of any length, so store its hash,
-// scoped by issuer (s2.6 step 8 only asks for uniqueness per issuer).
-std::string replayKey(const AuthContext& auth, std::string_view jti) {
-  return "bcl-jti:" + core::sha256Hex(auth.rp.issuer + "\n" + std::string(jti));
 }
 
 }  // namespace
@@ -93,8 +86,8 @@ Response handleBackchannelLogout(const AuthContext& auth, const Request& req,
   // accepted with. The store is shared, so a replay to another instance fails too.
   const auto now = auth.clock.unixSeconds();
   const int64_t until = std::max(facts->exp, now) + rules.clock_skew.count();
-  const auto key = replayKey(auth, facts->jti);
-  auto fresh = auth.store.putValue(key, "1", std::chrono::seconds(until - now + 1), true);
+  auto fresh = auth.sessions.claimLogoutToken(auth.rp.issuer, facts->jti,
+                                              std::chrono::seconds(until - now + 1));
   if (!fresh) return unavailable(auth, req);
   if (!*fresh) {
     return badRequest(auth, req, "logout_token_replayed", "This logout token was already used");
@@ -107,7 +100,7 @@ Response handleBackchannelLogout(const AuthContext& auth, const Request& req,
                  : auth.sessions.revokeBySubject(*facts->sub, session::RevokeReason::kBackchannel);
   if (!ended) {
     // Nothing was ended for sure: let a retry through.
-    (void)auth.store.takeValue(key);
+    (void)auth.sessions.releaseLogoutToken(auth.rp.issuer, facts->jti);
     return unavailable(auth, req);
   }
   countResult(auth, "ok");

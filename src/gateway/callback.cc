@@ -167,7 +167,7 @@ Response CallbackRun::run() {
     // The transaction is spent either way: a provider error ends this attempt.
     if (!providerError->state.empty()) {
       const auto key = oidc::transactionStoreKey(providerError->state);
-      auto spent = auth_.store.takeValue(key);
+      auto spent = auth_.sessions.takeLoginTransaction(key);
       attempt_ = spent && *spent;
       if (attempt_) auth_.pending_logins->release(key);
     }
@@ -220,7 +220,7 @@ Response CallbackRun::run() {
 
   // Take the transaction: exactly one callback may use it (state replay fails here).
   const auto key = oidc::transactionStoreKey(code.state);
-  auto taken = auth_.store.takeValue(key);
+  auto taken = auth_.sessions.takeLoginTransaction(key);
   if (!taken) return storeUnavailable(req);
   if (*taken) auth_.pending_logins->release(key);
   if (!*taken) {

@@ -189,10 +189,9 @@ Response handleLogin(const AuthContext& auth, const Request& req, net::RequestCo
             .url;
   }
 
-  auto stored = auth.store.putValue(
+  auto stored = auth.sessions.putLoginTransaction(
       key, oidc::serializeTransaction(txn),
-      std::chrono::duration_cast<std::chrono::milliseconds>(auth.transaction_ttl),
-      /*onlyIfAbsent=*/true);
+      std::chrono::duration_cast<std::chrono::milliseconds>(auth.transaction_ttl));
   // A collision of two 256-bit states is not expected; refuse rather than overwrite.
   if (!stored || !*stored) {
     auth.pending_logins->release(key);

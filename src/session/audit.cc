@@ -92,4 +92,9 @@ std::string auditEventJson(const AuditEvent& e) {
   return boost::json::serialize(o);
 }
 
+void StoreAuditSink::write(const AuditEvent& e) {
+  (void)log_.appendAudit(auditEventJson(e));
+  next_.write(e);
+}
+
 }  // namespace authgate::session

@@ -42,6 +42,8 @@ std::string_view ErrcTraits<Errc>::name(Errc e) {
       return "session_would_block";
     case Errc::kKeyFileExists:
       return "session_key_file_exists";
+    case Errc::kNoIndex:
+      return "session_no_index";
   }
   return "unknown";
 }
@@ -84,6 +86,8 @@ std::string_view ErrcTraits<Errc>::message(Errc e) {
       return "the session is not in memory; the store must be read";
     case Errc::kKeyFileExists:
       return "the key file exists (use authgate keys rotate to add a key to it)";
+    case Errc::kNoIndex:
+      return "the session store has no session index (listing by user or sid)";
   }
   return "unknown error";
 }

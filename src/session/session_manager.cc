@@ -22,24 +22,37 @@ Result<bool> failed(const error_code& ec) { return {boost::system::in_place_erro
 
 }  // namespace
 
-SessionManager::SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& audit,
+SessionManager::SessionManager(StoreParts parts, TokenCipher cipher, AuditSink& audit,
                                const core::Clock& clock, core::Random& random,
                                SessionOptions options)
-    : store_(store),
+    : SessionManager(parts, std::move(cipher), audit, nullptr, clock, random, options) {}
+
+SessionManager::SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& next,
+                               const core::Clock& clock, core::Random& random,
+                               SessionOptions options)
+    : SessionManager(store.parts(), std::move(cipher), next,
+                     std::make_unique<StoreAuditSink>(store, next), clock, random, options) {}
+
+SessionManager::SessionManager(StoreParts parts, TokenCipher cipher, AuditSink& audit,
+                               std::unique_ptr<StoreAuditSink> owned, const core::Clock& clock,
+                               core::Random& random, SessionOptions options)
+    : ownedSink_(std::move(owned)),
+      parts_(parts),
       cipher_(std::move(cipher)),
-      audit_(audit),
+      audit_(ownedSink_ ? *ownedSink_ : audit),
       clock_(clock),
       random_(random),
       options_(options) {
   if (options_.cacheCapacity > 0) {
     cache_ = std::make_unique<detail::SessionCache>(options_.cacheCapacity, options_.cacheTtl);
-    revocations_ = store_.subscribeRevoked([cache = cache_.get()](const std::string& key) {
-      if (key.empty()) {
-        cache->clear();
-      } else {
-        cache->erase(key);
-      }
-    });
+    revocations_ =
+        parts_.revocations.subscribeRevoked([cache = cache_.get()](const std::string& key) {
+          if (key.empty()) {
+            cache->clear();
+          } else {
+            cache->erase(key);
+          }
+        });
   }
 }
 
@@ -93,7 +106,7 @@ Millis SessionManager::ttlUntil(int64_t unixSeconds) const {
 }
 
 Result<SessionManager::Loaded> SessionManager::read(const std::string& key) {
-  auto rec = store_.get(key);
+  auto rec = parts_.records.get(key);
   if (!rec) return rec.error();
   Loaded l;
   auto s = detail::decodeRecord(*rec, &l.tokenCiphertext);
@@ -104,7 +117,7 @@ Result<SessionManager::Loaded> SessionManager::read(const std::string& key) {
 
 Result<uint64_t> SessionManager::write(const Session& s, const std::string& tokenCiphertext,
                                        uint64_t expectedVersion, Millis ttl) {
-  return store_.put(detail::encodeRecord(s, tokenCiphertext), ttl, expectedVersion);
+  return parts_.records.put(detail::encodeRecord(s, tokenCiphertext), ttl, expectedVersion);
 }
 
 Result<void> SessionManager::decryptInto(Session& s, const std::string& ciphertext) const {
@@ -143,6 +156,7 @@ Result<Session> SessionManager::checkActive(Loaded& l) {
 }
 
 Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
+  if (options_.maxPerUser > 0 && !parts_.index) return Errc::kNoIndex;
   int64_t t = now();
   std::string cookie = random_.token(kIdBytes);
   Session s;
@@ -163,8 +177,8 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
 
   std::string ct = cipher_.encrypt(detail::encodeTokens(login.tokens), s.key, random_);
   auto* cache = usableCache();
-  auto ticket =
-      cache ? cache->ticket(s.key, store_.externalVersion()) : detail::SessionCache::Ticket{};
+  auto ticket = cache ? cache->ticket(s.key, parts_.revocations.externalVersion())
+                      : detail::SessionCache::Ticket{};
   auto v = write(s, ct, kMustNotExist, ttlUntil(s.expiresAt()));
   if (!v) return v.error();
   s.version = *v;
@@ -175,7 +189,7 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
   // Cap per user after the new session is safely stored, so a failed write never
   // costs the user an existing session.
   if (options_.maxPerUser > 0) {
-    auto mine = store_.listBySubject(s.subject);
+    auto mine = listIndex(&SessionIndex::listBySubject, s.subject);
     if (!mine) return mine.error();
     std::vector<StoreRecord> active;
     for (auto& r : *mine) {
@@ -199,7 +213,7 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue, Lookup mode
   auto* cache = usableCache();
   detail::SessionCache::Ticket ticket;
   if (cache) {
-    const auto version = store_.externalVersion();
+    const auto version = parts_.revocations.externalVersion();
     if (auto hit = cache->get(key, version); hit && servableFromCache(hit->session)) {
       return std::move(hit->session);
     }
@@ -238,8 +252,8 @@ Result<Session> SessionManager::lookup(std::string_view cookieValue, Lookup mode
 
 Result<Session> SessionManager::reload(const Session& current) {
   auto* cache = usableCache();
-  auto ticket =
-      cache ? cache->ticket(current.key, store_.externalVersion()) : detail::SessionCache::Ticket{};
+  auto ticket = cache ? cache->ticket(current.key, parts_.revocations.externalVersion())
+                      : detail::SessionCache::Ticket{};
   auto l = read(current.key);
   if (!l) return l.error();
   auto active = checkActive(*l);
@@ -251,14 +265,14 @@ Result<Session> SessionManager::reload(const Session& current) {
 
 Result<RefreshLock> SessionManager::lockRefresh(const Session& s) {
   RefreshLock lock{"refresh:" + s.key, random_.token(16)};
-  auto r = store_.tryLock(lock.name, lock.owner, options_.refreshLockTtl);
+  auto r = parts_.kv.tryLock(lock.name, lock.owner, options_.refreshLockTtl);
   if (!r) return r.error();
   if (!*r) return Errc::kLocked;
   return lock;
 }
 
 Result<void> SessionManager::unlockRefresh(const RefreshLock& lock) {
-  return store_.unlock(lock.name, lock.owner);
+  return parts_.kv.unlock(lock.name, lock.owner);
 }
 
 Result<Session> SessionManager::updateTokens(const Session& current, const TokenSet& fresh) {
@@ -273,8 +287,8 @@ Result<Session> SessionManager::updateTokens(const Session& current, const Token
   s.refreshCount = current.refreshCount + 1;
   std::string ct = cipher_.encrypt(detail::encodeTokens(s.tokens), s.key, random_);
   auto* cache = usableCache();
-  auto ticket =
-      cache ? cache->ticket(s.key, store_.externalVersion()) : detail::SessionCache::Ticket{};
+  auto ticket = cache ? cache->ticket(s.key, parts_.revocations.externalVersion())
+                      : detail::SessionCache::Ticket{};
   auto v = write(s, ct, current.version, ttlUntil(s.expiresAt()));
   if (!v) {
     uncache(s.key);  // kConflict: what this instance holds is not the latest
@@ -307,16 +321,16 @@ Result<bool> SessionManager::revokeKey(const std::string& key, RevokeReason reas
     if (!v && isError(v.error(), Errc::kConflict)) continue;  // touched meanwhile: redo
     if (!v) return failed(v.error());
     uncache(key);
-    (void)store_.publishRevoked(key);  // every instance's cache drops it
+    (void)parts_.revocations.publishRevoked(key);  // every instance's cache drops it
     emit(endedEvent(reason), &s, reasonName(reason), actor);
     handOver(*l);
     return true;
   }
   // Still racing after several attempts: deleting ends it just as surely.
   auto l = read(key);
-  if (auto e = store_.erase(key); !e) return failed(e.error());
+  if (auto e = parts_.records.erase(key); !e) return failed(e.error());
   uncache(key);
-  (void)store_.publishRevoked(key);
+  (void)parts_.revocations.publishRevoked(key);
   if (l) {
     emit(endedEvent(reason), &l->session, reasonName(reason), actor);
     if (l->session.state == SessionState::kActive) handOver(*l);
@@ -348,7 +362,7 @@ Result<Session> SessionManager::revokeByPublicId(std::string_view publicId, Revo
                                                  std::string_view actor,
                                                  std::optional<std::string_view> ownerSubject,
                                                  core::Secret* refreshToken) {
-  auto rec = store_.getByPublicId(publicId);
+  auto rec = parts_.records.getByPublicId(publicId);
   if (!rec) return rec.error();
   if (ownerSubject && rec->subject != *ownerSubject) return Errc::kForbidden;
   auto r = revokeKey(rec->key, reason, actor, refreshToken);
@@ -358,7 +372,7 @@ Result<Session> SessionManager::revokeByPublicId(std::string_view publicId, Revo
 
 Result<size_t> SessionManager::revokeBySubject(std::string_view subject, RevokeReason reason,
                                                std::string_view actor) {
-  auto recs = store_.listBySubject(subject);
+  auto recs = listIndex(&SessionIndex::listBySubject, subject);
   if (!recs) return recs.error();
   return revokeRecords(*recs, reason, actor);
 }
@@ -366,7 +380,7 @@ Result<size_t> SessionManager::revokeBySubject(std::string_view subject, RevokeR
 Result<size_t> SessionManager::revokeBySid(std::string_view sid, RevokeReason reason,
                                            std::string_view actor) {
   if (sid.empty()) return size_t{0};
-  auto recs = store_.listBySid(sid);
+  auto recs = listIndex(&SessionIndex::listBySid, sid);
   if (!recs) return recs.error();
   return revokeRecords(*recs, reason, actor);
 }
@@ -377,7 +391,8 @@ Result<size_t> SessionManager::revokeAll(RevokeReason reason, std::string_view a
   size_t n = 0;
   std::string cursor;
   do {
-    auto page = store_.listAll(cursor, 500);
+    auto page =
+        parts_.index ? parts_.index->listAll(cursor, 500) : Result<RecordPage>(Errc::kNoIndex);
     if (!page) return page.error();
     auto r = revokeRecords(page->records, reason, actor);
     if (!r) return r.error();
@@ -405,19 +420,20 @@ std::vector<Session> SessionManager::summaries(const std::vector<StoreRecord>& r
 }
 
 Result<std::vector<Session>> SessionManager::listBySubject(std::string_view subject) {
-  auto recs = store_.listBySubject(subject);
+  auto recs = listIndex(&SessionIndex::listBySubject, subject);
   if (!recs) return recs.error();
   return summaries(*recs);
 }
 
 Result<SessionPage> SessionManager::listAll(std::string_view cursor, size_t limit) {
-  auto page = store_.listAll(cursor, limit);
+  auto page =
+      parts_.index ? parts_.index->listAll(cursor, limit) : Result<RecordPage>(Errc::kNoIndex);
   if (!page) return page.error();
   return SessionPage{summaries(page->records), page->nextCursor};
 }
 
 Result<Session> SessionManager::findByPublicId(std::string_view publicId) {
-  auto rec = store_.getByPublicId(publicId);
+  auto rec = parts_.records.getByPublicId(publicId);
   if (!rec) return rec.error();
   auto s = detail::decodeRecord(*rec, nullptr);
   if (!s) return s.error();
@@ -427,7 +443,7 @@ Result<Session> SessionManager::findByPublicId(std::string_view publicId) {
 Result<size_t> SessionManager::purgeExpired() {
   size_t total = 0;
   for (int batch = 0; batch < 10; ++batch) {
-    auto recs = store_.purgeExpired(options_.purgeBatch);
+    auto recs = parts_.records.purgeExpired(options_.purgeBatch);
     if (!recs) return recs.error();
     for (auto& r : *recs) {
       auto s = detail::decodeRecord(r, nullptr);
@@ -454,7 +470,7 @@ void SessionManager::recordRefreshFailure(const Session& s, std::string_view rea
 }
 
 Result<std::vector<std::string>> SessionManager::recentAudit(size_t limit) {
-  return store_.recentAudit(limit);
+  return parts_.audit.recentAudit(limit);
 }
 
 void SessionManager::emitExpiry(const Session& s, bool absolute) {
@@ -475,10 +491,42 @@ void SessionManager::emit(AuditType type, const Session* s, std::string_view rea
   }
   e.reason = sanitizeReason(reason);
   e.actor = std::string(actor);
-  // The audit trail is best effort in the store (a store outage already fails the
-  // request); the log line is always written.
-  (void)store_.appendAudit(auditEventJson(e));
-  audit_.write(e);
+  audit_.write(e);  // a StoreAuditSink keeps it in the store too
+}
+
+Result<std::vector<StoreRecord>> SessionManager::listIndex(
+    Result<std::vector<StoreRecord>> (SessionIndex::*list)(std::string_view),
+    std::string_view arg) {
+  if (!parts_.index) return Errc::kNoIndex;
+  return (parts_.index->*list)(arg);
+}
+
+Result<bool> SessionManager::putLoginTransaction(std::string_view key, std::string_view value,
+                                                 Millis ttl) {
+  return parts_.kv.putValue(key, value, ttl, /*onlyIfAbsent=*/true);
+}
+
+Result<std::optional<std::string>> SessionManager::takeLoginTransaction(std::string_view key) {
+  return parts_.kv.takeValue(key);
+}
+
+namespace {
+// The replay guard's key: the jti is provider text of any length, so store its hash,
+// scoped by issuer (s2.6 step 8 only asks for uniqueness per issuer).
+std::string logoutTokenKey(std::string_view issuer, std::string_view jti) {
+  return "bcl-jti:" + core::sha256Hex(std::string(issuer) + "\n" + std::string(jti));
+}
+}  // namespace
+
+Result<bool> SessionManager::claimLogoutToken(std::string_view issuer, std::string_view jti,
+                                              Millis ttl) {
+  return parts_.kv.putValue(logoutTokenKey(issuer, jti), "1", ttl, /*onlyIfAbsent=*/true);
+}
+
+Result<void> SessionManager::releaseLogoutToken(std::string_view issuer, std::string_view jti) {
+  auto r = parts_.kv.takeValue(logoutTokenKey(issuer, jti));
+  if (!r) return r.error();
+  return {};
 }
 
 }  // namespace authgate::session

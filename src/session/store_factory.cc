@@ -1,6 +1,7 @@
 #include "authgate/session/store_factory.h"
 
 #include "authgate/session/memory_store.h"
+#include "authgate/session/postgres_store.h"
 #include "authgate/session/redis_store.h"
 #include "authgate/session/sqlite_store.h"
 #include "authgate/session/token_cipher.h"
@@ -28,6 +29,12 @@ Result<StoreLocation> parseStoreUri(std::string_view uri) {
     loc.redisUri = std::string(uri);
     return loc;
   }
+  if (uri.substr(0, 11) == "postgres://" || uri.substr(0, 13) == "postgresql://") {
+    if (!checkPostgresUri(uri)) return Errc::kBadStoreUri;
+    loc.kind = StoreKind::kPostgres;
+    loc.postgresUri = std::string(uri);
+    return loc;
+  }
   return Errc::kBadStoreUri;
 }
 
@@ -35,10 +42,15 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
                                                 std::string* detail) {
   auto loc = parseStoreUri(uri);
   if (!loc) {
-    if (detail)
-      *detail =
-          "session store: unsupported store setting (want sqlite:PATH, redis://..., "
-          "redis-sentinel://.../MASTER or memory)";
+    if (detail) {
+      std::string why;
+      const bool postgres =
+          uri.substr(0, 11) == "postgres://" || uri.substr(0, 13) == "postgresql://";
+      *detail = postgres && !checkPostgresUri(uri, &why)
+                    ? "session store: the PostgreSQL URI is not valid: " + why
+                    : "session store: unsupported store setting (want sqlite:PATH, redis://..., "
+                      "redis-sentinel://.../MASTER, postgres://... or memory)";
+    }
     return loc.error();
   }
   switch (loc->kind) {
@@ -52,6 +64,8 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
       if (!o) return o.error();
       return makeRedisStore(std::move(*o), clock);
     }
+    case StoreKind::kPostgres:
+      return openPostgresStore(PostgresStoreOptions{.uri = loc->postgresUri}, clock, detail);
   }
   return Errc::kBadStoreUri;
 }
@@ -81,6 +95,7 @@ Result<ResolvedKeys> resolveKeys(const std::vector<core::Secret>& inlineKeys,
         out.ephemeral = true;
         break;
       case StoreKind::kRedis:
+      case StoreKind::kPostgres:
         return Errc::kNoKey;
     }
   }

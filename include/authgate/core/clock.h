@@ -19,6 +19,10 @@ class Clock {
   int64_t unixSeconds() const {
     return std::chrono::duration_cast<Seconds>(now().time_since_epoch()).count();
   }
+  // Milliseconds since the Unix epoch, as the session stores keep expiry times.
+  int64_t unixMillis() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
+  }
 };
 
 class SystemClock final : public Clock {
@@ -34,9 +38,7 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t unixSeconds = 1'700'000'000) : t_(unixSeconds * 1000) {}
-  TimePoint now() const override {
-    return TimePoint(std::chrono::milliseconds(t_.load()));
-  }
+  TimePoint now() const override { return TimePoint(std::chrono::milliseconds(t_.load())); }
   void set(int64_t unixSeconds) { t_ = unixSeconds * 1000; }
   void advance(std::chrono::milliseconds d) { t_ += d.count(); }
 

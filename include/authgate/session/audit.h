@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "authgate/core/errc.h"
+#include "authgate/session/errc.h"
 #include "authgate/session/session.h"
 
 namespace authgate::session {
@@ -61,6 +64,30 @@ class AuditSink {
 class NullAuditSink final : public AuditSink {
  public:
   void write(const AuditEvent&) override {}
+};
+
+// The audit part of the store contract: a capped list of already-redacted JSON lines
+// shared by every instance (what `authgate sessions audit` and the admin API read).
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  // Appends one line; the store keeps the newest `cap` (a backend setting).
+  virtual Result<void> appendAudit(std::string_view line) = 0;
+  // Newest first.
+  virtual Result<std::vector<std::string>> recentAudit(size_t limit) = 0;
+};
+
+// The store-backed sink: each event goes to `log` as one JSON line (best effort: a
+// store outage already fails the request that caused the event), then to `next` (the
+// structured log line, always written).
+class StoreAuditSink final : public AuditSink {
+ public:
+  StoreAuditSink(AuditLog& log, AuditSink& next) : log_(log), next_(next) {}
+  void write(const AuditEvent& e) override;
+
+ private:
+  AuditLog& log_;
+  AuditSink& next_;
 };
 
 }  // namespace authgate::session

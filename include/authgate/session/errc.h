@@ -25,6 +25,7 @@ enum class Errc {
   kForbidden,         // revoking a session that belongs to someone else
   kWouldBlock,        // a memory-only lookup missed: the store must be read (elsewhere)
   kKeyFileExists,     // a new key file was asked for where one exists
+  kNoIndex,           // listing or ending by subject/sid on a store without a session index
 };
 
 }  // namespace authgate::session

@@ -1,7 +1,9 @@
-// The session manager: everything above the store. It mints cookie values, hashes
-// them into store keys, encrypts tokens, applies the idle and absolute timeouts, caps
-// sessions per user, revokes, purges and writes the audit trail. No threads of its
-// own: the server calls purgeExpired() periodically.
+// The session manager: everything above the store's parts (session_store.h). It mints
+// cookie values, hashes them into store keys, encrypts tokens, applies the idle and
+// absolute timeouts, caps sessions per user, revokes, purges, writes the audit trail,
+// and keeps the login transactions and the back-channel logout replay guards (the
+// gateway never reaches the key-value store itself). No threads of its own: the server
+// calls purgeExpired() periodically.
 //
 // Every store failure comes back as kStoreUnavailable: callers fail closed (503),
 // never treat it as "signed out" (that is how redirect loops start).
@@ -86,8 +88,13 @@ struct RefreshLock {
 
 class SessionManager {
  public:
-  SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& audit,
-                 const core::Clock& clock, core::Random& random, SessionOptions options = {});
+  // Over the store's parts; `audit` receives every event (a StoreAuditSink keeps them
+  // in parts.audit too).
+  SessionManager(StoreParts parts, TokenCipher cipher, AuditSink& audit, const core::Clock& clock,
+                 core::Random& random, SessionOptions options = {});
+  // Over one backend's parts, events to the store's audit log and then to `next`.
+  SessionManager(SessionStore& store, TokenCipher cipher, AuditSink& next, const core::Clock& clock,
+                 core::Random& random, SessionOptions options = {});
   ~SessionManager();
   SessionManager(const SessionManager&) = delete;
   SessionManager& operator=(const SessionManager&) = delete;
@@ -149,7 +156,20 @@ class SessionManager {
                              std::string_view actor = {});
   Result<size_t> revokeAll(RevokeReason reason, std::string_view actor = {});
 
+  // Login transactions (the OIDC state's record, written before anyone signed in):
+  // false when `key` is taken already (never overwritten). The callback takes it
+  // exactly once: of concurrent takes one gets it, the others nullopt.
+  Result<bool> putLoginTransaction(std::string_view key, std::string_view value, Millis ttl);
+  Result<std::optional<std::string>> takeLoginTransaction(std::string_view key);
+
+  // Back-channel logout replay (s2.6 step 8): the first claim of (issuer, jti) within
+  // `ttl` is true, every later one false, on every instance sharing the store. Release
+  // lets a retry through when the logout could not be carried out.
+  Result<bool> claimLogoutToken(std::string_view issuer, std::string_view jti, Millis ttl);
+  Result<void> releaseLogoutToken(std::string_view issuer, std::string_view jti);
+
   // Listings (tokens never decrypted). Include revoked sessions within retention.
+  // kNoIndex when the store has no session index.
   Result<std::vector<Session>> listBySubject(std::string_view subject);
   Result<SessionPage> listAll(std::string_view cursor = {}, size_t limit = 100);
   Result<Session> findByPublicId(std::string_view publicId);
@@ -164,7 +184,8 @@ class SessionManager {
   void recordRefreshFailure(const Session& s, std::string_view reason);
   Result<std::vector<std::string>> recentAudit(size_t limit);
 
-  Result<void> ping() { return store_.ping(); }
+  Result<void> ping() { return parts_.kv.ping(); }
+  std::string_view backend() const { return parts_.kv.backend(); }
 
   // Shape of a cookie value this manager mints: base64url of 32 bytes (43 chars).
   static bool isWellFormedCookie(std::string_view cookieValue);
@@ -203,7 +224,15 @@ class SessionManager {
   detail::SessionCache* usableCache() const;
   void uncache(const std::string& key);
 
-  SessionStore& store_;
+  SessionManager(StoreParts parts, TokenCipher cipher, AuditSink& audit,
+                 std::unique_ptr<StoreAuditSink> owned, const core::Clock& clock,
+                 core::Random& random, SessionOptions options);
+  Result<std::vector<StoreRecord>> listIndex(
+      Result<std::vector<StoreRecord>> (SessionIndex::*list)(std::string_view),
+      std::string_view arg);
+
+  std::unique_ptr<StoreAuditSink> ownedSink_;  // the SessionStore& constructor's
+  StoreParts parts_;
   TokenCipher cipher_;
   AuditSink& audit_;
   const core::Clock& clock_;

@@ -173,9 +173,7 @@ class MemoryStore final : public SessionStore {
     int64_t expiresAtMs = 0;
   };
 
-  int64_t nowMs() const {
-    return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
-  }
+  int64_t nowMs() const { return clock_.unixMillis(); }
   bool expired(const StoreRecord& r) const { return r.expiresAtMs <= nowMs(); }
 
   template <class Pred>

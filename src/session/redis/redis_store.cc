@@ -600,9 +600,7 @@ class RedisStore final : public SessionStore {
     return recs;
   }
 
-  int64_t nowMs() const {
-    return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
-  }
+  int64_t nowMs() const { return clock_.unixMillis(); }
   bool expired(const StoreRecord& r) const { return r.expiresAtMs <= nowMs(); }
 
   struct Idle {

@@ -488,9 +488,7 @@ class SqliteStore final : public SessionStore {
     return rc == SQLITE_OK;
   }
 
-  int64_t nowMs() const {
-    return std::chrono::duration_cast<Millis>(clock_.now().time_since_epoch()).count();
-  }
+  int64_t nowMs() const { return clock_.unixMillis(); }
 
   static StoreRecord row(Stmt& st) {
     StoreRecord r;

@@ -15,3 +15,4 @@ export { wsConnect } from './websocket.mjs';
 export { startStrictUpstream, startNginxEcho } from './strict_upstream.mjs';
 export { rawConnect, RawHttpError } from './raw_http.mjs';
 export { startSentinelSet, redisCli } from './sentinel.mjs';
+export { startPostgres, postgresAvailable, postgresBinDir } from './postgres.mjs';

@@ -76,20 +76,23 @@ async function waitForUrl(url, child, deadline) {
 }
 
 /**
- * spawnService({name, cmd, args, env, cwd, readyWhen, timeoutMs, t})
+ * spawnService({name, cmd, args, env, cwd, readyWhen, timeoutMs, t, uid, gid, stopSignal})
  *   readyWhen: RegExp tested on each output line (stdout and stderr), or
  *              {url} polled until it answers below 500, or {port} (TCP connect).
+ *   uid, gid:  run as this user (a server that refuses root, e.g. postgres).
+ *   stopSignal: what stop() sends first (default SIGTERM), SIGKILL 3 s later.
  *   t:         node:test TestContext; stop() is registered with t.after(). Without
  *              it, register svc.stop yourself (after(() => svc.stop())).
  * Resolves to {pid, name, match, output(), stop(), exited}.
  */
 export async function spawnService({
-  name, cmd, args = [], env, cwd, readyWhen, timeoutMs = 15000, t,
+  name, cmd, args = [], env, cwd, readyWhen, timeoutMs = 15000, t, uid, gid, stopSignal = 'SIGTERM',
 }) {
   const child = spawn(cmd, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(uid !== undefined ? { uid, gid } : {}),
   });
   let log = '';
   let match;
@@ -123,7 +126,7 @@ export async function spawnService({
       if (!live.has(svc)) return;
       live.delete(svc);
       if (child.exitCode === null && child.signalCode === null) {
-        try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+        try { process.kill(child.pid, stopSignal); } catch { /* gone */ }
         const killer = setTimeout(() => {
           try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
         }, 3000);

@@ -43,7 +43,7 @@ check "discovery failure named" $(contains "$out" 'provider.issuer: discovery at
 
 out=$(env -i PATH="$PATH" AUTHGATE_SESSION_STORE=bogus "$bin" check-config -c "$data/good.yaml" 2>&1); rc=$?
 check "environment override is checked" $([ $rc -eq 1 ]; echo $?)
-check "override named" $(contains "$out" 'session.store: unknown store (use sqlite:PATH, redis://host:port/db, redis-sentinel://host:port,.../MASTER_NAME or memory) (from AUTHGATE_SESSION_STORE)')
+check "override named" $(contains "$out" 'session.store: unknown store (use sqlite:PATH, redis://host:port/db, redis-sentinel://host:port,.../MASTER_NAME, postgres://host:port/db or memory) (from AUTHGATE_SESSION_STORE)')
 
 out=$(env -i PATH="$PATH" "$bin" check-config -c "$data/missing.yaml" 2>&1); rc=$?
 check "missing file exits 1" $([ $rc -eq 1 ]; echo $?)

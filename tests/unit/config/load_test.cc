@@ -193,9 +193,11 @@ const BadValue kBadValues[] = {
      "provider.ca_file: cannot read \"/nonexistent/ca.pem\""},
     {"provider.connect_timeout", "0s", "provider.connect_timeout: must be positive"},
     {"provider.http_timeout", "0s", "provider.http_timeout: must be positive"},
-    {"session.store", "'postgres://db/x'",
+    {"session.store", "'mysql://db/x'",
      "session.store: unknown store (use sqlite:PATH, redis://host:port/db, "
-     "redis-sentinel://host:port,.../MASTER_NAME or memory)"},
+     "redis-sentinel://host:port,.../MASTER_NAME, postgres://host:port/db or memory)"},
+    {"session.store", "'postgres://db/x y'",
+     "session.store: must look like postgres://[user:pass@]host[:port]/db[?sslmode=...]"},
     {"session.store", "'redis-sentinel://h:26379'",
      "session.store: must look like redis-sentinel://[user:pass@]host:port"},
     {"session.store", "'redis-sentinel://:pw@h:26379/'",

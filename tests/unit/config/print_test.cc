@@ -48,6 +48,11 @@ TEST(RedactUrlPassword, ReplacesOnlyThePassword) {
       {"redis://host:6379/0", "redis://host:6379/0"},
       {"redis-sentinel://u:pw@a:1,b:2/m/0", "redis-sentinel://u:[redacted]@a:1,b:2/m/0"},
       {"https://app.example.com/a@b:c", "https://app.example.com/a@b:c"},
+      {"postgres://u:pw@db:5432/authgate?sslmode=require",
+       "postgres://u:[redacted]@db:5432/authgate?sslmode=require"},
+      {"postgresql://u@db/a?sslmode=verify-full&password=pw&application_name=x",
+       "postgresql://u@db/a?sslmode=verify-full&password=[redacted]&application_name=x"},
+      {"postgres://db/a?password=pw", "postgres://db/a?password=[redacted]"},
       {"sqlite:authgate.db", "sqlite:authgate.db"},
       {"memory", "memory"},
   };

@@ -98,7 +98,6 @@ class RefresherTest : public ::testing::Test {
                        .allowed_origins = {"https://app.example"},
                        .provider = provider_,
                        .sessions = sessions_,
-                       .store = *store_,
                        .clock = clock_,
                        .random = core::OpenSslRandom::instance(),
                        .metrics = metrics_,

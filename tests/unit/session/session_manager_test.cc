@@ -696,3 +696,57 @@ TEST(SessionManagerSqlite, AnotherProcessSeesLoginAndRevocation) {
 
 }  // namespace
 }  // namespace authgate::session
+
+namespace authgate::session {
+namespace {
+
+// The manager owns the login transactions and the logout-token replay guards; the
+// gateway never reaches the key-value store.
+TEST_F(SessionManagerTest, LoginTransactionIsWrittenOnceAndTakenOnce) {
+  auto m = manager();
+  ASSERT_TRUE(*m.putLoginTransaction("txn:a", "state-a", 60s));
+  EXPECT_FALSE(*m.putLoginTransaction("txn:a", "other", 60s)) << "never overwritten";
+  auto first = m.takeLoginTransaction("txn:a");
+  ASSERT_TRUE(first && first->has_value());
+  EXPECT_EQ(**first, "state-a");
+  EXPECT_FALSE(m.takeLoginTransaction("txn:a")->has_value()) << "a state works once";
+  ASSERT_TRUE(*m.putLoginTransaction("txn:b", "state-b", 10s));
+  clock_.advance(11s);
+  EXPECT_FALSE(m.takeLoginTransaction("txn:b")->has_value()) << "expired";
+}
+
+TEST_F(SessionManagerTest, LogoutTokenIsClaimedOncePerIssuerUntilReleased) {
+  auto m = manager();
+  EXPECT_TRUE(*m.claimLogoutToken("https://op.example", "jti-1", 60s));
+  EXPECT_FALSE(*m.claimLogoutToken("https://op.example", "jti-1", 60s)) << "replay";
+  EXPECT_TRUE(*m.claimLogoutToken("https://other.example", "jti-1", 60s)) << "per issuer";
+  ASSERT_TRUE(m.releaseLogoutToken("https://op.example", "jti-1"));
+  EXPECT_TRUE(*m.claimLogoutToken("https://op.example", "jti-1", 60s)) << "a retry after release";
+  EXPECT_EQ(rawStore().find("jti-1"), std::string::npos) << "the store keeps only a hash";
+}
+
+// Parts may come from different objects, and the index is optional: without it the
+// manager still signs in and looks up, and says kNoIndex for what needs the index.
+TEST_F(SessionManagerTest, WithoutAnIndexListingsSayNoIndex) {
+  auto kvAndRecords = makeMemoryStore(clock_);
+  auto busAndAudit = makeMemoryStore(clock_);
+  StoreParts parts{*kvAndRecords, *kvAndRecords, nullptr, *busAndAudit, *busAndAudit};
+  StoreAuditSink audit(parts.audit, sink_);
+  SessionManager m(parts, *TokenCipher::fromKeys({key1_}), audit, clock_, rng());
+  auto c = m.create(login("alice"));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(m.lookup(c->cookieValue.reveal()));
+  EXPECT_EQ(m.listBySubject("alice").error(), make_error_code(Errc::kNoIndex));
+  EXPECT_EQ(m.revokeBySid("sid", RevokeReason::kBackchannel).error(),
+            make_error_code(Errc::kNoIndex));
+  EXPECT_EQ(m.listAll().error(), make_error_code(Errc::kNoIndex));
+  EXPECT_EQ(busAndAudit->recentAudit(10)->size(), 1u) << "the login event, in the audit part";
+  EXPECT_TRUE(kvAndRecords->recentAudit(10)->empty());
+  SessionOptions capped;
+  capped.maxPerUser = 1;
+  SessionManager withCap(parts, *TokenCipher::fromKeys({key1_}), audit, clock_, rng(), capped);
+  EXPECT_EQ(withCap.create(login("bob")).error(), make_error_code(Errc::kNoIndex));
+}
+
+}  // namespace
+}  // namespace authgate::session

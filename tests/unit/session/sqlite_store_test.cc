@@ -399,14 +399,16 @@ TEST(SqliteStore, WithoutTheCounterFileEveryCallChecksTheFile) {
   EXPECT_NE((*a)->externalVersion(), afterB);
 }
 
-TEST(StoreFactory, ParsesTheThreeStoreSettings) {
+TEST(StoreFactory, ParsesTheFourStoreSettings) {
   EXPECT_EQ(parseStoreUri("memory")->kind, StoreKind::kMemory);
   auto s = parseStoreUri("sqlite:/var/lib/authgate/a.db");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->kind, StoreKind::kSqlite);
   EXPECT_EQ(s->sqlitePath, "/var/lib/authgate/a.db");
   EXPECT_EQ(parseStoreUri("redis://h:6380/2")->kind, StoreKind::kRedis);
-  for (const char* bad : {"", "sqlite:", "postgres://x", "redis://", "redis://h:0", "Memory"}) {
+  EXPECT_EQ(parseStoreUri("postgres://x/db")->kind, StoreKind::kPostgres);
+  for (const char* bad :
+       {"", "sqlite:", "postgres://x?bogus=1", "mysql://x", "redis://", "redis://h:0", "Memory"}) {
     auto r = parseStoreUri(bad);
     EXPECT_FALSE(r) << bad;
   }
