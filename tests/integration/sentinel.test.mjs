@@ -81,6 +81,14 @@ describe('Redis Sentinel: master killed, replica promoted', { skip }, () => {
       const info = await redisCli(set.replicaPorts[0], 'INFO', 'replication');
       return info.includes('connected_slaves:1') && info.some((l) => /^slave0:.*state=online/.test(l));
     }, 20000);
+    // Online is not yet acknowledging within the test's 300 ms on a loaded machine (the
+    // first acknowledgements after a resync can be slow): wait until a WAIT of our own,
+    // with the same timeout, is acknowledged, then expect the login to be.
+    await waitFor('the returning node to acknowledge writes within 300 ms', async () => {
+      await redisCli(set.replicaPorts[0], 'SET', 'authgate-test:ack', '1');
+      return (await redisCli(set.replicaPorts[0], 'WAIT', '1', '300'))[0] === '1';
+    }, 20000);
+    await redisCli(set.replicaPorts[0], 'DEL', 'authgate-test:ack');
     const carol = await signIn(ag, USERS.carol);
     assert.ok(carol.id);
     // The refused login's record may be on the master (WAIT does not undo a write);
