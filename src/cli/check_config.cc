@@ -12,6 +12,7 @@
 #include "authgate/oidc/discovery.h"
 #include "authgate/oidc/errc.h"
 #include "authgate/oidc/par.h"
+#include "authgate/oidc/dpop.h"
 #include "authgate/oidc/token.h"
 #include "cli/commands.h"
 #include "cli/config_checks.h"
@@ -55,16 +56,19 @@ void probeCredentials(const config::Config& c, const config::Environment& env, P
   auto& random = core::OpenSslRandom::instance();
   const auto rp = gateway::relyingPartyOptions(c);
   // A code of 256 random bits: no provider has issued it.
-  auto request = oidc::buildCredentialProbeRequest(
-      md.token_endpoint, rp, c.provider.callback_url,
-      core::Secret("authgate-check-config-" + random.token(32)), core::Secret(random.token(32)),
-      oidc::freshClientAuth(core::SystemClock::instance(), random));
+  auto build = [&] {
+    return oidc::buildCredentialProbeRequest(
+        md.token_endpoint, rp, c.provider.callback_url,
+        core::Secret("authgate-check-config-" + random.token(32)), core::Secret(random.token(32)),
+        oidc::freshClientAuth(core::SystemClock::instance(), random));
+  };
+  auto request = build();
   if (!request) {
     problems.push_back({"provider.client_auth_method", "cannot build the client authentication: " +
                                                            core::errorName(request.error())});
     return;
   }
-  auto response = probe.provider.post(*request);
+  auto response = probe.provider.post(*request, build);
   if (!response) {
     problems.push_back({"provider.client_secret", "could not reach the token endpoint " +
                                                       md.token_endpoint + ": " +
@@ -202,6 +206,17 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
   checkKey(gateway::requestObjectSigningKey(p), "provider.request_object_signing_key_file",
            "provider.request_object_signing_alg", p.request_object_signing_alg,
            "request object key");
+  // provider.dpop_key_file: a P-256 key (offline too); without it a key is made at start.
+  if (auto dpop = gateway::dpopSigningKey(settings.config.provider, nullptr);
+      !dpop && !p.dpop_key.empty()) {
+    problems.push_back({"provider.dpop_key_file",
+                        std::string(core::errorName(dpop.error())) + " (" + dpop.error().message() +
+                            "): DPoP signs with ES256, a P-256 key"});
+  } else if (dpop && *dpop) {
+    std::cout << "dpop key: ES256, jkt " << oidc::dpopJkt(**dpop) << "\n";
+  } else if (p.dpop) {
+    std::cout << "dpop key: ES256, made at start (one per instance)\n";
+  }
   if (!offline) {
     auto online = probeProvider(settings.config, environment.env);
     problems.insert(problems.end(), online.begin(), online.end());

@@ -53,8 +53,9 @@ struct ProviderSettings {
   std::string client_id;
   core::Secret client_secret;
   std::string client_secret_file;  // read at load time into client_secret
-  // client_secret_basic | client_secret_post | private_key_jwt (docs/PROTOCOL.md
-  // "Client authentication")
+  // client_secret_basic | client_secret_post | client_secret_jwt | private_key_jwt |
+  // tls_client_auth | self_signed_tls_client_auth (docs/PROTOCOL.md "Client
+  // authentication")
   std::string client_auth_method = "client_secret_basic";
   // private_key_jwt: a PEM private key (read at load time into client_private_key), the
   // algorithm it signs with and its kid ("": the RFC 7638 thumbprint of its public key).
@@ -72,6 +73,19 @@ struct ProviderSettings {
   core::Secret request_object_signing_key;           // the file's PEM text; not a setting
   std::string request_object_signing_alg = "RS256";  // RS256 | PS256 | ES256
   std::string request_object_key_id;                 // "": the RFC 7638 thumbprint
+  // RFC 8705: a TLS client certificate and its key (PEM files, read at load time into
+  // tls_client_certificate / tls_client_key) that curl presents to the provider; with
+  // them the provider's mtls_endpoint_aliases are used (docs/PROTOCOL.md "mTLS").
+  std::string tls_client_certificate_file;
+  std::string tls_client_key_file;
+  std::string tls_client_certificate;  // the file's PEM text; not a setting
+  core::Secret tls_client_key;         // the file's PEM text; not a setting
+  // RFC 9449: DPoP proofs on every token-endpoint request; access tokens are then
+  // DPoP-bound (docs/PROTOCOL.md "DPoP"). The key: dpop_key_file (an ES256 P-256 PEM
+  // private key, read at load time into dpop_key), else one generated at start.
+  bool dpop = false;
+  std::string dpop_key_file;
+  core::Secret dpop_key;  // the file's PEM text; not a setting
   std::vector<std::string> scopes{"openid", "profile", "email", "offline_access"};
   std::string audience;
   std::string organization;

@@ -631,6 +631,17 @@ class Loader {
                                 config_.provider.request_object_signing_key_file, false)) {
       config_.provider.request_object_signing_key = std::move(*s);
     }
+    if (auto s = readSecretFile("provider.tls_client_certificate_file",
+                                config_.provider.tls_client_certificate_file, false)) {
+      config_.provider.tls_client_certificate = s->reveal();
+    }
+    if (auto s = readSecretFile("provider.tls_client_key_file",
+                                config_.provider.tls_client_key_file, false)) {
+      config_.provider.tls_client_key = std::move(*s);
+    }
+    if (auto s = readSecretFile("provider.dpop_key_file", config_.provider.dpop_key_file, false)) {
+      config_.provider.dpop_key = std::move(*s);
+    }
   }
 
   std::optional<core::Secret> readSecretFile(const std::string& key, const std::string& path,

@@ -244,18 +244,37 @@ void checkProvider(const ProviderSettings& p, Problems& out) {
   }
   if (p.client_id.empty()) out.push_back({"provider.client_id", "required"});
   const bool privateKeyJwt = p.client_auth_method == "private_key_jwt";
+  const bool tlsClientAuth =
+      oneOf(p.client_auth_method, {"tls_client_auth", "self_signed_tls_client_auth"});
   // A file that could not be read is already reported under client_secret_file.
-  if (!privateKeyJwt && p.client_secret.empty() && p.client_secret_file.empty()) {
+  if (!privateKeyJwt && !tlsClientAuth && p.client_secret.empty() && p.client_secret_file.empty()) {
     out.push_back({"provider.client_secret",
                    "required: authgate is a confidential client (or set "
-                   "provider.client_secret_file, or use private_key_jwt)"});
+                   "provider.client_secret_file, or use private_key_jwt or tls_client_auth)"});
   }
-  if (!oneOf(p.client_auth_method, {"client_secret_basic", "client_secret_post",
-                                    "client_secret_jwt", "private_key_jwt"})) {
+  if (!oneOf(p.client_auth_method,
+             {"client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+              "tls_client_auth", "self_signed_tls_client_auth"})) {
     out.push_back({"provider.client_auth_method",
                    inQuotes(p.client_auth_method) +
                        " is not supported (use client_secret_basic, client_secret_post, "
-                       "client_secret_jwt or private_key_jwt)"});
+                       "client_secret_jwt, private_key_jwt, tls_client_auth or "
+                       "self_signed_tls_client_auth)"});
+  }
+  // RFC 8705: the certificate and its key come together; tls_client_auth needs them.
+  if (p.tls_client_certificate_file.empty() != p.tls_client_key_file.empty()) {
+    out.push_back({p.tls_client_key_file.empty() ? "provider.tls_client_key_file"
+                                                 : "provider.tls_client_certificate_file",
+                   "set provider.tls_client_certificate_file and provider.tls_client_key_file "
+                   "together (the PEM certificate and its private key)"});
+  } else if (tlsClientAuth && p.tls_client_certificate_file.empty()) {
+    out.push_back({"provider.tls_client_certificate_file",
+                   "required with " + p.client_auth_method +
+                       ": the PEM client certificate (and provider.tls_client_key_file) the "
+                       "provider authenticates authgate by"});
+  }
+  if (!p.dpop && !p.dpop_key_file.empty()) {
+    out.push_back({"provider.dpop_key_file", "set, but provider.dpop is false"});
   }
   // RFC 7518 s3.2: an HS256 key is at least as long as the hash output.
   if (p.client_auth_method == "client_secret_jwt" && !p.client_secret.empty() &&
@@ -600,6 +619,26 @@ std::string urlHost(std::string_view url) {
   return toLower(u->host());
 }
 
+// provider.dpop with settings that hand the access token on.
+void checkDpop(const Config& c, Problems& out) {
+  // A DPoP-bound access token is useless to an upstream without a proof, and a proof
+  // would let the upstream replay it: authgate does not hand it on (docs/PROTOCOL.md
+  // "DPoP").
+  if (c.provider.dpop) {
+    if (c.upstream.pass_access_token) {
+      out.push_back({"upstream.pass_access_token",
+                     "cannot be used with provider.dpop: the access token is DPoP-bound and "
+                     "useless to the upstream without authgate's key (pass_id_token works)"});
+    }
+    for (std::size_t i = 0; i < c.routes.size(); ++i) {
+      if (c.routes[i].pass_access_token) {
+        out.push_back({"routes[" + std::to_string(i) + "].pass_access_token",
+                       "cannot be used with provider.dpop: the access token is DPoP-bound"});
+      }
+    }
+  }
+}
+
 void checkCompat(const Config& c, Problems& out) {
   if (!oneOf(c.compat.openmetadata_aliases, {"auto", "true", "false"})) {
     out.push_back({"compat.openmetadata_aliases",
@@ -659,6 +698,7 @@ std::vector<Problem> validate(const Config& config) {
   checkLogout(config.logout, out);
   checkAccess(config.access, out);
   checkUpstream(config.upstream, out);
+  checkDpop(config, out);
   checkApi(config.api, out);
   checkCompat(config, out);
   validateRoutes(config, out);

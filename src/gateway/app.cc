@@ -60,6 +60,19 @@ Result<std::shared_ptr<const jose::SigningKey>> requestObjectSigningKey(
                            p.request_object_key_id);
 }
 
+Result<std::shared_ptr<const jose::SigningKey>> dpopSigningKey(
+    const config::ProviderSettings& p, std::shared_ptr<const jose::SigningKey> generated) {
+  if (!p.dpop) return std::shared_ptr<const jose::SigningKey>();
+  if (p.dpop_key.empty()) {
+    if (!generated) return jose::Errc::kCryptoFailure;
+    return generated;
+  }
+  auto key = jose::loadSigningKey(p.dpop_key.reveal(), jose::Alg::kES256);
+  if (!key) return key.error();
+  return std::shared_ptr<const jose::SigningKey>(
+      std::make_shared<jose::SigningKey>(std::move(*key)));
+}
+
 oidc::RelyingPartyOptions relyingPartyOptions(const config::Config& config) {
   const auto& p = config.provider;
   oidc::RelyingPartyOptions rp;
@@ -121,6 +134,8 @@ net::ClientOptions clientOptions(const config::ProviderSettings& p) {
   o.connect_timeout = p.connect_timeout;
   o.total_timeout = p.http_timeout;
   o.ca_file = p.ca_file;
+  o.tls_client_certificate = p.tls_client_certificate;
+  o.tls_client_key = p.tls_client_key;
   return o;
 }
 
@@ -166,6 +181,12 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
     return nullptr;
   }
 
+  // Made whether or not DPoP is on (under a millisecond), so a reload that turns it on
+  // has a key; it never leaves the process.
+  if (auto dpop = jose::generateSigningKey(jose::Alg::kES256)) {
+    app->generated_dpop_key_ = std::make_shared<jose::SigningKey>(std::move(*dpop));
+  }
+
   // The manager composes the store's parts: every audit event goes to the store's
   // audit log (StoreAuditSink), then to the structured log.
   app->audit_ = session::makeSpdlogAuditSink();
@@ -186,11 +207,21 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
   auto& clock = core::SystemClock::instance();
   auto& random = core::OpenSslRandom::instance();
 
+  auto dpopKey = dpopSigningKey(config.provider, generated_dpop_key_);
+  if (!dpopKey) {
+    problems.push_back("provider.dpop_key_file: " + std::string(core::errorName(dpopKey.error())) +
+                       " (" + dpopKey.error().message() + "; a P-256 PEM private key for ES256)");
+    return nullptr;
+  }
   s.http = std::make_unique<net::CurlHttpClient>(clientOptions(config.provider));
   s.provider = std::make_unique<net::ProviderClient>(
       *s.http, clock,
-      net::ProviderClientOptions{.issuer = config.provider.issuer,
-                                 .discovery_url = config.provider.discovery_url});
+      net::ProviderClientOptions{
+          .issuer = config.provider.issuer,
+          .discovery_url = config.provider.discovery_url,
+          .dpop_key = std::move(*dpopKey),
+          .random = &random,
+          .use_mtls_endpoint_aliases = !config.provider.tls_client_certificate.empty()});
 
   const std::string base = publicBaseUrl(config);
   if (auto key = clientSigningKey(config.provider); !key) {

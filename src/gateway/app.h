@@ -83,6 +83,10 @@ class App {
   std::shared_ptr<Refresher> refresher_ = std::make_shared<Refresher>();
   std::shared_ptr<PendingLogins> pending_logins_;
 
+  // provider.dpop without provider.dpop_key_file: the key made at start, kept across
+  // reloads (a new key would strand the DPoP-bound access tokens already issued).
+  std::shared_ptr<const jose::SigningKey> generated_dpop_key_;
+
   std::unique_ptr<session::SessionPurger> purger_;
   std::thread discovery_;
 };
@@ -96,6 +100,10 @@ Result<std::shared_ptr<const jose::SigningKey>> clientSigningKey(const config::P
 // nullptr when no file is set.
 Result<std::shared_ptr<const jose::SigningKey>> requestObjectSigningKey(
     const config::ProviderSettings& p);
+// provider.dpop: provider.dpop_key_file parsed as an ES256 key, else `generated`;
+// nullptr when DPoP is off.
+Result<std::shared_ptr<const jose::SigningKey>> dpopSigningKey(
+    const config::ProviderSettings& p, std::shared_ptr<const jose::SigningKey> generated);
 oidc::AccessPolicy accessPolicy(const config::AccessSettings& access);
 session::SessionOptions sessionOptions(const config::SessionSettings& s);
 net::ClientOptions clientOptions(const config::ProviderSettings& p);

@@ -14,6 +14,7 @@
 #include "authgate/core/random.h"
 #include "authgate/oidc/access.h"
 #include "authgate/oidc/options.h"
+#include "authgate/oidc/token.h"
 #include "authgate/session/session_manager.h"
 #include "config/config.h"
 #include "gateway/pending_logins.h"
@@ -65,5 +66,10 @@ struct AuthContext {
   // provider answers, the caller goes on.
   void revokeRefreshToken(const core::Secret& token) const;
 };
+
+// What token_type the token endpoint must answer (RFC 9449 s5 with provider.dpop).
+inline oidc::TokenBinding tokenBinding(const config::ProviderSettings& p) {
+  return p.dpop ? oidc::TokenBinding::kDpop : oidc::TokenBinding::kBearer;
+}
 
 }  // namespace authgate::gateway

@@ -19,13 +19,16 @@ void AuthContext::revokeRefreshToken(const core::Secret& token) const {
   if (token.empty()) return;
   auto metadata = provider.metadata();
   if (!metadata || (*metadata)->revocation_endpoint.empty()) return;
-  auto request = oidc::buildRevocationRequest((*metadata)->revocation_endpoint, rp, token,
-                                              oidc::freshClientAuth(clock, random));
+  auto build = [&] {
+    return oidc::buildRevocationRequest((*metadata)->revocation_endpoint, rp, token,
+                                        oidc::freshClientAuth(clock, random));
+  };
+  auto request = build();
   if (!request) {
     spdlog::warn("refresh token revocation skipped: {}", core::errorName(request.error()));
     return;
   }
-  auto revoked = provider.post(*request);
+  auto revoked = provider.post(*request, build);
   if (!revoked) {
     spdlog::warn("refresh token revocation at the provider failed ({})",
                  core::errorName(revoked.error()));

@@ -36,6 +36,12 @@ std::string clientCredentialsHint(const oidc::RelyingPartyOptions& rp) {
     case oidc::ClientAuthMethod::kClientSecretJwt:
       return "the provider refused authgate's client assertion (client_secret_jwt): check "
              "provider.client_id, provider.client_secret and this host's clock";
+    case oidc::ClientAuthMethod::kTlsClientAuth:
+    case oidc::ClientAuthMethod::kSelfSignedTlsClientAuth:
+      return "the provider refused authgate's TLS client certificate: check provider.client_id, "
+             "that provider.tls_client_certificate_file is the certificate registered for "
+             "the client (its subject, or the registered JWK for self_signed_tls_client_auth), "
+             "and that the provider's mtls_endpoint_aliases are reachable";
     default:
       return "the provider refused authgate's client credentials: check "
              "provider.client_id and provider.client_secret";
@@ -256,8 +262,11 @@ Response CallbackRun::run() {
   }
 
   // Code exchange on the back channel, authenticated as a confidential client.
-  auto exchange = oidc::buildCodeExchangeRequest((*metadata)->token_endpoint, auth_.rp, code, *txn,
-                                                 oidc::freshClientAuth(auth_.clock, auth_.random));
+  auto buildExchange = [&] {
+    return oidc::buildCodeExchangeRequest((*metadata)->token_endpoint, auth_.rp, code, *txn,
+                                          oidc::freshClientAuth(auth_.clock, auth_.random));
+  };
+  auto exchange = buildExchange();
   if (!exchange) {
     spdlog::error("cannot authenticate to the token endpoint: {}",
                   core::errorName(exchange.error()));
@@ -268,15 +277,34 @@ Response CallbackRun::run() {
                 "the client assertion could not be signed: check provider.client_auth_method "
                 "and its key or secret");
   }
-  auto response = auth_.provider.post(*exchange);
+  auto response = auth_.provider.post(*exchange, buildExchange);
   if (!response) {
+    if (response.error() == net::Errc::kTlsFailure) {
+      return fail(
+          http::status::bad_gateway, response.error(), "Sign-in is not working on this site",
+          "This site cannot reach the sign-in service securely, so no one can sign in "
+          "here until the site's administrator fixes it. Please tell them the "
+          "reference below.",
+          "the TLS connection to the token endpoint failed: check provider.ca_file and, "
+          "for mTLS, provider.tls_client_certificate_file and provider.tls_client_key_file");
+    }
     return fail(http::status::bad_gateway, response.error(),
                 "The sign-in provider cannot be reached");
   }
   auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
-                                         oidc::Grant::kAuthorizationCode, auth_.clock);
+                                         oidc::Grant::kAuthorizationCode, auth_.clock,
+                                         tokenBinding(auth_.config.provider));
   if (!tokens) {
     logTokenEndpointFailure(*response, code, *txn);
+    if (tokens.error() == oidc::Errc::kDpopNotBound) {
+      return fail(http::status::bad_gateway, tokens.error(), "Sign-in is not working on this site",
+                  "The sign-in service answered in a way this site does not accept, so no one "
+                  "can sign in here until the site's administrator fixes it. Please tell them "
+                  "the reference below.",
+                  "provider.dpop is on but the provider issued a Bearer token: turn on DPoP "
+                  "for the application at the provider (Auth0: Require Token "
+                  "Sender-Constraining: DPoP), or set provider.dpop: false");
+    }
     if (tokens.error() == oidc::Errc::kInvalidClient) {
       // Not the user's doing and not fixed by trying again: say who must act.
       return fail(http::status::bad_gateway, tokens.error(), "Sign-in is not working on this site",

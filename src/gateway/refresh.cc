@@ -308,14 +308,17 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
   if (!metadata) return transient(auth, s, metadata.error(), std::nullopt);
 
   // RFC 6749 s6: grant_type=refresh_token with client authentication.
-  auto request =
-      oidc::buildRefreshRequest((*metadata)->token_endpoint, auth.rp, s.tokens.refreshToken,
-                                oidc::freshClientAuth(auth.clock, auth.random));
+  auto build = [&] {
+    return oidc::buildRefreshRequest((*metadata)->token_endpoint, auth.rp, s.tokens.refreshToken,
+                                     oidc::freshClientAuth(auth.clock, auth.random));
+  };
+  auto request = build();
   if (!request) return transient(auth, s, request.error(), std::nullopt);
-  auto response = auth.provider.post(*request);
+  auto response = auth.provider.post(*request, build);
   if (!response) return transient(auth, s, response.error(), std::nullopt);
   auto tokens = oidc::parseTokenResponse(static_cast<int>(response->status), response->body,
-                                         oidc::Grant::kRefreshToken, auth.clock);
+                                         oidc::Grant::kRefreshToken, auth.clock,
+                                         tokenBinding(auth.config.provider));
   if (!tokens) {
     spdlog::warn("token endpoint refused a refresh of session {}: {}", s.publicId,
                  oidc::describeTokenEndpointFailure(

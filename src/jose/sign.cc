@@ -144,10 +144,30 @@ Result<SigningKey> loadSigningKey(std::string_view pem, Alg alg, std::string kid
   return key;
 }
 
+Result<SigningKey> generateSigningKey(Alg alg) {
+  if (!isSigningAlg(alg)) return Errc::kUnsupportedAlg;
+  EVP_PKEY* raw = alg == Alg::kES256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
+                                     : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+  if (raw == nullptr) return Errc::kCryptoFailure;
+  auto owned = wrapEvpPkey(raw);
+  // Through PEM, so a generated key gets exactly the checks and JWK of a loaded one.
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), raw, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return Errc::kCryptoFailure;
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr) return Errc::kCryptoFailure;
+  auto key = loadSigningKey(std::string_view(data, static_cast<std::size_t>(len)), alg);
+  OPENSSL_cleanse(data, static_cast<std::size_t>(len));
+  return key;
+}
+
 Result<std::string> signCompactJws(const SigningKey& key, bj::object header,
-                                   const bj::object& payload) {
+                                   const bj::object& payload, KidHeader kid) {
   header["alg"] = std::string(algName(key.alg));
-  header["kid"] = key.kid;
+  if (kid == KidHeader::kInclude) header["kid"] = key.kid;
   const std::string input = signingInput(header, payload);
   MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;

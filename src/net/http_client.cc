@@ -421,6 +421,17 @@ Result<HttpResponse> CurlHttpClient::Impl::performOnce(const ClientOptions& opt,
   set(CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
   set(CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
   if (!opt.ca_file.empty()) set(CURLOPT_CAINFO, opt.ca_file.c_str());
+  if (!opt.tls_client_certificate.empty()) {
+    // libcurl copies both (CURL_BLOB_COPY): nothing of this stack frame is kept.
+    curl_blob cert{const_cast<char*>(opt.tls_client_certificate.data()),
+                   opt.tls_client_certificate.size(), CURL_BLOB_COPY};
+    curl_blob key{const_cast<char*>(opt.tls_client_key.reveal().data()),
+                  opt.tls_client_key.reveal().size(), CURL_BLOB_COPY};
+    set(CURLOPT_SSLCERTTYPE, "PEM");
+    set(CURLOPT_SSLCERT_BLOB, &cert);
+    set(CURLOPT_SSLKEYTYPE, "PEM");
+    set(CURLOPT_SSLKEY_BLOB, &key);
+  }
   // CURLOPT_PROXY / CURLOPT_NOPROXY are left unset on purpose so libcurl reads the
   // proxy environment (http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY) per request.
   // Proxy CONNECT response headers are not the provider's headers.

@@ -99,6 +99,11 @@ struct ClientOptions {
   std::chrono::milliseconds total_timeout{10000};
   std::size_t max_response_bytes = 1024 * 1024;
   std::string ca_file;  // PEM bundle; empty: the system trust store
+  // RFC 8705: the TLS client certificate (PEM, the chain after the leaf allowed) and its
+  // private key (PEM, unencrypted) presented to every https server that asks for one.
+  // Both empty: none. Held in memory; the files are read when the settings load.
+  std::string tls_client_certificate;
+  core::Secret tls_client_key;
   int max_retries = 2;  // extra attempts after the first, idempotent requests only
   std::chrono::milliseconds retry_backoff{200};  // first delay; doubles, with jitter
   // A Retry-After above this is not waited for: the response is returned instead.

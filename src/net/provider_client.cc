@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "authgate/jose/errc.h"
+#include "authgate/oidc/dpop.h"
 
 namespace authgate::net {
 
@@ -34,7 +35,9 @@ Result<std::shared_ptr<const oidc::ProviderMetadata>> ProviderClient::metadata()
     auto resp = http_.send(HttpRequest::get(discoveryUrl_));
     if (!resp) return resp.error();
     if (resp->status != 200) return oidc::Errc::kBadDiscoveryDocument;
-    return oidc::parseProviderMetadata(resp->body, options_.issuer);
+    auto md = oidc::parseProviderMetadata(resp->body, options_.issuer);
+    if (md && options_.use_mtls_endpoint_aliases) return oidc::withMtlsEndpointAliases(*md);
+    return md;
   }();
   std::lock_guard lock(mu_);
   if (!fetched) {
@@ -76,22 +79,88 @@ Result<std::shared_ptr<const jose::KeyStore>> ProviderClient::keysFor(bool refre
   return refresh ? (*cache)->refreshForUnknownKey() : (*cache)->keys();
 }
 
-Result<HttpResponse> ProviderClient::post(const oidc::TokenEndpointRequest& request) {
-  HttpRequest req = HttpRequest::postForm(request.url, request.body.reveal());
-  req.headers.emplace_back("Accept", request.accept);
-  if (!request.authorization.empty()) {
-    req.headers.emplace_back("Authorization", request.authorization.reveal());
-  }
-  req.idempotent = false;
-  return http_.send(req);
+std::string ProviderClient::dpopNonce(const std::string& url) const {
+  auto htu = oidc::dpopHtu(url);
+  std::lock_guard lock(mu_);
+  auto it = htu ? dpopNonces_.find(*htu) : dpopNonces_.end();
+  return it == dpopNonces_.end() ? std::string() : it->second;
+}
+
+void ProviderClient::rememberNonce(const std::string& url, const HttpResponse& response) {
+  if (!options_.dpop_key) return;
+  auto header = response.header("dpop-nonce");
+  auto htu = oidc::dpopHtu(url);
+  if (!header || !htu) return;
+  auto nonce = oidc::parseDpopNonce(*header);  // a malformed one is not kept
+  if (!nonce) return;
+  std::lock_guard lock(mu_);
+  dpopNonces_[*htu] = std::move(*nonce);
+}
+
+bool ProviderClient::wantsNonceRetry(const HttpResponse& response) const {
+  if (!options_.dpop_key) return false;
+  auto header = response.header("dpop-nonce");
+  return header && oidc::parseDpopNonce(*header) &&
+         oidc::isUseDpopNonceError(static_cast<int>(response.status), response.body,
+                                   response.header("www-authenticate"));
+}
+
+Result<void> ProviderClient::addDpopProof(HttpRequest& req, const core::Secret* accessToken) {
+  if (!options_.dpop_key) return {};
+  core::Random& random =
+      options_.random != nullptr ? *options_.random : core::OpenSslRandom::instance();
+  auto proof = oidc::buildDpopProof(*options_.dpop_key, {.method = req.method,
+                                                         .url = req.url,
+                                                         .iat = clock_.unixSeconds(),
+                                                         .jti = random.token(24),
+                                                         .nonce = dpopNonce(req.url),
+                                                         .access_token = accessToken});
+  if (!proof) return proof.error();
+  req.headers.emplace_back("DPoP", proof->reveal());
+  return {};
+}
+
+Result<HttpResponse> ProviderClient::post(const oidc::TokenEndpointRequest& request,
+                                          const Rebuild& rebuild) {
+  auto send = [this](const oidc::TokenEndpointRequest& r) -> Result<HttpResponse> {
+    HttpRequest req = HttpRequest::postForm(r.url, r.body.reveal());
+    req.headers.emplace_back("Accept", r.accept);
+    if (!r.authorization.empty())
+      req.headers.emplace_back("Authorization", r.authorization.reveal());
+    req.idempotent = false;
+    if (auto ok = addDpopProof(req, nullptr); !ok) return ok.error();
+    auto response = http_.send(req);
+    if (response) rememberNonce(r.url, *response);
+    return response;
+  };
+  auto first = send(request);
+  if (!first || !wantsNonceRetry(*first)) return first;
+  // RFC 9449 s8: the provider refused the proof for want of its nonce and sent one; one
+  // more attempt with it. Nothing was granted, so the code is still unused.
+  if (!rebuild) return send(request);
+  auto again = rebuild();
+  if (!again) return first;
+  return send(*again);
 }
 
 Result<HttpResponse> ProviderClient::getWithBearer(const std::string& url,
                                                    const core::Secret& token) {
-  HttpRequest req = HttpRequest::get(url);
-  req.headers.emplace_back("Authorization", "Bearer " + token.reveal());
-  req.headers.emplace_back("Accept", "application/json");
-  return http_.send(req);
+  auto send = [&]() -> Result<HttpResponse> {
+    HttpRequest req = HttpRequest::get(url);
+    // RFC 9449 s7.1: a DPoP-bound token goes with the DPoP scheme and a proof with ath.
+    const char* scheme = options_.dpop_key ? "DPoP " : "Bearer ";
+    req.headers.emplace_back("Authorization", scheme + token.reveal());
+    req.headers.emplace_back("Accept", "application/json");
+    // A proof is single-use (s11.1): a transport retry would replay it.
+    if (options_.dpop_key) req.idempotent = false;
+    if (auto ok = addDpopProof(req, &token); !ok) return ok.error();
+    auto response = http_.send(req);
+    if (response) rememberNonce(url, *response);
+    return response;
+  };
+  auto first = send();
+  if (!first || !wantsNonceRetry(*first)) return first;
+  return send();
 }
 
 std::optional<std::chrono::seconds> cacheControlMaxAge(std::string_view value) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "authgate/core/clock.h"
+#include "authgate/core/random.h"
 #include "authgate/jose/jwks_cache.h"
+#include "authgate/jose/sign.h"
 #include "authgate/oidc/discovery.h"
 #include "authgate/oidc/token.h"
 #include "net/http_client.h"
@@ -25,6 +28,13 @@ struct ProviderClientOptions {
   std::string discovery_url;                 // "" -> issuer + .well-known/openid-configuration
   std::chrono::seconds discovery_ttl{3600};  // refetch after this; last good kept on failure
   std::chrono::seconds discovery_retry{30};  // after a failed fetch, no refetch before this
+  // provider.dpop (RFC 9449): the key every token-endpoint request and every use of an
+  // access token proves possession of; nullptr: no DPoP.
+  std::shared_ptr<const jose::SigningKey> dpop_key;
+  core::Random* random = nullptr;  // DPoP proof jti; nullptr: core::OpenSslRandom
+  // A TLS client certificate is configured (RFC 8705): metadata() answers the
+  // mtls_endpoint_aliases in place of the token, revocation and UserInfo endpoints.
+  bool use_mtls_endpoint_aliases = false;
 };
 
 class ProviderClient {
@@ -46,16 +56,32 @@ class ProviderClient {
   template <class T>
   Result<T> withKeys(const std::function<Result<T>(const jose::KeyStore&)>& check);
 
-  // POSTs a token-endpoint request (code exchange, refresh, revocation). Never retried.
-  Result<HttpResponse> post(const oidc::TokenEndpointRequest& request);
-  // GET with a bearer token (userinfo).
+  // Builds the same request again with fresh client authentication (a new assertion
+  // jti): what a DPoP nonce retry sends.
+  using Rebuild = std::function<Result<oidc::TokenEndpointRequest>()>;
+  // POSTs a token-endpoint request (code exchange, refresh, revocation). Never retried,
+  // except with DPoP: a use_dpop_nonce answer that carries a DPoP-Nonce is sent once
+  // more with a proof holding that nonce (RFC 9449 s8), built by `rebuild` when given
+  // (client assertions are single-use) or else the same request. Every DPoP-Nonce the
+  // provider sends is remembered for that endpoint and put in the next proof.
+  Result<HttpResponse> post(const oidc::TokenEndpointRequest& request, const Rebuild& rebuild = {});
+  // GET with an access token (userinfo): "Bearer", or with DPoP "DPoP" and a proof
+  // carrying the token's hash (ath), retried once on a use_dpop_nonce challenge.
   Result<HttpResponse> getWithBearer(const std::string& url, const core::Secret& token);
+
+  // The latest DPoP-Nonce the provider sent for `url` (query dropped); "" none.
+  std::string dpopNonce(const std::string& url) const;
 
   const std::string& discoveryUrl() const { return discoveryUrl_; }
   HttpClient& http() { return http_; }
 
  private:
   static bool isKeyMiss(const error_code& ec);
+  // Adds the DPoP header for `method url` (nothing without a key); remembers nonces.
+  Result<void> addDpopProof(HttpRequest& req, const core::Secret* accessToken);
+  void rememberNonce(const std::string& url, const HttpResponse& response);
+  // Whether `response` asks for a nonce and brought one: then the request is retried.
+  bool wantsNonceRetry(const HttpResponse& response) const;
   Result<std::shared_ptr<const jose::KeyStore>> keysFor(bool refresh);
 
   HttpClient& http_;
@@ -69,6 +95,7 @@ class ProviderClient {
   core::TimePoint nextAttempt_{};
   error_code lastError_;
   std::unique_ptr<jose::JwksCache> jwks_;
+  std::map<std::string, std::string> dpopNonces_;  // htu -> latest DPoP-Nonce
 };
 
 // Reads max-age from a Cache-Control header value ("public, max-age=600").

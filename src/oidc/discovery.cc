@@ -98,6 +98,16 @@ Result<ProviderMetadata> parseProviderMetadata(std::string_view json,
     *f.out = std::move(*v);
   }
 
+  if (const auto* aliases = obj->if_contains("mtls_endpoint_aliases")) {
+    if (!aliases->is_object()) return Errc::kMalformedEndpoint;
+    for (const auto& [name, url] : aliases->get_object()) {
+      if (!url.is_string()) return Errc::kMalformedEndpoint;
+      std::string u(url.get_string());
+      if (auto r = checkEndpointUrl(u); !r) return r.error();
+      m.mtls_endpoint_aliases.emplace(std::string(name), std::move(u));
+    }
+  }
+
   m.response_types_supported = detail::getStringArray(*obj, "response_types_supported");
   m.response_modes_supported = detail::getStringArray(*obj, "response_modes_supported");
   m.code_challenge_methods_supported =
@@ -122,6 +132,17 @@ Result<ProviderMetadata> parseProviderMetadata(std::string_view json,
   if (obj->contains("response_types_supported") && !contains(m.response_types_supported, "code")) {
     return Errc::kCodeFlowNotSupported;
   }
+  return m;
+}
+
+ProviderMetadata withMtlsEndpointAliases(ProviderMetadata m) {
+  const auto use = [&m](const char* name, std::string& endpoint) {
+    auto it = m.mtls_endpoint_aliases.find(name);
+    if (it != m.mtls_endpoint_aliases.end()) endpoint = it->second;
+  };
+  use("token_endpoint", m.token_endpoint);
+  use("revocation_endpoint", m.revocation_endpoint);
+  use("userinfo_endpoint", m.userinfo_endpoint);
   return m;
 }
 

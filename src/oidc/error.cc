@@ -57,6 +57,10 @@ std::string_view ErrcTraits<oidc::Errc>::name(oidc::Errc e) {
       return "missing_id_token";
     case E::kBadTokenType:
       return "bad_token_type";
+    case E::kDpopNotBound:
+      return "dpop_not_bound";
+    case E::kDpopProofFailed:
+      return "dpop_proof_failed";
     case E::kBadExpiresIn:
       return "bad_expires_in";
     case E::kInvalidGrant:
@@ -197,7 +201,11 @@ std::string_view ErrcTraits<oidc::Errc>::message(oidc::Errc e) {
     case E::kMissingIdToken:
       return "the token response has no id_token";
     case E::kBadTokenType:
-      return "the token response token_type is not Bearer";
+      return "the token response token_type is not Bearer (or DPoP when DPoP is on)";
+    case E::kDpopNotBound:
+      return "DPoP is required but the provider issued a Bearer token";
+    case E::kDpopProofFailed:
+      return "a DPoP proof could not be built";
     case E::kBadExpiresIn:
       return "the token response expires_in is missing or not a positive integer";
     case E::kInvalidGrant:

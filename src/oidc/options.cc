@@ -7,6 +7,8 @@ std::optional<ClientAuthMethod> parseClientAuthMethod(std::string_view name) {
   if (name == "client_secret_post") return ClientAuthMethod::kClientSecretPost;
   if (name == "client_secret_jwt") return ClientAuthMethod::kClientSecretJwt;
   if (name == "private_key_jwt") return ClientAuthMethod::kPrivateKeyJwt;
+  if (name == "tls_client_auth") return ClientAuthMethod::kTlsClientAuth;
+  if (name == "self_signed_tls_client_auth") return ClientAuthMethod::kSelfSignedTlsClientAuth;
   return std::nullopt;
 }
 
@@ -20,8 +22,16 @@ std::string_view clientAuthMethodName(ClientAuthMethod m) {
       return "client_secret_jwt";
     case ClientAuthMethod::kPrivateKeyJwt:
       return "private_key_jwt";
+    case ClientAuthMethod::kTlsClientAuth:
+      return "tls_client_auth";
+    case ClientAuthMethod::kSelfSignedTlsClientAuth:
+      return "self_signed_tls_client_auth";
   }
   return "client_secret_basic";
+}
+
+bool isTlsClientAuth(ClientAuthMethod m) {
+  return m == ClientAuthMethod::kTlsClientAuth || m == ClientAuthMethod::kSelfSignedTlsClientAuth;
 }
 
 std::optional<ResponseMode> parseResponseMode(std::string_view name) {

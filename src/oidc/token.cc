@@ -35,6 +35,11 @@ Result<TokenEndpointRequest> withClientAuth(std::string_view url, const RelyingP
       params.emplace_back("client_id", rp.client_id);
       params.emplace_back("client_secret", rp.client_secret.reveal());
       break;
+    case ClientAuthMethod::kTlsClientAuth:
+    case ClientAuthMethod::kSelfSignedTlsClientAuth:
+      // RFC 8705 s2: the TLS client certificate authenticates; client_id is REQUIRED.
+      params.emplace_back("client_id", rp.client_id);
+      break;
     case ClientAuthMethod::kClientSecretJwt:
     case ClientAuthMethod::kPrivateKeyJwt: {
       auto assertion = buildClientAssertion(rp, fresh);
@@ -188,7 +193,7 @@ std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body)
 }
 
 Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
-                                    const core::Clock& clock) {
+                                    const core::Clock& clock, TokenBinding binding) {
   if (!isSuccess(httpStatus)) {
     auto e = parseOAuthError(httpStatus, body);
     // RFC 6749 s5.2: invalid_grant = the code or refresh token is invalid, expired,
@@ -212,10 +217,16 @@ Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant
   auto access = detail::getString(*o, "access_token");
   if (detail::hasNonString(*o, "access_token")) return Errc::kBadTokenResponse;
   if (!access || access->empty()) return Errc::kMissingAccessToken;
-  // RFC 6749 s5.1 + s7.1: token_type is REQUIRED and case-insensitive; authgate only
-  // knows how to use Bearer tokens (RFC 6750).
+  // RFC 6749 s5.1 + s7.1: token_type is REQUIRED and case-insensitive. authgate uses
+  // Bearer tokens (RFC 6750), or with provider.dpop only DPoP-bound ones (RFC 9449 s5).
   auto type = detail::getString(*o, "token_type");
-  if (!type || !detail::iequals(*type, "Bearer")) return Errc::kBadTokenType;
+  if (!type) return Errc::kBadTokenType;
+  if (binding == TokenBinding::kDpop) {
+    if (detail::iequals(*type, "Bearer")) return Errc::kDpopNotBound;
+    if (!detail::iequals(*type, "DPoP")) return Errc::kBadTokenType;
+  } else if (!detail::iequals(*type, "Bearer")) {
+    return Errc::kBadTokenType;
+  }
   // expires_in is RECOMMENDED in RFC 6749 but the product needs it to schedule refresh and
   // Auth0 always sends it: require a positive integer.
   auto expiresIn = detail::getInt(*o, "expires_in");

@@ -37,10 +37,21 @@ Result<SigningKey> loadSigningKey(std::string_view pem, Alg alg, std::string kid
 // required members only, in lexicographic order, no whitespace.
 std::string jwkThumbprint(const boost::json::object& publicJwk);
 
+// A fresh key of `alg` made with OpenSSL's generator (ES256: P-256; RS256/PS256: RSA
+// 2048), for keys that never leave the process (the DPoP key without a key file).
+// kUnsupportedAlg, kCryptoFailure.
+Result<SigningKey> generateSigningKey(Alg alg);
+
+// Whether a JWS header names the key by its kid. A DPoP proof carries the public key
+// itself (jwk) and needs no kid.
+enum class KidHeader { kInclude, kOmit };
+
 // BASE64URL(header).BASE64URL(payload).BASE64URL(signature). `header` gets "alg" (and
-// "kid" from the key) set; ES256 signatures are raw R||S (RFC 7518 s3.4). kCryptoFailure.
+// "kid" from the key, unless kOmit) set; ES256 signatures are raw R||S (RFC 7518 s3.4).
+// kCryptoFailure.
 Result<std::string> signCompactJws(const SigningKey& key, boost::json::object header,
-                                   const boost::json::object& payload);
+                                   const boost::json::object& payload,
+                                   KidHeader kid = KidHeader::kInclude);
 
 // The same with HS256 over a shared secret (RFC 7518 s3.2): the secret must be at least
 // 32 bytes (kSharedSecretTooShort).

@@ -2,6 +2,7 @@
 // configured issuer, plus the derived choices authgate makes from it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,7 +37,16 @@ struct ProviderMetadata {
   bool require_pushed_authorization_requests = false;
   std::vector<std::string> request_object_signing_alg_values_supported;
   bool require_signed_request_object = false;
+  // RFC 8705 s5: endpoint name -> the URL to use with a TLS client certificate. Each
+  // value passed checkEndpointUrl.
+  std::map<std::string, std::string> mtls_endpoint_aliases;
 };
+
+// The metadata a client with a TLS client certificate uses (RFC 8705 s5): the token,
+// revocation and UserInfo endpoints (and any other endpoint the metadata holds, added
+// here) replaced by their mtls_endpoint_aliases where
+// the provider names one; everything else unchanged.
+ProviderMetadata withMtlsEndpointAliases(ProviderMetadata m);
 
 // issuer + ".well-known/openid-configuration" with exactly one '/' between them
 // (OIDC Discovery s4: "/.well-known/openid-configuration" appended to the issuer after
@@ -48,7 +58,8 @@ std::string discoveryUrl(std::string_view issuer);
 //  - issuer, authorization_endpoint, token_endpoint, jwks_uri present -> kMissingRequiredField;
 //  - every endpoint an absolute URL -> kMalformedEndpoint, https unless loopback ->
 //  kInsecureEndpoint;
-//  - response_types_supported (when present) contains "code" -> kCodeFlowNotSupported.
+//  - response_types_supported (when present) contains "code" -> kCodeFlowNotSupported;
+//  - mtls_endpoint_aliases (when present) an object of endpoint URLs -> kMalformedEndpoint.
 Result<ProviderMetadata> parseProviderMetadata(std::string_view json,
                                                std::string_view expectedIssuer);
 

@@ -37,7 +37,9 @@ enum class Errc {
   kBadTokenResponse,       // not JSON / not an object / wrong field types
   kMissingAccessToken,
   kMissingIdToken,
-  kBadTokenType,              // token_type is not Bearer
+  kBadTokenType,              // token_type is not Bearer (or DPoP with provider.dpop)
+  kDpopNotBound,              // provider.dpop: the provider answered token_type Bearer
+  kDpopProofFailed,           // a DPoP proof could not be built (URL, key, signing)
   kBadExpiresIn,              // expires_in missing, not a positive integer
   kInvalidGrant,              // error=invalid_grant (code or refresh token dead)
   kTokenEndpointRejected,     // other OAuth error response (4xx)

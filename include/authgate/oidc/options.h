@@ -23,14 +23,19 @@ enum class ClientAuthMethod {
   kClientSecretBasic,
   kClientSecretPost,
   kClientSecretJwt,
-  kPrivateKeyJwt
+  kPrivateKeyJwt,
+  kTlsClientAuth,            // RFC 8705 s2.1: a CA-issued certificate
+  kSelfSignedTlsClientAuth,  // RFC 8705 s2.2: a certificate registered as a JWK
 };
+// RFC 8705: the client authenticates with its TLS certificate.
+bool isTlsClientAuth(ClientAuthMethod m);
 enum class ResponseMode { kQuery, kFormPost };
 // provider.pushed_authorization_requests (RFC 9126; docs/PROTOCOL.md "Pushed
 // Authorization Requests"): auto = whenever discovery names the endpoint.
 enum class ParMode { kAuto, kAlways, kNever };
 
-// "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt";
+// "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+// "tls_client_auth", "self_signed_tls_client_auth";
 // nullopt for anything else.
 std::optional<ClientAuthMethod> parseClientAuthMethod(std::string_view name);
 std::string_view clientAuthMethodName(ClientAuthMethod m);

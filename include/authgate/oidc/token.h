@@ -86,7 +86,7 @@ struct TokenSet {
   core::Secret access_token;
   core::Secret id_token;  // empty only for a refresh without a new one
   std::optional<core::Secret> refresh_token;
-  std::string token_type;            // "Bearer" as sent
+  std::string token_type;            // "Bearer" (or "DPoP") as sent
   std::int64_t expires_in = 0;       // seconds
   std::int64_t expires_at = 0;       // unix seconds, from the injected clock
   std::optional<std::string> scope;  // granted scope when it differs (s5.1)
@@ -110,8 +110,13 @@ struct OAuthError {
 //        client secret, id or auth method is wrong);
 //        429 or 5xx -> kTokenEndpointUnavailable (retry later, keep the session);
 //        other -> kTokenEndpointRejected.
+//  binding kDpop (provider.dpop, RFC 9449 s5): token_type must be DPoP; a Bearer token
+//        is kDpopNotBound (the provider ignored the proof: the token is not
+//        sender-constrained, so it is refused rather than kept). kBearer refuses DPoP.
+enum class TokenBinding { kBearer, kDpop };
 Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
-                                    const core::Clock& clock);
+                                    const core::Clock& clock,
+                                    TokenBinding binding = TokenBinding::kBearer);
 // The error details of a non-2xx response, when the body is an OAuth error object.
 std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body);
 

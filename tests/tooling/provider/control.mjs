@@ -166,7 +166,7 @@ export function installControl(provider, state) {
     const exchange = {
       grant_type: grantType, code: form.code, code_verifier: form.code_verifier,
       refresh_token: form.refresh_token, client_secret: form.client_secret, client_assertion: form.client_assertion,
-      authorization: ctx.get('authorization') || undefined,
+      authorization: ctx.get('authorization') || undefined, dpop: ctx.get('dpop') || undefined,
     };
     exchanges.push(exchange);
     if (exchanges.length > 200) exchanges.splice(0, exchanges.length - 200);
@@ -435,6 +435,8 @@ export function installControl(provider, state) {
           if (ctx.query.sub && t.accountId !== ctx.query.sub) continue;
           out.push({
             kind, sub: t.accountId, grantId: t.grantId, consumed: !!t.consumed, exp: t.exp,
+            // sender constraints (RFC 9449 cnf.jkt, RFC 8705 cnf.x5t#S256)
+            jkt: t.jkt, x5t: t['x5t#S256'],
           });
         }
       }

@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,6 +65,15 @@ export const DEFAULTS = Object.freeze({
   par: false,
   parRequestUriTtl: undefined,
   requestObjects: false,
+  mainClient: {}, // more metadata for the main client (e.g. dpop_bound_access_tokens)
+  // DPoP (RFC 9449): proofs are checked; `dpopNonce` makes the token and userinfo
+  // endpoints demand the provider's DPoP-Nonce (use_dpop_nonce).
+  dpop: false,
+  dpopNonce: false,
+  // mTLS (RFC 8705): {key, cert, ca} PEM texts. An https front on another loopback port
+  // asks for a client certificate (verified against `ca`) and hands it to oidc-provider;
+  // discovery names it in mtls_endpoint_aliases (token, revocation, userinfo).
+  mtls: null,
 });
 
 // Auth0's paths (shared/reference/auth0.md "Endpoints").
@@ -117,6 +127,7 @@ export function clientMetadata(config) {
     redirect_uris: config.redirectUris.length ? config.redirectUris : ['http://127.0.0.1/callback'],
     post_logout_redirect_uris: config.postLogoutRedirectUris,
     id_token_signed_response_alg: 'RS256',
+    ...config.mainClient,
   };
   if (config.backchannelLogoutUri) {
     main.backchannel_logout_uri = config.backchannelLogoutUri;
@@ -191,6 +202,7 @@ export async function createProvider(userConfig = {}) {
   });
   const { port } = server.address();
   const issuer = `http://${config.host}:${port}/`;
+  const mtls = config.mtls ? await startMtlsFront(config) : null;
 
   const ttlOf = (v) => (typeof v === 'function' ? v : () => v);
   const configuration = {
@@ -214,7 +226,8 @@ export async function createProvider(userConfig = {}) {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt',
-      'private_key_jwt'],
+      'private_key_jwt', ...(mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
+    ...(mtls ? { discovery: { mtls_endpoint_aliases: mtls.aliases } } : {}),
     clockTolerance: 5,
     // oidc-provider refuses special-use addresses (SSRF protection); here the
     // back-channel logout receivers are the tests' own loopback servers, and
@@ -243,7 +256,10 @@ export async function createProvider(userConfig = {}) {
       introspection: { enabled: false },
       claimsParameter: { enabled: false },
       userinfo: { enabled: true },
-      dPoP: { enabled: false },
+      dPoP: config.dpop
+        ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => !!config.dpopNonce }
+        : { enabled: false },
+      ...(mtls ? { mTLS: mtls.feature } : {}),
       ...parFeatures(config),
       resourceIndicators: {
         enabled: true,
@@ -373,14 +389,64 @@ export async function createProvider(userConfig = {}) {
   installInteractions(provider, state);
 
   server.on('request', provider.callback());
+  mtls?.server.on('request', provider.callback());
   return {
     issuer,
     port,
     provider,
     state,
+    mtlsPort: mtls?.port,
     close: () => new Promise((resolve) => {
+      mtls?.server.closeAllConnections?.();
+      mtls?.server.close();
       server.closeAllConnections?.();
       server.close(() => resolve());
     }),
+  };
+}
+
+// The https front of config.mtls: the TLS layer verifies the client certificate against
+// the CA but lets every handshake through, so oidc-provider decides (invalid_client for
+// a missing or unknown certificate). The certificate reaches it through the socket, never
+// through a header a client could send.
+async function startMtlsFront(config) {
+  const server = https.createServer({
+    key: config.mtls.key, cert: config.mtls.cert, ca: config.mtls.ca,
+    requestCert: true, rejectUnauthorized: false,
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, config.host, resolve);
+  });
+  const { port } = server.address();
+  const base = `https://${config.host}:${port}`;
+  const peer = (ctx) => {
+    const socket = ctx.req.socket;
+    if (typeof socket.getPeerX509Certificate !== 'function') return undefined;
+    return socket.getPeerX509Certificate();
+  };
+  const subjectDn = (x509) => x509.subject.split('\n').join(',');
+  return {
+    server,
+    port,
+    aliases: {
+      token_endpoint: `${base}/oauth/token`,
+      revocation_endpoint: `${base}/oauth/revoke`,
+      userinfo_endpoint: `${base}/userinfo`,
+    },
+    feature: {
+      enabled: true,
+      certificateBoundAccessTokens: true,
+      tlsClientAuth: true,
+      selfSignedTlsClientAuth: true,
+      getCertificate: (ctx) => peer(ctx)?.toString(),
+      certificateAuthorized: (ctx) => !!ctx.req.socket.authorized,
+      certificateSubjectMatches: (ctx, property, expected) => {
+        const x509 = peer(ctx);
+        if (!x509) return false;
+        if (property === 'tls_client_auth_subject_dn') return subjectDn(x509) === expected;
+        return false;
+      },
+    },
   };
 }

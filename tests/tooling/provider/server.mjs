@@ -60,6 +60,7 @@ const op = await createProvider(config);
 process.stdout.write(`${JSON.stringify({
   issuer: op.issuer,
   port: op.port,
+  ...(op.mtlsPort ? { mtls_port: op.mtlsPort } : {}),
   client_id: op.state.config.clientId,
   pid: process.pid,
 })}\n`);
