@@ -13,6 +13,7 @@
 #include "authgate/oidc/errc.h"
 #include "authgate/oidc/par.h"
 #include "authgate/oidc/dpop.h"
+#include "authgate/oidc/errc.h"
 #include "authgate/oidc/token.h"
 #include "cli/commands.h"
 #include "cli/config_checks.h"

@@ -163,5 +163,70 @@ TEST(EncryptionKeyFile, ValidatesEachKeyWithoutPrintingIt) {
   EXPECT_TRUE(hasProblem(e, "session.encryption_key_file: has no keys"));
 }
 
+// RFC 8705: the certificate and key are read at load; the TLS methods need them and
+// replace the secret; one without the other is a problem.
+TEST(TlsClientCertificate, FilesAreReadAndTheTlsMethodsNeedThem) {
+  TempDir dir;
+  const std::string cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  const std::string key = "-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----\n";
+  const auto certFile = dir.write("client.crt", cert);
+  const auto keyFile = dir.write("client.key", key);
+  const std::string head = "provider: {issuer: 'https://tenant.auth0.com/', client_id: cid, ";
+  auto ok = loadYaml(head + "client_auth_method: tls_client_auth, tls_client_certificate_file: '" +
+                         certFile + "', tls_client_key_file: '" + keyFile +
+                         "'}\nsession: {store: memory}\n",
+                     {});
+  ASSERT_TRUE(ok.ok()) << problemsText(ok);  // no client_secret needed
+  EXPECT_EQ(ok.config.provider.tls_client_certificate, cert);
+  EXPECT_EQ(ok.config.provider.tls_client_key.reveal(), key);
+
+  auto noCert = loadYaml(
+      head + "client_auth_method: self_signed_tls_client_auth}\nsession: {store: memory}\n", {});
+  EXPECT_TRUE(hasProblem(noCert,
+                         "provider.tls_client_certificate_file: required with "
+                         "self_signed_tls_client_auth"))
+      << problemsText(noCert);
+  auto certOnly = loadYaml(head + "client_secret: s, tls_client_certificate_file: '" + certFile +
+                               "'}\nsession: {store: memory}\n",
+                           {});
+  EXPECT_TRUE(hasProblem(certOnly, "provider.tls_client_key_file: set provider."))
+      << problemsText(certOnly);
+}
+
+// RFC 9449: the key file only with dpop; a DPoP-bound token is never passed upstream.
+TEST(Dpop, KeyFileNeedsDpopAndPassAccessTokenIsRefused) {
+  TempDir dir;
+  const auto keyFile =
+      dir.write("dpop.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  const std::string head =
+      "provider: {issuer: 'https://tenant.auth0.com/', client_id: cid, client_secret: s, ";
+  auto ok = loadYaml(
+      head + "dpop: true, dpop_key_file: '" + keyFile + "'}\nsession: {store: memory}\n", {});
+  ASSERT_TRUE(ok.ok()) << problemsText(ok);
+  EXPECT_TRUE(ok.config.provider.dpop);
+  EXPECT_FALSE(ok.config.provider.dpop_key.empty());
+  auto keyWithoutDpop =
+      loadYaml(head + "dpop_key_file: '" + keyFile + "'}\nsession: {store: memory}\n", {});
+  EXPECT_TRUE(hasProblem(keyWithoutDpop, "provider.dpop_key_file: set, but provider.dpop is false"))
+      << problemsText(keyWithoutDpop);
+  auto upstream = loadYaml(head +
+                               "dpop: true}\nsession: {store: memory}\n"
+                               "upstream: {url: 'http://127.0.0.1:9', pass_access_token: true}\n",
+                           {});
+  EXPECT_TRUE(hasProblem(upstream, "upstream.pass_access_token: cannot be used with provider.dpop"))
+      << problemsText(upstream);
+  auto route = loadYaml(head +
+                            "dpop: true}\nsession: {store: memory}\n"
+                            "routes: [{path: /api, upstream: 'http://127.0.0.1:9', "
+                            "pass_access_token: true}]\n",
+                        {});
+  EXPECT_TRUE(hasProblem(route, "routes[0].pass_access_token: cannot be used with provider.dpop"))
+      << problemsText(route);
+  auto env = loadYaml(head + "client_auth_method: client_secret_post}\nsession: {store: memory}\n",
+                      {{"AUTHGATE_PROVIDER_DPOP", "true"}});
+  ASSERT_TRUE(env.ok()) << problemsText(env);
+  EXPECT_TRUE(env.config.provider.dpop);
+}
+
 }  // namespace
 }  // namespace authgate::config

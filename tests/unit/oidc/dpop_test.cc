@@ -26,6 +26,19 @@ const jose::SigningKey& key() {
   return k;
 }
 
+DpopProofRequest proofFor(std::string_view method, std::string_view url, std::int64_t iat,
+                          std::string jti, std::string nonce = {},
+                          const core::Secret* token = nullptr) {
+  DpopProofRequest r;
+  r.method = method;
+  r.url = url;
+  r.iat = iat;
+  r.jti = std::move(jti);
+  r.nonce = std::move(nonce);
+  r.access_token = token;
+  return r;
+}
+
 struct Decoded {
   bj::object header;
   bj::object claims;
@@ -40,10 +53,8 @@ Decoded decode(const std::string& jwt) {
 }
 
 TEST(DpopProof, HeaderCarriesThePublicKeyOnlyAndTheSignatureVerifiesWithIt) {
-  auto proof = buildDpopProof(key(), {.method = "POST",
-                                      .url = "https://idp.example/oauth/token",
-                                      .iat = 1'700'000'000,
-                                      .jti = "jti-1"});
+  auto proof = buildDpopProof(
+      key(), proofFor("POST", "https://idp.example/oauth/token", 1'700'000'000, "jti-1"));
   ASSERT_TRUE(proof.has_value());
   auto d = decode(proof->reveal());
   EXPECT_EQ(d.header.at("typ").as_string(), "dpop+jwt");
@@ -62,10 +73,8 @@ TEST(DpopProof, HeaderCarriesThePublicKeyOnlyAndTheSignatureVerifiesWithIt) {
 }
 
 TEST(DpopProof, ClaimsAreHtmHtuWithoutQueryIatJtiAndNoNonceOrAthUnlessGiven) {
-  auto proof = buildDpopProof(key(), {.method = "POST",
-                                      .url = "https://idp.example/oauth/token?x=1#frag",
-                                      .iat = 1'700'000'000,
-                                      .jti = "jti-2"});
+  auto proof = buildDpopProof(
+      key(), proofFor("POST", "https://idp.example/oauth/token?x=1#frag", 1'700'000'000, "jti-2"));
   ASSERT_TRUE(proof.has_value());
   auto c = decode(proof->reveal()).claims;
   EXPECT_EQ(c.at("htm").as_string(), "POST");
@@ -78,12 +87,8 @@ TEST(DpopProof, ClaimsAreHtmHtuWithoutQueryIatJtiAndNoNonceOrAthUnlessGiven) {
 
 TEST(DpopProof, NonceAndAthWhenGiven) {
   core::Secret token("access-token-value");
-  auto proof = buildDpopProof(key(), {.method = "GET",
-                                      .url = "https://idp.example/userinfo",
-                                      .iat = 5,
-                                      .jti = "j",
-                                      .nonce = "n-1",
-                                      .access_token = &token});
+  auto proof =
+      buildDpopProof(key(), proofFor("GET", "https://idp.example/userinfo", 5, "j", "n-1", &token));
   ASSERT_TRUE(proof.has_value());
   auto c = decode(proof->reveal()).claims;
   EXPECT_EQ(c.at("nonce").as_string(), "n-1");
@@ -94,27 +99,18 @@ TEST(DpopProof, NonceAndAthWhenGiven) {
 }
 
 TEST(DpopProof, TwoProofsDifferAndBadInputsAreRefused) {
-  auto a =
-      buildDpopProof(key(), {.method = "POST", .url = "https://a.example/t", .iat = 1, .jti = "1"});
-  auto b =
-      buildDpopProof(key(), {.method = "POST", .url = "https://a.example/t", .iat = 1, .jti = "2"});
+  auto a = buildDpopProof(key(), proofFor("POST", "https://a.example/t", 1, "1"));
+  auto b = buildDpopProof(key(), proofFor("POST", "https://a.example/t", 1, "2"));
   ASSERT_TRUE(a && b);
   EXPECT_NE(a->reveal(), b->reveal());
-  EXPECT_EQ(
-      buildDpopProof(key(), {.method = "POST", .url = "ftp://a.example/t", .iat = 1, .jti = "1"})
-          .error(),
-      Errc::kDpopProofFailed);
-  EXPECT_EQ(
-      buildDpopProof(key(), {.method = "POST", .url = "/relative", .iat = 1, .jti = "1"}).error(),
-      Errc::kDpopProofFailed);
-  EXPECT_EQ(
-      buildDpopProof(key(), {.method = "", .url = "https://a.example/t", .iat = 1, .jti = "1"})
-          .error(),
-      Errc::kDpopProofFailed);
-  EXPECT_EQ(
-      buildDpopProof(key(), {.method = "POST", .url = "https://a.example/t", .iat = 1, .jti = ""})
-          .error(),
-      Errc::kDpopProofFailed);
+  EXPECT_EQ(buildDpopProof(key(), proofFor("POST", "ftp://a.example/t", 1, "1")).error(),
+            Errc::kDpopProofFailed);
+  EXPECT_EQ(buildDpopProof(key(), proofFor("POST", "/relative", 1, "1")).error(),
+            Errc::kDpopProofFailed);
+  EXPECT_EQ(buildDpopProof(key(), proofFor("", "https://a.example/t", 1, "1")).error(),
+            Errc::kDpopProofFailed);
+  EXPECT_EQ(buildDpopProof(key(), proofFor("POST", "https://a.example/t", 1, "")).error(),
+            Errc::kDpopProofFailed);
 }
 
 TEST(DpopHtu, DropsQueryAndFragmentOnly) {
