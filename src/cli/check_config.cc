@@ -10,7 +10,6 @@
 #include "authgate/core/errc.h"
 #include "authgate/core/random.h"
 #include "authgate/oidc/discovery.h"
-#include "authgate/oidc/errc.h"
 #include "authgate/oidc/par.h"
 #include "authgate/oidc/dpop.h"
 #include "authgate/oidc/errc.h"

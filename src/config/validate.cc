@@ -619,23 +619,17 @@ std::string urlHost(std::string_view url) {
   return toLower(u->host());
 }
 
-// provider.dpop with settings that hand the access token on.
+// provider.dpop with settings that hand the access token on. The proxy passes a
+// DPoP-bound token with a proof made for the request it forwards (docs/PROTOCOL.md
+// "DPoP"); /auth/check cannot: the proof must name the exact request, which only the
+// proxy in front forwards. So forward auth alone with pass_access_token is refused.
 void checkDpop(const Config& c, Problems& out) {
-  // A DPoP-bound access token is useless to an upstream without a proof, and a proof
-  // would let the upstream replay it: authgate does not hand it on (docs/PROTOCOL.md
-  // "DPoP").
-  if (c.provider.dpop) {
-    if (c.upstream.pass_access_token) {
-      out.push_back({"upstream.pass_access_token",
-                     "cannot be used with provider.dpop: the access token is DPoP-bound and "
-                     "useless to the upstream without authgate's key (pass_id_token works)"});
-    }
-    for (std::size_t i = 0; i < c.routes.size(); ++i) {
-      if (c.routes[i].pass_access_token) {
-        out.push_back({"routes[" + std::to_string(i) + "].pass_access_token",
-                       "cannot be used with provider.dpop: the access token is DPoP-bound"});
-      }
-    }
+  if (c.provider.dpop && c.upstream.pass_access_token && c.upstream.url.empty() &&
+      c.routes.empty()) {
+    out.push_back({"upstream.pass_access_token",
+                   "cannot be used with provider.dpop for forward auth (/auth/check): a "
+                   "DPoP-bound token goes to an upstream only with a proof for the request, "
+                   "which authgate makes when it proxies (set upstream.url or routes)"});
   }
 }
 

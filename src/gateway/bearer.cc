@@ -237,7 +237,12 @@ Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestCo
   if (a.kind == RequestAuth::Kind::kBearer) {
     setTokenIdentityHeaders(res, *a.jwt);
   } else {
-    setIdentityHeaders(res, *a.session, IdentityOptions::of(up));
+    auto options = IdentityOptions::of(up);
+    // A DPoP-bound token needs a proof for the request the proxy in front forwards,
+    // which authgate does not see: it is never in a forward-auth answer (docs/PROTOCOL.md
+    // "DPoP"; settings that rely on it alone are refused at load).
+    if (auth.provider.dpop()) options.pass_access_token = false;
+    setIdentityHeaders(res, *a.session, options);
   }
   return res;
 }

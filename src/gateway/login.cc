@@ -47,9 +47,14 @@ std::variant<std::string, Response> pushAuthorization(const AuthContext& auth, c
                                                       const oidc::LoginTransaction& txn,
                                                       const oidc::AuthorizeHints& hints) {
   const auto& endpoint = md.pushed_authorization_request_endpoint;
-  auto push = oidc::buildPushedAuthorizationRequest(endpoint, auth.rp, txn, hints,
-                                                    oidc::freshClientAuth(auth.clock, auth.random),
-                                                    oidc::freshClientAuth(auth.clock, auth.random));
+  // Fresh assertions (client authentication, request object) on every build: a DPoP
+  // nonce retry sends the request again, and assertions are single-use.
+  auto build = [&] {
+    return oidc::buildPushedAuthorizationRequest(endpoint, auth.rp, txn, hints,
+                                                 oidc::freshClientAuth(auth.clock, auth.random),
+                                                 oidc::freshClientAuth(auth.clock, auth.random));
+  };
+  auto push = build();
   if (!push) {
     return loginFailure(auth, req, http::status::internal_server_error, push.error(),
                         "Sign-in is not working on this site",
@@ -60,7 +65,7 @@ std::variant<std::string, Response> pushAuthorization(const AuthContext& auth, c
                             "): check provider.client_auth_method and its key or secret, and "
                             "provider.request_object_signing_key_file");
   }
-  auto response = auth.provider.post(*push);
+  auto response = auth.provider.post(*push, build);
   if (!response) {
     return parUnavailable(auth, req, oidc::make_error_code(oidc::Errc::kParUnavailable),
                           "the PAR endpoint " + endpoint + " could not be reached (" +

@@ -19,6 +19,26 @@ net::ForwardDecision answer(net::Response res) {
   return d;
 }
 
+// provider.dpop: the session's access token is bound to authgate's key, so an upstream
+// that asks for it (pass_access_token) gets it as RFC 9449 s7.1 presents it to a
+// resource server: `Authorization: DPoP <token>` and a proof for this one request (htm
+// the method, htu the public URL the client used, ath the token's hash). false: no
+// proof could be made (the token is then not passed).
+bool setDpopBoundToken(http::fields& identity, const AuthContext& auth, const Request& head,
+                       const net::RequestContext& ctx, const ProtectedRoute& route,
+                       const core::Secret& accessToken) {
+  const std::string& origin = route.origin.empty() ? auth.public_url : route.origin;
+  auto proof = auth.provider.resourceProof(head.method_string(), origin + std::string(ctx.path),
+                                           accessToken);
+  if (!proof) {
+    identity.erase(http::field::authorization);
+    return false;
+  }
+  identity.set(http::field::authorization, "DPoP " + accessToken.reveal());
+  identity.set("DPoP", proof->reveal());
+  return true;
+}
+
 }  // namespace
 
 net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& routes,
@@ -70,6 +90,12 @@ net::ForwardDecision decideForward(const AuthContext& auth, const RouteMap& rout
   const auto& identity = route->identity;
   if (a.kind == RequestAuth::Kind::kSession) {
     setIdentityHeaders(d.identity, *a.session, identity);
+    const auto& token = a.session->tokens.accessToken;
+    if (identity.pass_access_token && auth.provider.dpop() && !token.empty() &&
+        !setDpopBoundToken(d.identity, auth, head, ctx, *route, token)) {
+      return answer(errorPage(head, http::status::internal_server_error, "dpop_proof_failed",
+                              "This page is not available right now"));
+    }
   } else {
     setTokenIdentityHeaders(d.identity, *a.jwt, identity);
     // The validated bearer token is the request's credential for the upstream too.
@@ -97,6 +123,9 @@ net::ForwardOptions forwardOptions(const config::Config& config, const AuthConte
   // X-Auth-Request-* family (kIdentityHeaders is part of it) and Authorization, which
   // the decision keeps only for a validated bearer token.
   p.protected_prefixes = {"x-auth-request-"};
+  // A client's DPoP proof is never the upstream's: only authgate's key proves a token it
+  // passes (setDpopBoundToken).
+  p.protected_names = {"dpop"};
   p.own_cookies = {auth.cookies.session, auth.cookies.transaction};
   p.allow_underscores = config.server.underscores_in_headers;
   o.response_timeout =

@@ -105,6 +105,19 @@ bool ProviderClient::wantsNonceRetry(const HttpResponse& response) const {
                                    response.header("www-authenticate"));
 }
 
+Result<core::Secret> ProviderClient::resourceProof(std::string_view method, std::string_view url,
+                                                   const core::Secret& accessToken) const {
+  if (!options_.dpop_key) return oidc::Errc::kDpopProofFailed;
+  core::Random& random =
+      options_.random != nullptr ? *options_.random : core::OpenSslRandom::instance();
+  return oidc::buildDpopProof(*options_.dpop_key, {.method = method,
+                                                   .url = url,
+                                                   .iat = clock_.unixSeconds(),
+                                                   .jti = random.token(24),
+                                                   .nonce = {},
+                                                   .access_token = &accessToken});
+}
+
 Result<void> ProviderClient::addDpopProof(HttpRequest& req, const core::Secret* accessToken) {
   if (!options_.dpop_key) return {};
   core::Random& random =

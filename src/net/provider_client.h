@@ -30,7 +30,7 @@ struct ProviderClientOptions {
   std::chrono::seconds discovery_retry{30};  // after a failed fetch, no refetch before this
   // provider.dpop (RFC 9449): the key every token-endpoint request and every use of an
   // access token proves possession of; nullptr: no DPoP.
-  std::shared_ptr<const jose::SigningKey> dpop_key;
+  std::shared_ptr<const jose::SigningKey> dpop_key{};
   core::Random* random = nullptr;  // DPoP proof jti; nullptr: core::OpenSslRandom
   // A TLS client certificate is configured (RFC 8705): metadata() answers the
   // mtls_endpoint_aliases in place of the token, revocation and UserInfo endpoints.
@@ -71,6 +71,15 @@ class ProviderClient {
 
   // The latest DPoP-Nonce the provider sent for `url` (query dropped); "" none.
   std::string dpopNonce(const std::string& url) const;
+  // Whether provider.dpop is on (a key is configured).
+  bool dpop() const { return options_.dpop_key != nullptr; }
+  // A DPoP proof with authgate's key for presenting `accessToken` in `method url` to a
+  // resource server other than the provider (an upstream that asks for the token): the
+  // proof's ath binds it to that token and its htm/htu to that one request. No nonce
+  // (an upstream's nonce challenge goes back to the client). kDpopProofFailed when DPoP
+  // is off or the URL is not absolute http(s).
+  Result<core::Secret> resourceProof(std::string_view method, std::string_view url,
+                                     const core::Secret& accessToken) const;
 
   const std::string& discoveryUrl() const { return discoveryUrl_; }
   HttpClient& http() { return http_; }

@@ -143,6 +143,7 @@ ProviderMetadata withMtlsEndpointAliases(ProviderMetadata m) {
   use("token_endpoint", m.token_endpoint);
   use("revocation_endpoint", m.revocation_endpoint);
   use("userinfo_endpoint", m.userinfo_endpoint);
+  use("pushed_authorization_request_endpoint", m.pushed_authorization_request_endpoint);
   return m;
 }
 

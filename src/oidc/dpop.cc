@@ -61,7 +61,7 @@ struct Cursor {
 }  // namespace
 
 std::optional<std::string> dpopHtu(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
+  auto parsed = boost::urls::parse_uri(url);  // RFC 3986 URI: a fragment may follow
   if (!parsed) return std::nullopt;
   auto scheme = detail::asciiLower(parsed->scheme());
   if ((scheme != "http" && scheme != "https") || parsed->encoded_host().empty()) {

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 import {
-  Browser, USERS, authgateAvailable, login, startAuthgate, startProvider, tempDir,
+  Browser, USERS, authgateAvailable, login, startAuthgate, startProvider, startRecorder, tempDir,
 } from '../tooling/lib/index.mjs';
 import { api, lifecycleConfig, me } from './lifecycle_helpers.mjs';
 
@@ -57,7 +57,7 @@ function dpopConfig(op, key, extra = {}) {
   return {
     ...base,
     provider: { ...base.provider, dpop: true, dpop_key_file: key.file, ...extra },
-    // A DPoP-bound access token cannot go to an upstream (check-config refuses it).
+    // The tests of the upstream model set their own.
     upstream: { pass_access_token: false },
   };
 }
@@ -146,7 +146,105 @@ describe('DPoP (RFC 9449)', () => {
     assert.match(ag.service.output(), /provider\.dpop is on but the provider issued a Bearer token/);
   });
 
-  test('check-config refuses pass_access_token with DPoP, and a key that is not P-256', { skip }, async () => {
+  test('with PAR required: the push carries a proof too, nonce retry included', { skip }, async (t) => {
+    const key = dpopKey();
+    const op = await startProvider({
+      t, dpop: true, dpopNonce: true, par: 'required', mainClient: { dpop_bound_access_tokens: true },
+    });
+    const ag = await startAuthgate({ t, config: dpopConfig(op, key) });
+    const browser = new Browser();
+    const done = await login(browser, ag.url, { user: USERS.alice.user, password: USERS.alice.password });
+    assert.ok(done.loginPage, 'the provider asked for the password');
+    assert.equal((await me(browser, ag)).status, 200, 'signed in');
+    const par = await (await fetch(op.url('/__test/par'))).json();
+    // The first push has no nonce and is refused with one; the second carries it.
+    assert.equal(par.total, 2, 'pushed twice: the use_dpop_nonce answer, then the retry');
+    assert.equal(par.lastDpop.htm, 'POST');
+    assert.equal(par.lastDpop.htu, `${op.issuer}oauth/par`);
+    assert.equal(typeof par.lastDpop.nonce, 'string');
+    const access = (await op.tokens(USERS.alice.sub)).filter((k) => k.kind === 'AccessToken');
+    assert.ok(access.length >= 1);
+    for (const a of access) assert.equal(a.jkt, key.jkt);
+  });
+
+  // RFC 9449 s7: what a resource server behind authgate checks. The upstream here does
+  // each check itself with node:crypto, as an API that accepts DPoP tokens would.
+  const verifyResourceProof = (record, { method, url, token, jkt }) => {
+    assert.equal(record.headers.authorization, `DPoP ${token}`, 'the token with the DPoP scheme');
+    const proof = record.headers.dpop;
+    assert.equal(typeof proof, 'string', 'a proof goes with it');
+    const [h, p, sig] = proof.split('.');
+    const { header, payload } = decodeJwt(proof);
+    assert.equal(header.typ, 'dpop+jwt');
+    assert.equal(header.alg, 'ES256');
+    assert.equal(ecThumbprint(header.jwk), jkt, 'signed with the key the token is bound to');
+    const key = crypto.createPublicKey({ key: header.jwk, format: 'jwk' });
+    assert.ok(crypto.verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(sig, 'base64url')), 'the signature verifies');
+    assert.equal(payload.htm, method);
+    assert.equal(payload.htu, url, 'the public URL of this request, without its query');
+    assert.equal(payload.ath, crypto.createHash('sha256').update(token).digest('base64url'));
+    assert.ok(Math.abs(payload.iat - Date.now() / 1000) < 30);
+    return payload;
+  };
+
+  test('an upstream that asks for the token gets it as DPoP with a proof for its request', { skip }, async (t) => {
+    const key = dpopKey();
+    const app = await startRecorder({ t });
+    const op = await startProvider({ t, dpop: true, mainClient: { dpop_bound_access_tokens: true } });
+    const base = dpopConfig(op, key);
+    const ag = await startAuthgate({
+      t,
+      config: {
+        ...base,
+        upstream: { url: `${app.url}/main`, pass_access_token: true },
+        routes: [
+          { path: '/api', upstream: `${app.url}/api`, pass_access_token: true },
+          { path: '/', upstream: `${app.url}/main` },
+        ],
+      },
+    });
+    const browser = new Browser();
+    await login(browser, ag.url, { user: USERS.alice.user, password: USERS.alice.password });
+    const [issued] = (await op.tokens(USERS.alice.sub)).filter((k) => k.kind === 'AccessToken');
+    assert.equal(issued.jkt, key.jkt, 'the provider bound the token to authgate\'s key');
+
+    // The route that asks: two requests, two proofs, each for its own method and URL.
+    // A proof the client sent is not the upstream's: it is replaced.
+    app.skipReceived();
+    const got = await api(browser, `${ag.url}/api/orders/7?page=2`, { headers: { dpop: 'client.made.proof' } });
+    assert.equal(got.status, 200, got.text);
+    const first = await app.next('/api/api/orders/7');
+    const token = first.headers.authorization.slice('DPoP '.length);
+    const p1 = verifyResourceProof(first, {
+      method: 'GET', url: `${ag.url}/api/orders/7`, token, jkt: key.jkt,
+    });
+    const posted = await api(browser, `${ag.url}/api/orders`, { method: 'POST', body: '{}' });
+    assert.equal(posted.status, 200, posted.text);
+    const second = await app.next('/api/api/orders');
+    const p2 = verifyResourceProof(second, { method: 'POST', url: `${ag.url}/api/orders`, token, jkt: key.jkt });
+    assert.notEqual(p1.jti, p2.jti, 'a fresh jti per request');
+
+    // A route that does not ask gets neither the token nor any proof, the client's
+    // included.
+    const plain = await api(browser, `${ag.url}/other`, {
+      headers: { dpop: 'client.made.proof', authorization: 'DPoP stolen' },
+    });
+    assert.equal(plain.status, 200, plain.text);
+    const other = await app.next('/main/other');
+    assert.equal(other.headers.authorization, undefined);
+    assert.equal(other.headers.dpop, undefined);
+
+    // Forward auth cannot make a proof for a request it does not see: no token there.
+    const check = await api(browser, `${ag.url}/auth/check`);
+    assert.equal(check.status, 200, check.text);
+    assert.equal(check.headers.get('authorization'), null);
+    assert.equal(check.headers.get('dpop'), null);
+    assert.equal(check.headers.get('x-auth-request-user'), USERS.alice.sub);
+    assert.ok(!/eyJ[\w-]+\.eyJ/.test(ag.service.output()), 'no proof or token in the log');
+  });
+
+  test('check-config refuses forward-auth pass_access_token with DPoP, and a key that is not P-256', { skip }, async () => {
     const dir = tempDir();
     const cfg = path.join(dir, 'authgate.yaml');
     const write = (provider, upstream = {}) => fs.writeFileSync(cfg, JSON.stringify({
@@ -160,10 +258,14 @@ describe('DPoP (RFC 9449)', () => {
       } catch (e) { return e; }
       return undefined;
     };
-    write({ dpop: true }, { url: 'http://127.0.0.1:9', pass_access_token: true });
+    // Forward auth alone cannot pass a DPoP-bound token (no request to make a proof for).
+    write({ dpop: true }, { pass_access_token: true });
     let err = fails();
     assert.ok(err, 'refused');
-    assert.match(err.stderr, /upstream\.pass_access_token: cannot be used with provider\.dpop/);
+    assert.match(err.stderr, /upstream\.pass_access_token: cannot be used with provider\.dpop for forward auth/);
+    // With a proxied upstream it is allowed: the proxy makes a proof per request.
+    write({ dpop: true }, { url: 'http://127.0.0.1:9', pass_access_token: true });
+    execFileSync(BIN, ['check-config', '--offline', '-c', cfg], { encoding: 'utf8' });
 
     const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     const rsa = path.join(dir, 'rsa.pem');

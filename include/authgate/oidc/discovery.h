@@ -43,8 +43,7 @@ struct ProviderMetadata {
 };
 
 // The metadata a client with a TLS client certificate uses (RFC 8705 s5): the token,
-// revocation and UserInfo endpoints (and any other endpoint the metadata holds, added
-// here) replaced by their mtls_endpoint_aliases where
+// revocation, UserInfo and PAR endpoints replaced by their mtls_endpoint_aliases where
 // the provider names one; everything else unchanged.
 ProviderMetadata withMtlsEndpointAliases(ProviderMetadata m);
 

@@ -25,7 +25,7 @@ struct DpopProofRequest {
   std::string_view url;     // htu: the target URI; its query and fragment are dropped
   std::int64_t iat = 0;     // unix seconds
   std::string jti;          // unique per proof (s4.2: "MUST ... not be reused")
-  std::string nonce;        // the server's latest DPoP-Nonce for this endpoint; "" none
+  std::string nonce{};      // the server's latest DPoP-Nonce for this endpoint; "" none
   // The access token presented with this request (UserInfo): its hash goes in `ath`
   // (s4.2). nullptr at the token endpoint, where no token is presented.
   const core::Secret* access_token = nullptr;

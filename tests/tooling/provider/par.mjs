@@ -33,7 +33,10 @@ export function installPar(provider, state) {
   // Requests seen at /oauth/par: how many, the last one's parameter names (never the
   // values: they hold the state, nonce and credentials), the last request object's
   // decoded header and claims, and how many were failed on purpose.
-  const stats = { total: 0, lastNames: [], lastRequestObject: null, failed: 0, requestUris: 0 };
+  // The last DPoP proof's claims (RFC 9449 s10.1) are kept too: no credential in them.
+  const stats = {
+    total: 0, lastNames: [], lastRequestObject: null, lastDpop: null, failed: 0, requestUris: 0,
+  };
   let failure = null; // {remaining, mode: 'status' | 'reset', status}
 
   // Auth0 gives a refresh token for offline_access without prompt=consent; oidc-provider
@@ -89,6 +92,8 @@ export function installPar(provider, state) {
     const raw = ctx.is('application/x-www-form-urlencoded') ? await readBody(ctx) : '';
     const form = parseForm(raw);
     stats.lastNames = Object.keys(form);
+    const dpop = ctx.get('dpop');
+    stats.lastDpop = dpop ? unb64(String(dpop).split('.')[1] ?? '') : null;
     if (form.request) {
       const [h, p] = String(form.request).split('.');
       stats.lastRequestObject = { header: unb64(h), claims: unb64(p) };

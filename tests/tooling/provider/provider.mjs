@@ -72,7 +72,8 @@ export const DEFAULTS = Object.freeze({
   dpopNonce: false,
   // mTLS (RFC 8705): {key, cert, ca} PEM texts. An https front on another loopback port
   // asks for a client certificate (verified against `ca`) and hands it to oidc-provider;
-  // discovery names it in mtls_endpoint_aliases (token, revocation, userinfo).
+  // discovery names it in mtls_endpoint_aliases (token, revocation, userinfo, and PAR
+  // when `par` is on).
   mtls: null,
 });
 
@@ -433,6 +434,7 @@ async function startMtlsFront(config) {
       token_endpoint: `${base}/oauth/token`,
       revocation_endpoint: `${base}/oauth/revoke`,
       userinfo_endpoint: `${base}/userinfo`,
+      ...(config.par ? { pushed_authorization_request_endpoint: `${base}/oauth/par` } : {}),
     },
     feature: {
       enabled: true,

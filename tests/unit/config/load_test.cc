@@ -133,9 +133,12 @@ const BadValue kBadValues[] = {
      "use https"},
     {"provider.client_id", "''", "provider.client_id: required"},
     {"provider.client_secret", "''", "provider.client_secret: required"},
+    {"provider.client_auth_method", "none",
+     "provider.client_auth_method: \"none\" is not supported (use client_secret_basic, "
+     "client_secret_post, client_secret_jwt, private_key_jwt, tls_client_auth or "
+     "self_signed_tls_client_auth)"},
     {"provider.client_auth_method", "tls_client_auth",
-     "provider.client_auth_method: \"tls_client_auth\" is not supported (use "
-     "client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt)"},
+     "provider.tls_client_certificate_file: required with tls_client_auth"},
     {"provider.client_auth_method", "client_secret_jwt",
      "provider.client_secret: client_secret_jwt signs with HS256, which needs a secret of at "
      "least 32 bytes"},

@@ -194,7 +194,7 @@ TEST(TlsClientCertificate, FilesAreReadAndTheTlsMethodsNeedThem) {
 }
 
 // RFC 9449: the key file only with dpop; a DPoP-bound token is never passed upstream.
-TEST(Dpop, KeyFileNeedsDpopAndPassAccessTokenIsRefused) {
+TEST(Dpop, KeyFileNeedsDpopAndForwardAuthCannotPassTheToken) {
   TempDir dir;
   const auto keyFile =
       dir.write("dpop.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
@@ -209,19 +209,24 @@ TEST(Dpop, KeyFileNeedsDpopAndPassAccessTokenIsRefused) {
       loadYaml(head + "dpop_key_file: '" + keyFile + "'}\nsession: {store: memory}\n", {});
   EXPECT_TRUE(hasProblem(keyWithoutDpop, "provider.dpop_key_file: set, but provider.dpop is false"))
       << problemsText(keyWithoutDpop);
+  // Proxied upstreams get the token with a proof; forward auth alone cannot.
   auto upstream = loadYaml(head +
                                "dpop: true}\nsession: {store: memory}\n"
                                "upstream: {url: 'http://127.0.0.1:9', pass_access_token: true}\n",
                            {});
-  EXPECT_TRUE(hasProblem(upstream, "upstream.pass_access_token: cannot be used with provider.dpop"))
-      << problemsText(upstream);
+  EXPECT_TRUE(upstream.ok()) << problemsText(upstream);
   auto route = loadYaml(head +
                             "dpop: true}\nsession: {store: memory}\n"
                             "routes: [{path: /api, upstream: 'http://127.0.0.1:9', "
                             "pass_access_token: true}]\n",
                         {});
-  EXPECT_TRUE(hasProblem(route, "routes[0].pass_access_token: cannot be used with provider.dpop"))
-      << problemsText(route);
+  EXPECT_TRUE(route.ok()) << problemsText(route);
+  auto forwardAuth = loadYaml(
+      head + "dpop: true}\nsession: {store: memory}\nupstream: {pass_access_token: true}\n", {});
+  EXPECT_TRUE(hasProblem(forwardAuth,
+                         "upstream.pass_access_token: cannot be used with provider.dpop for "
+                         "forward auth (/auth/check)"))
+      << problemsText(forwardAuth);
   auto env = loadYaml(head + "client_auth_method: client_secret_post}\nsession: {store: memory}\n",
                       {{"AUTHGATE_PROVIDER_DPOP", "true"}});
   ASSERT_TRUE(env.ok()) << problemsText(env);

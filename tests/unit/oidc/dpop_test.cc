@@ -8,6 +8,7 @@
 
 #include "authgate/core/base64url.h"
 #include "authgate/core/clock.h"
+#include "authgate/jose/errc.h"
 #include "authgate/jose/jwk.h"
 #include "authgate/jose/jws.h"
 #include "authgate/oidc/token.h"
@@ -158,7 +159,9 @@ TEST(DpopNonce, UseDpopNonceFromAResourceServerChallenge) {
   // The parameter belongs to another scheme, or the header is malformed.
   EXPECT_FALSE(isUseDpopNonceError(401, "", R"(Bearer error="use_dpop_nonce")"));
   EXPECT_FALSE(isUseDpopNonceError(401, "", R"(DPoP error="use_dpop_nonce)"));
-  EXPECT_FALSE(isUseDpopNonceError(401, "", R"(DPoP error="use_dpop_nonce",)"));
+  // RFC 9110 s5.6.1: a recipient accepts empty list elements, a trailing one included.
+  EXPECT_TRUE(isUseDpopNonceError(401, "", R"(DPoP error="use_dpop_nonce",)"));
+  EXPECT_FALSE(isUseDpopNonceError(401, "", R"(DPoP error=="use_dpop_nonce")"));
   EXPECT_FALSE(isUseDpopNonceError(401, "", R"(DPoP error="invalid_token")"));
   EXPECT_FALSE(isUseDpopNonceError(401, "", std::nullopt));
   EXPECT_FALSE(isUseDpopNonceError(403, "", R"(DPoP error="use_dpop_nonce")"));

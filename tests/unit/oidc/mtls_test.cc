@@ -36,6 +36,19 @@ TEST(MtlsEndpointAliases, ReplaceTheEndpointsTheyName) {
   EXPECT_EQ(a.authorization_endpoint, m->authorization_endpoint);
 }
 
+TEST(MtlsEndpointAliases, CoverThePushedAuthorizationRequestEndpoint) {
+  // RFC 8705 s5: PAR is authenticated like the token endpoint, so it has an alias too.
+  std::string d = doc(R"({"pushed_authorization_request_endpoint":)"
+                      R"("https://mtls.login.example.com/oauth/par"})");
+  d.insert(1, R"("pushed_authorization_request_endpoint":"https://login.example.com/oauth/par",)");
+  auto m = parseProviderMetadata(d, kIssuer);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->pushed_authorization_request_endpoint, "https://login.example.com/oauth/par");
+  EXPECT_EQ(withMtlsEndpointAliases(*m).pushed_authorization_request_endpoint,
+            "https://mtls.login.example.com/oauth/par");
+  EXPECT_EQ(withMtlsEndpointAliases(*m).token_endpoint, m->token_endpoint) << "no alias: kept";
+}
+
 TEST(MtlsEndpointAliases, AreCheckedLikeEveryEndpoint) {
   EXPECT_EQ(parseProviderMetadata(doc(R"("https://x.example/")"), kIssuer).error(),
             Errc::kMalformedEndpoint);

@@ -157,10 +157,13 @@ TEST(ClientSecretJwt, Hs256OverTheClientSecret) {
 
 TEST(ClientAuthMethodNames, RoundTrip) {
   for (auto m : {ClientAuthMethod::kClientSecretBasic, ClientAuthMethod::kClientSecretPost,
-                 ClientAuthMethod::kClientSecretJwt, ClientAuthMethod::kPrivateKeyJwt}) {
+                 ClientAuthMethod::kClientSecretJwt, ClientAuthMethod::kPrivateKeyJwt,
+                 ClientAuthMethod::kTlsClientAuth, ClientAuthMethod::kSelfSignedTlsClientAuth}) {
     EXPECT_EQ(parseClientAuthMethod(clientAuthMethodName(m)), m);
   }
-  EXPECT_FALSE(parseClientAuthMethod("tls_client_auth"));
+  EXPECT_EQ(clientAuthMethodName(ClientAuthMethod::kTlsClientAuth), "tls_client_auth");
+  EXPECT_FALSE(parseClientAuthMethod("none"));
+  EXPECT_FALSE(parseClientAuthMethod("TLS_CLIENT_AUTH"));
 }
 
 TEST(ClientSecretBasic, FormEncodesIdAndSecretBeforeBase64) {
