@@ -10,9 +10,9 @@
 #include "authgate/core/errc.h"
 #include "authgate/core/random.h"
 #include "authgate/oidc/discovery.h"
-#include "authgate/oidc/par.h"
 #include "authgate/oidc/dpop.h"
 #include "authgate/oidc/errc.h"
+#include "authgate/oidc/par.h"
 #include "authgate/oidc/token.h"
 #include "cli/commands.h"
 #include "cli/config_checks.h"
@@ -209,9 +209,9 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
   // provider.dpop_key_file: a P-256 key (offline too); without it a key is made at start.
   if (auto dpop = gateway::dpopSigningKey(settings.config.provider, nullptr);
       !dpop && !p.dpop_key.empty()) {
-    problems.push_back({"provider.dpop_key_file",
-                        std::string(core::errorName(dpop.error())) + " (" + dpop.error().message() +
-                            "): DPoP signs with ES256, a P-256 key"});
+    problems.push_back({"provider.dpop_key_file", std::string(core::errorName(dpop.error())) +
+                                                      " (" + dpop.error().message() +
+                                                      "): DPoP signs with ES256, a P-256 key"});
   } else if (dpop && *dpop) {
     std::cout << "dpop key: ES256, jkt " << oidc::dpopJkt(**dpop) << "\n";
   } else if (p.dpop) {
