@@ -5,8 +5,9 @@
 //   nonce is cached per endpoint; a provider that ignores DPoP is refused with a page.
 // - mTLS client authentication (RFC 8705): an https front of the provider asks for a
 //   client certificate; authgate takes the token and revocation endpoints from
-//   mtls_endpoint_aliases and presents its certificate there. A certificate from another
-//   CA, and no certificate at all, give a clear page. Certificates are made here with
+//   mtls_endpoint_aliases and presents its certificate there, CA-issued
+//   (tls_client_auth) or self-signed and registered as a JWK (self_signed_tls_client_auth).
+//   A certificate from another CA, and no certificate at all, give a clear page. Certificates are made here with
 //   openssl; nothing is committed.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -309,12 +310,13 @@ function makePki() {
 
 describe('mTLS client authentication (RFC 8705)', () => {
   const SUBJECT = 'CN=authgate-test-client';
-  const start = async (t, pki, agProvider) => {
+  const start = async (t, pki, agProvider, opOverrides = {}) => {
     const op = await startProvider({
       t,
       mtls: { key: pki.read('server.key'), cert: pki.read('server.crt'), ca: pki.read('test-ca.crt') },
       tokenEndpointAuthMethod: 'tls_client_auth',
       mainClient: { tls_client_auth_subject_dn: SUBJECT, tls_client_certificate_bound_access_tokens: true },
+      ...opOverrides,
     });
     const base = lifecycleConfig(op);
     const ag = await startAuthgate({
@@ -366,6 +368,44 @@ describe('mTLS client authentication (RFC 8705)', () => {
     assert.equal(stats.revoke, 1, 'revoked at the alias, authenticated by the certificate');
     const live = (await op.tokens(USERS.alice.sub)).filter((k) => k.kind === 'RefreshToken' && !k.consumed);
     assert.equal(live.length, 0, 'the provider accepted the revocation');
+    assert.equal((await me(browser, ag)).status, 401, 'signed out');
+  });
+
+  test('self_signed_tls_client_auth: a certificate registered as a JWK, login, refresh and logout', { skip }, async (t) => {
+    const pki = makePki();
+    // RFC 8705 s2.2: no CA; the provider knows the certificate itself, as an x5c in the
+    // client's registered JWK Set.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-keyout', pki.f('self.key'), '-out', pki.f('self.crt'), '-subj', '/CN=authgate-self-signed', '-days', '1'],
+    { stdio: 'pipe' });
+    fs.chmodSync(pki.f('self.key'), 0o600);
+    const cert = new crypto.X509Certificate(pki.read('self.crt'));
+    const jwk = { ...cert.publicKey.export({ format: 'jwk' }), x5c: [cert.raw.toString('base64')] };
+    const { op, ag } = await start(t, pki, {
+      client_auth_method: 'self_signed_tls_client_auth', client_secret: null,
+      tls_client_certificate_file: pki.f('self.crt'), tls_client_key_file: pki.f('self.key'),
+    }, {
+      tokenEndpointAuthMethod: 'self_signed_tls_client_auth',
+      clientJwks: { keys: [jwk] },
+      mainClient: { tls_client_certificate_bound_access_tokens: true },
+    });
+    const browser = new Browser();
+    await login(browser, ag.url, { user: USERS.alice.user, password: USERS.alice.password });
+    assert.equal((await me(browser, ag)).status, 200, 'signed in');
+    let stats = await op.stats();
+    assert.equal(stats.token.byGrant.authorization_code, 1);
+    assert.equal(stats.token.errors.invalid_client ?? 0, 0);
+    const thumb = crypto.createHash('sha256').update(cert.raw).digest('base64url');
+    const access = (await op.tokens(USERS.alice.sub)).filter((k) => k.kind === 'AccessToken');
+    assert.ok(access.length >= 1);
+    for (const a of access) assert.equal(a.x5t, thumb, 'bound to this certificate (cnf.x5t#S256)');
+    const refreshed = await api(browser, `${ag.url}/auth/refresh`, { method: 'POST' });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    stats = await op.stats();
+    assert.equal(stats.token.byGrant.refresh_token, 1);
+    await confirmLogout(browser, ag);
+    stats = await op.stats();
+    assert.equal(stats.revoke, 1, 'revoked, authenticated by the certificate');
     assert.equal((await me(browser, ag)).status, 401, 'signed out');
   });
 
