@@ -219,8 +219,15 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
 std::string suggestion(std::string_view name, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t bestDistance = 3;
+  const std::string lowered = toLower(name);
   for (const auto& c : candidates) {
-    const auto d = editDistance(toLower(name), toLower(c));
+    // The distance is at least the difference in length: a candidate that far off in
+    // length cannot be closer, so it is not compared (a long unknown name costs one
+    // subtraction per candidate, not a quadratic comparison each).
+    const std::size_t gap = lowered.size() > c.size() ? lowered.size() - c.size()
+                                                      : c.size() - lowered.size();
+    if (gap >= bestDistance) continue;
+    const auto d = editDistance(lowered, toLower(c));
     if (d < bestDistance) {
       bestDistance = d;
       best = c;
