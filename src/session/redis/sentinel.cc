@@ -66,11 +66,12 @@ void reportRedisEvent(RedisLogSeverity severity, const std::string& message) {
   if (sink()) sink()(severity, message);
 }
 
-SentinelAnswer askSentinels(const RedisStoreOptions& o, size_t first) {
+SentinelAnswer askSentinels(const RedisStoreOptions& o, size_t first,
+                            const std::atomic<bool>* stop) {
   SentinelAnswer out;
   const size_t n = o.sentinels.size();
   const Credentials creds{o.sentinelUsername, o.sentinelPassword};
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n && !(stop && *stop); ++i) {
     const size_t idx = (first + i) % n;
     const auto& s = o.sentinels[idx];
     const auto note = [&](std::string why) {
@@ -194,12 +195,11 @@ void SentinelMaster::follow() {
         problems += (problems.empty() ? "" : "; ") + where + ": " + reason(why);
         continue;
       }
-      following_ = true;
       lastProblem.clear();
       reportRedisEvent(RedisLogSeverity::kInfo, "redis-sentinel: following +switch-master for " +
                                                     o_.masterName + " through sentinel " + where);
       // A switch while no subscription was held has no event of its own.
-      if (auto a = askSentinels(o_, idx); a.master) {
+      if (auto a = askSentinels(o_, idx, &stop_); a.master) {
         bool cached = false;
         {
           std::lock_guard lock(mu_);
@@ -214,7 +214,6 @@ void SentinelMaster::follow() {
         }
       }
       const std::string ended = listen(conn.ctx.get(), where);
-      following_ = false;
       if (stopping()) return;
       reportRedisEvent(RedisLogSeverity::kWarning,
                        "redis-sentinel: lost the +switch-master subscription on sentinel " + where +

@@ -29,14 +29,15 @@
 
 namespace authgate::session::detail {
 
-// One pass over the sentinels, starting with `first`.
+// One pass over the sentinels, starting with `first` (cut short once `*stop`).
 struct SentinelAnswer {
   std::optional<RedisStoreOptions::Address> master;
   size_t sentinel = 0;       // the one that answered
   bool authRefused = false;  // some sentinel refused the credentials or asked for some
   std::string why;           // "host:port: reason; ..." for those that did not answer
 };
-SentinelAnswer askSentinels(const RedisStoreOptions& o, size_t first);
+SentinelAnswer askSentinels(const RedisStoreOptions& o, size_t first,
+                            const std::atomic<bool>* stop = nullptr);
 
 // Reports through setRedisEventLog's sink (sentinel.cc holds it).
 void reportRedisEvent(RedisLogSeverity severity, const std::string& message);
@@ -56,8 +57,6 @@ class SentinelMaster {
   // Goes up whenever the master is forgotten or switched: a pooled connection opened
   // under an older generation is not reused.
   uint64_t generation() const;
-  // A subscription to +switch-master is held now (for tests and readiness details).
-  bool following() const { return following_; }
 
  private:
   void follow();
@@ -74,7 +73,6 @@ class SentinelMaster {
   std::optional<RedisStoreOptions::Address> master_;
   uint64_t generation_ = 0;
   std::atomic<size_t> lastSentinel_{0};
-  std::atomic<bool> following_{false};
   std::atomic<bool> stop_{false};
   std::mutex stopMu_;
   std::condition_variable stopCv_;
