@@ -112,6 +112,15 @@ TEST(RedisSentinelProbe, TellsRefusedCredentialsFromAnOutage) {
   EXPECT_TRUE(isErr(accepted.error(), Errc::kStoreUnavailable)) << why;
   EXPECT_EQ(why.find("sentinel-secret-1"), std::string::npos) << why;
 
+  // A password sent to a server that has none is refused too: a setting to fix.
+  RedisServer open;
+  auto unexpected = sentinelOptions(open.port());
+  unexpected.sentinelPassword = core::Secret("unneeded-secret-8");
+  auto extra = probeRedisSentinels(unexpected, &why);
+  ASSERT_FALSE(extra);
+  EXPECT_TRUE(isErr(extra.error(), Errc::kStoreOpenFailed)) << why;
+  EXPECT_EQ(why.find("unneeded-secret-8"), std::string::npos) << why;
+
   auto down = probeRedisSentinels(sentinelOptions(testing::freePort()), &why);
   ASSERT_FALSE(down);
   EXPECT_TRUE(isErr(down.error(), Errc::kStoreUnavailable)) << "an outage, not a setting: " << why;
