@@ -2,7 +2,8 @@
 // the deployment checks (cli/config_checks.h), then, unless --offline, the provider:
 // discovery fetched and validated against the settings (a wrong issuer names the
 // provider's own), the JWKS fetched and parsed, and the client credentials tried at the
-// token endpoint with a code that cannot exist.
+// token endpoint with a code that cannot exist; under redis-sentinel://, the sentinels
+// asked for the master with the sentinel credentials.
 #include <boost/json/parse.hpp>
 
 #include <iostream>
@@ -14,6 +15,8 @@
 #include "authgate/oidc/errc.h"
 #include "authgate/oidc/par.h"
 #include "authgate/oidc/token.h"
+#include "authgate/session/errc.h"
+#include "authgate/session/redis_store.h"
 #include "cli/commands.h"
 #include "cli/config_checks.h"
 #include "cli/provider_probe.h"
@@ -175,6 +178,28 @@ std::vector<config::Problem> probeProvider(const config::Config& c,
   return problems;
 }
 
+// redis-sentinel://: the sentinels asked for the master once, with the sentinel
+// credentials, as serve does at start. Credentials refused is a problem (serve refuses
+// to start too); sentinels that do not answer are a warning (serve starts, and answers
+// 503 until one names the master).
+void probeSentinels(const config::Config& c, std::vector<config::Problem>& problems) {
+  const std::string_view store = c.session.store;
+  if (store.rfind("redis-sentinel://", 0) != 0) return;
+  auto o = session::parseRedisSentinelUri(store);
+  if (!o) return;  // a deployment-check problem already
+  std::string why;
+  auto master = session::probeRedisSentinels(*o, &why);
+  if (master) {
+    std::cout << "session store: the sentinels name " << o->masterName << " at " << master->host
+              << ":" << master->port << "\n";
+  } else if (master.error() == session::Errc::kStoreOpenFailed) {
+    problems.push_back({"session.store", why});
+  } else {
+    std::cout << "warning: session.store: " << why
+              << " (serve starts, and answers 503 until a sentinel names the master)\n";
+  }
+}
+
 }  // namespace
 
 int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
@@ -220,6 +245,7 @@ int runCheckConfig(const CommonOptions& options, bool print, bool offline) {
   if (!offline) {
     auto online = probeProvider(settings.config, environment.env);
     problems.insert(problems.end(), online.begin(), online.end());
+    probeSentinels(settings.config, problems);
   }
   if (!problems.empty()) {
     printProblems(problems, std::cerr);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "authgate/session/postgres_store.h"
+#include "authgate/session/redis_store.h"
 #include "authgate/session/store_factory.h"
 
 namespace authgate::cli {
@@ -102,6 +103,14 @@ DeploymentFindings deploymentChecks(const config::Config& c) {
     std::string why;
     if (!session::checkPostgresUri(store, &why)) {
       out.problems.push_back({"session.store", "libpq does not accept this URI: " + why});
+    }
+  }
+
+  if (const std::string_view store = c.session.store; store.rfind("redis-sentinel://", 0) == 0) {
+    // The settings check the shape; the parameters, ports and names are the store's.
+    std::string why;
+    if (!session::parseRedisSentinelUri(store, &why)) {
+      out.problems.push_back({"session.store", "not a valid redis-sentinel URI: " + why});
     }
   }
 

@@ -16,7 +16,14 @@ std::string redactUserinfo(std::string_view url) {
   const auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
   const auto authorityStart = scheme + 3;
-  const auto authorityEnd = std::min(url.find_first_of("/?#", authorityStart), url.size());
+  // The Redis store's parsers (session/redis/redis_uri.cc) take the last '@' as the end
+  // of the credentials, so a password may hold '/', '?' or '#': redis:// up to the end,
+  // redis-sentinel:// up to its query.
+  const auto name = url.substr(0, scheme);
+  const auto authorityEnd = name == "redis" ? url.size()
+                            : name == "redis-sentinel"
+                                ? std::min(url.find('?', authorityStart), url.size())
+                                : std::min(url.find_first_of("/?#", authorityStart), url.size());
   const auto at = url.substr(0, authorityEnd).rfind('@');
   if (at == std::string_view::npos || at < authorityStart) return std::string(url);
   const auto colon = url.substr(0, at).find(':', authorityStart);
@@ -29,14 +36,19 @@ std::string redactUserinfo(std::string_view url) {
 
 std::string redactUrlPassword(std::string_view url) {
   std::string out = redactUserinfo(url);
-  // libpq also takes the password as a query parameter (postgres://h/db?password=...).
+  // Passwords as query parameters: libpq's postgres://h/db?password=..., and any
+  // NAME_password=... such as redis-sentinel://...?sentinel_password=...
   const auto query = out.find('?');
   if (out.find("://") == std::string::npos || query == std::string::npos) return out;
   for (auto at = query; at != std::string::npos && at < out.size(); at = out.find('&', at + 1)) {
-    constexpr std::string_view kKey = "password=";
-    if (std::string_view(out).substr(at + 1, kKey.size()) != kKey) continue;
-    const auto value = at + 1 + kKey.size();
-    const auto end = std::min(out.find_first_of("&#", value), out.size());
+    const auto eq = out.find('=', at + 1);
+    if (eq == std::string::npos) break;
+    const std::string_view key = std::string_view(out).substr(at + 1, eq - at - 1);
+    if (key.find('&') != std::string_view::npos) continue;  // "&flag&k=v": not this one
+    if (key != "password" && !key.ends_with("_password")) continue;
+    const auto value = eq + 1;
+    // Up to the next '&' only: a '#' may be part of the password.
+    const auto end = std::min(out.find('&', value), out.size());
     out.replace(value, end - value, core::Secret::kRedacted);
   }
   return out;

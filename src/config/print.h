@@ -12,7 +12,9 @@ namespace authgate::config {
 
 std::string printConfig(const Config& config);
 
-// "redis://user:pass@host/0" -> "redis://user:[redacted]@host/0"; other text unchanged.
+// "redis://user:pass@host/0" -> "redis://user:[redacted]@host/0"; the value of a query
+// parameter `password` or `*_password` (postgres://h/db?password=...,
+// redis-sentinel://...?sentinel_password=...) likewise; other text unchanged.
 std::string redactUrlPassword(std::string_view url);
 
 }  // namespace authgate::config

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "authgate/core/metrics.h"
+#include "authgate/session/redis_store.h"
 #include "authgate/session/sqlite_store.h"
 #include "gateway/app.h"
 #include "gateway/live_routes.h"
@@ -80,6 +81,16 @@ int serve(const config::Config& config, std::function<config::LoadResult()> relo
             break;
         }
       });
+
+  // What the Redis store does by itself under Sentinel: following +switch-master,
+  // losing and regaining its sentinel (addresses and the master's name only).
+  session::setRedisEventLog([](session::RedisLogSeverity severity, std::string_view message) {
+    if (severity == session::RedisLogSeverity::kWarning) {
+      spdlog::warn("{}", message);
+    } else {
+      spdlog::info("{}", message);
+    }
+  });
 
   core::MetricsRegistry metrics;
   std::vector<std::string> problems;

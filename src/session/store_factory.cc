@@ -46,10 +46,16 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
       std::string why;
       const bool postgres =
           uri.substr(0, 11) == "postgres://" || uri.substr(0, 13) == "postgresql://";
-      *detail = postgres && !checkPostgresUri(uri, &why)
-                    ? "session store: the PostgreSQL URI is not valid: " + why
-                    : "session store: unsupported store setting (want sqlite:PATH, redis://..., "
-                      "redis-sentinel://.../MASTER, postgres://... or memory)";
+      const bool sentinel = uri.substr(0, 17) == "redis-sentinel://";
+      if (postgres && !checkPostgresUri(uri, &why)) {
+        *detail = "session store: the PostgreSQL URI is not valid: " + why;
+      } else if (sentinel && !parseRedisSentinelUri(uri, &why)) {
+        *detail = "session store: the redis-sentinel URI is not valid: " + why;
+      } else {
+        *detail =
+            "session store: unsupported store setting (want sqlite:PATH, redis://..., "
+            "redis-sentinel://.../MASTER, postgres://... or memory)";
+      }
     }
     return loc.error();
   }
@@ -62,6 +68,15 @@ Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core
       auto o = loc->redisUri.substr(0, 8) == "redis://" ? parseRedisUri(loc->redisUri)
                                                         : parseRedisSentinelUri(loc->redisUri);
       if (!o) return o.error();
+      if (!o->sentinels.empty()) {
+        // Sentinels that are down are an outage (readiness shows it); sentinels refusing
+        // the sentinel credentials are a setting to fix, so the start is refused.
+        std::string why;
+        if (auto m = probeRedisSentinels(*o, &why); !m && m.error() == Errc::kStoreOpenFailed) {
+          if (detail) *detail = "session store: " + why;
+          return m.error();
+        }
+      }
       return makeRedisStore(std::move(*o), clock);
     }
     case StoreKind::kPostgres:

@@ -17,8 +17,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "authgate/core/clock.h"
@@ -43,15 +45,23 @@ struct RedisStoreOptions {
   std::chrono::milliseconds expiryBackstop{std::chrono::hours(1)};
 
   // Sentinel: when `sentinels` is non-empty, host/port above are not used; the master
-  // of `masterName` is asked of the sentinels (SENTINEL get-master-addr-by-name), checked
-  // with ROLE on every new connection, and asked again after a connection error or a
-  // READONLY reply (a failover), so the store follows the new master by itself.
+  // of `masterName` is asked of the sentinels (SENTINEL get-master-addr-by-name) and
+  // checked with ROLE on every new connection. A background thread holds a subscription
+  // to `+switch-master` on one sentinel (the next one when it goes away): on a switch of
+  // `masterName` the store uses the new master at once and drops its pooled connections.
+  // A connection error or a READONLY reply (a demoted master) also makes it ask again.
   struct Address {
     std::string host;
     int port = 0;
+    friend bool operator==(const Address&, const Address&) = default;
   };
   std::vector<Address> sentinels;
   std::string masterName;
+  // AUTH sent to every sentinel (sentinel.conf `requirepass`, or an ACL user); no
+  // password: sentinels are asked without AUTH. Independent of username/password above,
+  // which are the master's and replicas'.
+  std::string sentinelUsername;
+  core::Secret sentinelPassword;
   // Session record writes (put, erase) are followed by WAIT on the same connection: fewer
   // than `waitReplicas` replicas acknowledging within `waitTimeout` makes the write
   // kStoreUnavailable (a 503), so a completed login is on a replica before the user
@@ -64,11 +74,31 @@ struct RedisStoreOptions {
 Result<RedisStoreOptions> parseRedisUri(std::string_view uri);
 
 // Parses redis-sentinel://[user:pass@]host[:port][,host[:port]...]/MASTER_NAME[/db]
-//   [?wait_replicas=N&wait_timeout_ms=M]
-// Sentinel ports default to 26379. The credentials are the master's (and replicas');
-// sentinels are asked without AUTH. wait_replicas defaults to 1 (see SESSIONS.md
-// "Redis Sentinel"), wait_timeout_ms to 500. Unknown query parameters are refused.
-Result<RedisStoreOptions> parseRedisSentinelUri(std::string_view uri);
+//   [?wait_replicas=N&wait_timeout_ms=M&sentinel_user=U&sentinel_password=P]
+// Sentinel ports default to 26379. The credentials before '@' are the master's (and
+// replicas'); sentinel_password (with sentinel_user for an ACL user) is what the
+// sentinels are sent; without it they are asked without AUTH. Query values are
+// percent-decoded (%26 for '&'). wait_replicas defaults to 1 (see SESSIONS.md "Redis
+// Sentinel"), wait_timeout_ms to 500. Unknown query parameters are refused; `why`, when
+// given, says what is wrong (never a password).
+Result<RedisStoreOptions> parseRedisSentinelUri(std::string_view uri, std::string* why = nullptr);
+
+// Asks the sentinels in turn, once, for the master, with the sentinel credentials, as
+// the store does. kStoreOpenFailed when no sentinel named the master and at least one
+// refused the sentinel credentials (or asked for some it was not sent): a setting to
+// fix, not an outage. kStoreUnavailable when no sentinel answered (none reachable, or
+// none knows `masterName`). `detail`: each sentinel's reason and what to change; never
+// a password.
+Result<RedisStoreOptions::Address> probeRedisSentinels(const RedisStoreOptions& options,
+                                                       std::string* detail = nullptr);
+
+// Where the Redis store reports what it does by itself (following +switch-master,
+// losing or regaining its subscription to the sentinels, a sentinel refusing the
+// credentials): one line per event, with addresses and the master's name, never a
+// password. Process-wide; without a sink nothing is reported.
+enum class RedisLogSeverity { kInfo, kWarning };
+void setRedisEventLog(
+    std::function<void(RedisLogSeverity severity, std::string_view message)> sink);
 
 // Does not connect: a Redis that is down at start-up makes calls fail with
 // kStoreUnavailable until it comes up (readiness reports it).

@@ -30,15 +30,17 @@ struct StoreLocation {
 };
 
 // "memory" | "sqlite:PATH" | "redis://[user:pass@]host:port/db" |
-// "redis-sentinel://[user:pass@]host:port[,...]/MASTER[/db]" (kRedis) |
+// "redis-sentinel://[user:pass@]host:port[,...]/MASTER[/db][?...]" (kRedis) |
 // "postgres[ql]://[user:pass@]host[:port]/db[?sslmode=...]" (kPostgres, checked by
 // libpq's parser); else kBadStoreUri.
 Result<StoreLocation> parseStoreUri(std::string_view uri);
 
 // kStoreOpenFailed (with `detail` naming the path and SQLite's reason, or libpq's reason
 // without the password) when a SQLite file cannot be opened or PostgreSQL cannot be
-// reached or migrated: the binary reports it and exits 1. Redis is not contacted here;
-// readiness and requests report it when down.
+// reached or migrated: the binary reports it and exits 1. A redis:// server is not
+// contacted here; readiness and requests report it when down. Under redis-sentinel://
+// the sentinels are asked once (probeRedisSentinels): sentinels that refuse the
+// sentinel credentials are kStoreOpenFailed, sentinels that are down are not.
 Result<std::unique_ptr<SessionStore>> openStore(std::string_view uri, const core::Clock& clock,
                                                 std::string* detail = nullptr);
 

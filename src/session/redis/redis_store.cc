@@ -1,150 +1,38 @@
+// The Redis store (authgate/session/redis_store.h, docs/SESSIONS.md "Redis"): the
+// five store parts over a small pool of hiredis connections. Beside it: the URIs
+// (redis_uri.cc), connections (redis_connection.h), Lua scripts (redis_scripts.h), the
+// revocation subscription (redis_subscription.h) and, under Sentinel, the master's
+// address and the +switch-master follower (sentinel.h).
 #include "authgate/session/redis_store.h"
 
-#include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 #include <poll.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cctype>
-#include <charconv>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
+
+#include "session/redis/redis_connection.h"
+#include "session/redis/redis_scripts.h"
+#include "session/redis/redis_subscription.h"
+#include "session/redis/sentinel.h"
 
 namespace authgate::session {
 namespace {
 
-// Writes a record and its index entries if the version precondition holds.
-// Returns the new version, or -1 on conflict (version or public id taken).
-constexpr const char* kPutScript = R"lua(
-local cur = redis.call('HGET', KEYS[1], 'v')
-local expected = tonumber(ARGV[1])
-if expected >= 0 then
-  local c = 0
-  if cur then c = tonumber(cur) end
-  if c ~= expected then return -1 end
-end
-local owner = redis.call('GET', KEYS[4])
-if owner and owner ~= ARGV[9] then return -1 end
-local nv = 1
-if cur then nv = tonumber(cur) + 1 end
-redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 's', ARGV[3], 'sid', ARGV[4], 'p', ARGV[5],
-           'c', ARGV[6], 'e', ARGV[7])
-redis.call('PEXPIRE', KEYS[1], ARGV[8])
-local function extend(k)
-  if redis.call('PTTL', k) < tonumber(ARGV[8]) then redis.call('PEXPIRE', k, ARGV[8]) end
-end
-redis.call('SADD', KEYS[2], ARGV[9])
-extend(KEYS[2])
-if ARGV[4] ~= '' then
-  redis.call('SADD', KEYS[3], ARGV[9])
-  extend(KEYS[3])
-end
-redis.call('SET', KEYS[4], ARGV[9], 'PX', ARGV[8])
-redis.call('ZADD', KEYS[5], ARGV[7], ARGV[9])
-redis.call('ZADD', KEYS[6], 0, ARGV[9])
-return nv
-)lua";
-
-// KEYS: record, exp zset, all zset. ARGV: prefix, key.
-constexpr const char* kEraseScript = R"lua(
-local f = redis.call('HMGET', KEYS[1], 's', 'sid', 'p')
-redis.call('DEL', KEYS[1])
-if f[1] then redis.call('SREM', ARGV[1] .. 'u:' .. f[1], ARGV[2]) end
-if f[2] and f[2] ~= '' then redis.call('SREM', ARGV[1] .. 'sid:' .. f[2], ARGV[2]) end
-if f[3] and redis.call('GET', ARGV[1] .. 'p:' .. f[3]) == ARGV[2] then
-  redis.call('DEL', ARGV[1] .. 'p:' .. f[3])
-end
-redis.call('ZREM', KEYS[2], ARGV[2])
-redis.call('ZREM', KEYS[3], ARGV[2])
-return 1
-)lua";
-
-// KEYS: exp zset, all zset. ARGV: now ms, limit, prefix. Returns key + 7 fields per
-// removed record.
-constexpr const char* kPurgeScript = R"lua(
-local ks = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-local out = {}
-for _, k in ipairs(ks) do
-  local rk = ARGV[3] .. 's:' .. k
-  local f = redis.call('HMGET', rk, 'v', 'd', 's', 'sid', 'p', 'c', 'e')
-  redis.call('ZREM', KEYS[1], k)
-  if f[1] and tonumber(f[7]) > tonumber(ARGV[1]) then
-    redis.call('ZADD', KEYS[1], f[7], k)
-  else
-    redis.call('ZREM', KEYS[2], k)
-    if f[1] then
-      redis.call('DEL', rk)
-      redis.call('SREM', ARGV[3] .. 'u:' .. f[3], k)
-      if f[4] ~= '' then redis.call('SREM', ARGV[3] .. 'sid:' .. f[4], k) end
-      if redis.call('GET', ARGV[3] .. 'p:' .. f[5]) == k then
-        redis.call('DEL', ARGV[3] .. 'p:' .. f[5])
-      end
-      table.insert(out, k)
-      for i = 1, 7 do table.insert(out, f[i]) end
-    end
-  end
-end
-return out
-)lua";
-
-// Compare-and-pexpire / compare-and-delete on the owner token.
-constexpr const char* kExtendScript = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-)lua";
-constexpr const char* kUnlockScript = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-)lua";
-
-struct ReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyFree>;
-
-struct ContextFree {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-using Context = std::unique_ptr<redisContext, ContextFree>;
-
-timeval toTimeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-using Args = std::vector<std::string>;
-
-Reply runArgv(redisContext* c, const Args& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  return Reply(static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data())));
-}
-
-std::string str(const redisReply* r) {
-  if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) {
-    return std::string(r->str, r->len);
-  }
-  return {};
-}
-
-int64_t toInt(std::string_view s) {
-  int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
+using detail::Args;
+using detail::Context;
+using detail::kEraseScript;
+using detail::kExtendScript;
+using detail::kPurgeScript;
+using detail::kPutScript;
+using detail::kUnlockScript;
+using detail::openConnection;
+using detail::Reply;
+using detail::runArgv;
+using detail::str;
+using detail::toInt;
 
 // One HMGET v d s sid p c e reply (or a slice of the purge reply) as a record.
 std::optional<StoreRecord> fromFields(std::string key, redisReply* const* f) {
@@ -165,7 +53,9 @@ class RedisStore final : public SessionStore {
  public:
   static Result<bool> failed(const error_code& ec) { return {boost::system::in_place_error, ec}; }
 
-  RedisStore(RedisStoreOptions o, const core::Clock& clock) : o_(std::move(o)), clock_(clock) {}
+  RedisStore(RedisStoreOptions o, const core::Clock& clock) : o_(std::move(o)), clock_(clock) {
+    if (!o_.sentinels.empty()) sentinel_ = std::make_unique<detail::SentinelMaster>(o_);
+  }
   ~RedisStore() override {
     for (auto& c : idle_) redisFree(c.ctx);
   }
@@ -337,11 +227,11 @@ class RedisStore final : public SessionStore {
       std::function<void(const std::string&)> onRevoked) override;
 
   // Opens one configured connection: connect, timeouts, AUTH, SELECT; under Sentinel,
-  // to the master the sentinels name, checked with ROLE.
+  // to the master the sentinels name (sentinel.cc), checked with ROLE.
   Context connect() const {
-    if (o_.sentinels.empty()) return connectTo(o_.host, o_.port);
+    if (!sentinel_) return connectTo(o_.host, o_.port);
     for (int attempt = 0; attempt < 2; ++attempt) {
-      auto master = currentMaster();
+      auto master = sentinel_->current();
       if (!master) return nullptr;
       Context c = connectTo(master->host, master->port);
       if (c && isMaster(c.get())) return c;
@@ -352,33 +242,22 @@ class RedisStore final : public SessionStore {
   }
 
   // Under Sentinel, a connection error or READONLY may mean the master changed: the
-  // next connection asks the sentinels again and pooled connections are dropped.
+  // next connection asks the sentinels again and pooled connections are dropped. (The
+  // +switch-master follower usually got there first.)
   void forgetMaster() const {
-    if (o_.sentinels.empty()) return;
-    std::lock_guard lock(masterMu_);
-    master_.reset();
-    ++generation_;
+    if (sentinel_) sentinel_->forget();
   }
 
-  uint64_t generation() const {
-    std::lock_guard lock(masterMu_);
-    return generation_;
-  }
+  // Goes up when the master changes (Sentinel only): older connections are stale.
+  uint64_t generation() const { return sentinel_ ? sentinel_->generation() : 0; }
   const RedisStoreOptions& options() const { return o_; }
 
  private:
   Context connectTo(const std::string& host, int port) const {
-    Context c(redisConnectWithTimeout(host.c_str(), port, toTimeval(o_.connectTimeout)));
-    if (!c || c->err) return nullptr;
-    if (redisSetTimeout(c.get(), toTimeval(o_.commandTimeout)) != REDIS_OK) return nullptr;
-    if (!o_.password.empty()) {
-      Args auth{"AUTH"};
-      if (!o_.username.empty()) auth.push_back(o_.username);
-      auth.push_back(o_.password.reveal());
-      auto r = runArgv(c.get(), auth);
-      if (!r || r->type == REDIS_REPLY_ERROR) return nullptr;
-    }
-    if (o_.database != 0) {
+    auto opened = openConnection(host, port, o_.connectTimeout, o_.commandTimeout,
+                                 {o_.username, o_.password});
+    Context c = std::move(opened.ctx);
+    if (c && o_.database != 0) {
       auto r = runArgv(c.get(), {"SELECT", std::to_string(o_.database)});
       if (!r || r->type == REDIS_REPLY_ERROR) return nullptr;
     }
@@ -389,34 +268,6 @@ class RedisStore final : public SessionStore {
   static bool isMaster(redisContext* c) {
     auto r = runArgv(c, {"ROLE"});
     return r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 && str(r->element[0]) == "master";
-  }
-
-  // The cached master address, else the first sentinel's answer (starting with the
-  // one that answered last). Sentinels are asked without AUTH.
-  std::optional<RedisStoreOptions::Address> currentMaster() const {
-    {
-      std::lock_guard lock(masterMu_);
-      if (master_) return master_;
-    }
-    const size_t n = o_.sentinels.size();
-    for (size_t i = 0; i < n; ++i) {
-      size_t idx = (lastSentinel_ + i) % n;
-      const auto& s = o_.sentinels[idx];
-      Context c(redisConnectWithTimeout(s.host.c_str(), s.port, toTimeval(o_.connectTimeout)));
-      if (!c || c->err) continue;
-      if (redisSetTimeout(c.get(), toTimeval(o_.commandTimeout)) != REDIS_OK) continue;
-      auto r = runArgv(c.get(), {"SENTINEL", "get-master-addr-by-name", o_.masterName});
-      if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) continue;
-      RedisStoreOptions::Address a{str(r->element[0]), 0};
-      int port = static_cast<int>(toInt(str(r->element[1])));
-      if (a.host.empty() || port <= 0 || port > 65535) continue;
-      a.port = port;
-      lastSentinel_ = idx;
-      std::lock_guard lock(masterMu_);
-      master_ = a;
-      return a;
-    }
-    return std::nullopt;
   }
 
   // A pooled connection; a connection that saw an error is dropped, never reused.
@@ -612,208 +463,21 @@ class RedisStore final : public SessionStore {
   const core::Clock& clock_;
   std::mutex mu_;
   std::vector<Idle> idle_;
-  mutable std::mutex masterMu_;
-  mutable std::optional<RedisStoreOptions::Address> master_;
-  mutable uint64_t generation_ = 0;
-  mutable std::atomic<size_t> lastSentinel_{0};
-};
-
-// Listens on the revocation channel on its own connection and thread; reconnects
-// (and resubscribes) after any failure until destroyed.
-class RedisSubscription final : public Subscription {
- public:
-  RedisSubscription(const RedisStore& store, std::function<void(const std::string&)> cb)
-      : store_(store), cb_(std::move(cb)) {
-    thread_ = std::thread([this] { loop(); });
-    // Wait (bounded) for the first SUBSCRIBE so a publish right after this returns
-    // is not missed; when Redis is down the thread keeps retrying in the background.
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, store_.options().connectTimeout + store_.options().commandTimeout,
-                 [this] { return subscribed_; });
-  }
-  ~RedisSubscription() override {
-    stop_ = true;
-    thread_.join();
-  }
-  bool live() const override { return live_; }
-
- private:
-  void loop() {
-    const std::string channel = store_.options().keyPrefix + "revocations";
-    while (!stop_) {
-      Context c = store_.connect();
-      if (c) {
-        Reply r = runArgv(c.get(), {"SUBSCRIBE", channel});
-        if (r && r->type == REDIS_REPLY_ARRAY) {
-          // Events published while not subscribed are lost: caches start over.
-          cb_("");
-          live_ = true;
-          {
-            std::lock_guard lock(mu_);
-            subscribed_ = true;
-          }
-          cv_.notify_all();
-          listen(c.get());
-          live_ = false;
-          cb_("");
-        }
-      }
-      // Back off before reconnecting, staying responsive to stop.
-      for (int i = 0; i < 4 && !stop_; ++i) std::this_thread::sleep_for(Millis(50));
-    }
-  }
-
-  void listen(redisContext* c) {
-    while (!stop_) {
-      void* raw = nullptr;
-      if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return;
-      if (raw == nullptr) {
-        pollfd pfd{c->fd, POLLIN, 0};
-        int n = ::poll(&pfd, 1, 100);
-        if (n < 0) return;
-        if (n == 0) continue;
-        if (redisBufferRead(c) != REDIS_OK) return;
-        continue;
-      }
-      Reply r(static_cast<redisReply*>(raw));
-      // ["message", channel, payload] (Redis pub/sub protocol)
-      if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && str(r->element[0]) == "message") {
-        cb_(str(r->element[2]));
-      }
-    }
-  }
-
-  const RedisStore& store_;
-  std::function<void(const std::string&)> cb_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> live_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool subscribed_ = false;
-  std::thread thread_;
+  // Sentinel mode only; declared last so its follower thread stops first.
+  std::unique_ptr<detail::SentinelMaster> sentinel_;
 };
 
 std::unique_ptr<Subscription> RedisStore::subscribeRevoked(
     std::function<void(const std::string&)> onRevoked) {
-  return std::make_unique<RedisSubscription>(*this, std::move(onRevoked));
+  return detail::subscribeRedisChannel(
+      {.connect = [this] { return connect(); },
+       .generation = [this] { return generation(); },
+       .channel = o_.keyPrefix + "revocations",
+       .firstSubscribeWait = o_.connectTimeout + o_.commandTimeout},
+      std::move(onRevoked));
 }
 
 }  // namespace
-
-namespace {
-
-// Strips "[user:pass@]" from the front of `rest` into `o` (the last '@' ends it, so a
-// password may contain '@').
-void takeCredentials(std::string_view& rest, RedisStoreOptions& o) {
-  auto at = rest.rfind('@');
-  if (at == std::string_view::npos) return;
-  std::string_view cred = rest.substr(0, at);
-  rest = rest.substr(at + 1);
-  auto colon = cred.find(':');
-  if (colon == std::string_view::npos) {
-    o.password = core::Secret(std::string(cred));
-  } else {
-    o.username = std::string(cred.substr(0, colon));
-    o.password = core::Secret(std::string(cred.substr(colon + 1)));
-  }
-}
-
-bool parseInt(std::string_view s, int& out, int lo, int hi) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
-    return false;
-  }
-  out = v;
-  return true;
-}
-
-// "host[:port]"; false on an empty host or a bad port.
-bool parseHostPort(std::string_view hostport, std::string& host, int& port) {
-  std::string_view h = hostport;
-  if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
-    h = hostport.substr(0, colon);
-    if (!parseInt(hostport.substr(colon + 1), port, 1, 65535)) return false;
-  }
-  if (h.empty()) return false;
-  host = std::string(h);
-  return true;
-}
-
-constexpr int kMaxDatabase = 1 << 20;
-
-}  // namespace
-
-Result<RedisStoreOptions> parseRedisUri(std::string_view uri) {
-  constexpr std::string_view kScheme = "redis://";
-  if (uri.substr(0, kScheme.size()) != kScheme) return Errc::kBadStoreUri;
-  std::string_view rest = uri.substr(kScheme.size());
-  RedisStoreOptions o;
-  takeCredentials(rest, o);
-  std::string_view hostport = rest;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    hostport = rest.substr(0, slash);
-    std::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && !parseInt(db, o.database, 0, kMaxDatabase)) return Errc::kBadStoreUri;
-  }
-  if (!parseHostPort(hostport, o.host, o.port)) return Errc::kBadStoreUri;
-  return o;
-}
-
-Result<RedisStoreOptions> parseRedisSentinelUri(std::string_view uri) {
-  constexpr std::string_view kScheme = "redis-sentinel://";
-  if (uri.substr(0, kScheme.size()) != kScheme) return Errc::kBadStoreUri;
-  std::string_view rest = uri.substr(kScheme.size());
-  RedisStoreOptions o;
-  o.waitReplicas = 1;
-  std::string_view query;
-  if (auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  takeCredentials(rest, o);
-  auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return Errc::kBadStoreUri;  // the master name is required
-  std::string_view hosts = rest.substr(0, slash);
-  std::string_view path = rest.substr(slash + 1);
-  while (true) {
-    auto comma = hosts.find(',');
-    RedisStoreOptions::Address a{"", 26379};
-    if (!parseHostPort(hosts.substr(0, comma), a.host, a.port)) return Errc::kBadStoreUri;
-    o.sentinels.push_back(std::move(a));
-    if (comma == std::string_view::npos) break;
-    hosts = hosts.substr(comma + 1);
-  }
-  std::string_view name = path.substr(0, path.find('/'));
-  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
-      })) {
-    return Errc::kBadStoreUri;
-  }
-  o.masterName = std::string(name);
-  if (name.size() < path.size()) {
-    std::string_view db = path.substr(name.size() + 1);
-    if (!db.empty() && !parseInt(db, o.database, 0, kMaxDatabase)) return Errc::kBadStoreUri;
-  }
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view kv = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = kv.find('=');
-    if (eq == std::string_view::npos) return Errc::kBadStoreUri;
-    std::string_view k = kv.substr(0, eq);
-    std::string_view v = kv.substr(eq + 1);
-    int n = 0;
-    if (k == "wait_replicas" && parseInt(v, n, 0, 64)) {
-      o.waitReplicas = n;
-    } else if (k == "wait_timeout_ms" && parseInt(v, n, 1, 60000)) {
-      o.waitTimeout = std::chrono::milliseconds(n);
-    } else {
-      return Errc::kBadStoreUri;
-    }
-  }
-  return o;
-}
 
 std::unique_ptr<SessionStore> makeRedisStore(RedisStoreOptions options, const core::Clock& clock) {
   return std::make_unique<RedisStore>(std::move(options), clock);

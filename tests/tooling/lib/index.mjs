@@ -14,5 +14,5 @@ export { startRecorder } from './recorder.mjs';
 export { wsConnect } from './websocket.mjs';
 export { startStrictUpstream, startNginxEcho } from './strict_upstream.mjs';
 export { rawConnect, RawHttpError } from './raw_http.mjs';
-export { startSentinelSet, redisCli } from './sentinel.mjs';
+export { startSentinelSet, redisCli, writeAcknowledged } from './sentinel.mjs';
 export { startPostgres, postgresAvailable, postgresBinDir } from './postgres.mjs';

@@ -23,6 +23,23 @@ TEST(PrintConfig, RedactsEverySecret) {
   EXPECT_NE(text.find("redis://user:[redacted]@localhost:6379/0"), std::string::npos) << text;
 }
 
+TEST(PrintConfig, RedactsBothSentinelPasswords) {
+  auto r = loadYaml(
+      testing::kValidYaml,
+      {{"AUTHGATE_SESSION_STORE",
+        "redis-sentinel://app:data-pa55@s1:26379,s2:26379/authgate/0"
+        "?sentinel_user=watch&sentinel_password=sentinel-pa55"},
+       {"AUTHGATE_SESSION_ENCRYPTION_KEYS", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}});
+  ASSERT_TRUE(r.ok()) << testing::problemsText(r);
+  const auto text = printConfig(r.config);
+  EXPECT_EQ(text.find("data-pa55"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sentinel-pa55"), std::string::npos) << text;
+  EXPECT_NE(text.find("redis-sentinel://app:[redacted]@s1:26379,s2:26379/authgate/0"
+                      "?sentinel_user=watch&sentinel_password=[redacted]"),
+            std::string::npos)
+      << text;
+}
+
 TEST(PrintConfig, IsYamlWithEverySectionAndReadableValues) {
   auto r = loadYaml(testing::kValidYaml, {});
   const auto text = printConfig(r.config);
@@ -53,6 +70,23 @@ TEST(RedactUrlPassword, ReplacesOnlyThePassword) {
       {"postgresql://u@db/a?sslmode=verify-full&password=pw&application_name=x",
        "postgresql://u@db/a?sslmode=verify-full&password=[redacted]&application_name=x"},
       {"postgres://db/a?password=pw", "postgres://db/a?password=[redacted]"},
+      // Sentinel credentials: the data nodes' in the userinfo, the sentinels' in the query.
+      {"redis-sentinel://u:pw@a:1,b:2/m/"
+       "0?sentinel_user=watch&sentinel_password=spw&wait_replicas=0",
+       "redis-sentinel://u:[redacted]@a:1,b:2/m/0?sentinel_user=watch&sentinel_password=[redacted]"
+       "&wait_replicas=0"},
+      {"redis-sentinel://a,b/m?sentinel_password=s%26pw",
+       "redis-sentinel://a,b/m?sentinel_password=[redacted]"},
+      {"redis-sentinel://a/m?wait_timeout_ms=5&sentinel_password=p#w",
+       "redis-sentinel://a/m?wait_timeout_ms=5&sentinel_password=[redacted]"},
+      {"redis-sentinel://a/m?flag&sentinel_password=pw",
+       "redis-sentinel://a/m?flag&sentinel_password=[redacted]"},
+      // The Redis parsers end the credentials at the last '@': a password may hold / ? #.
+      {"redis://:p/w@h:1/0", "redis://:[redacted]@h:1/0"},
+      {"redis://u:p?w#x@h", "redis://u:[redacted]@h"},
+      {"redis-sentinel://u:p/w#x@a:1/m?sentinel_password=q",
+       "redis-sentinel://u:[redacted]@a:1/m?sentinel_password=[redacted]"},
+      {"redis-sentinel://a:1/m?wait_replicas=1", "redis-sentinel://a:1/m?wait_replicas=1"},
       {"sqlite:authgate.db", "sqlite:authgate.db"},
       {"memory", "memory"},
   };

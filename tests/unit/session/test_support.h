@@ -65,6 +65,11 @@ inline int freePort() {
 class RedisServer {
  public:
   RedisServer() : port_(freePort()) { start(); }
+  // With `requirepass` set (the helpers below authenticate with it).
+  explicit RedisServer(std::string requirepass)
+      : port_(freePort()), password_(std::move(requirepass)) {
+    start();
+  }
   ~RedisServer() { stop(); }
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -84,8 +89,14 @@ class RedisServer {
       int devnull = ::open("/dev/null", O_WRONLY);
       ::dup2(devnull, 1);
       ::dup2(devnull, 2);
-      ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", static_cast<char*>(nullptr));
+      if (password_.empty()) {
+        ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", static_cast<char*>(nullptr));
+      } else {
+        ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--requirepass", password_.c_str(),
+                 static_cast<char*>(nullptr));
+      }
       ::_exit(127);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -113,12 +124,29 @@ class RedisServer {
     redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
     bool ok = false;
     if (c && !c->err) {
+      authenticate(c);
       auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
       ok = r && r->type == REDIS_REPLY_STATUS;
       if (r) freeReplyObject(r);
     }
     if (c) redisFree(c);
     return ok;
+  }
+
+  // PUBLISH; the number of subscribers that got it (-1 on failure).
+  long long publish(const std::string& channel, const std::string& message) const {
+    timeval tv{1, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    long long n = -1;
+    if (c && !c->err) {
+      authenticate(c);
+      auto* r = static_cast<redisReply*>(redisCommand(
+          c, "PUBLISH %b %b", channel.data(), channel.size(), message.data(), message.size()));
+      if (r && r->type == REDIS_REPLY_INTEGER) n = r->integer;
+      if (r) freeReplyObject(r);
+    }
+    if (c) redisFree(c);
+    return n;
   }
 
   // Raw access for tests that inspect what is stored.
@@ -130,6 +158,7 @@ class RedisServer {
       if (c) redisFree(c);
       return out;
     }
+    authenticate(c);
     auto* keys = static_cast<redisReply*>(redisCommand(c, "KEYS *"));
     for (size_t i = 0; keys && i < keys->elements; ++i) {
       std::string k(keys->element[i]->str, keys->element[i]->len);
@@ -155,7 +184,15 @@ class RedisServer {
   }
 
  private:
+  void authenticate(redisContext* c) const {
+    if (password_.empty()) return;
+    auto* r =
+        static_cast<redisReply*>(redisCommand(c, "AUTH %b", password_.data(), password_.size()));
+    if (r) freeReplyObject(r);
+  }
+
   int port_;
+  std::string password_;
   pid_t pid_ = -1;
 };
 
