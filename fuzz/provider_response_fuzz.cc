@@ -2,7 +2,7 @@
 // refresh grants, any status), OAuth error bodies and the log line made from them, the
 // credential probe and revocation answers, the discovery document, and UserInfo. The
 // first byte picks the parser (low 2 bits) and the HTTP status (the rest). Asserts: a
-// parsed token set has an access token, a Bearer type and 0 < expires_in <= 10 years,
+// parsed token response has an access token, a Bearer type and 0 < expires_in <= 10 years,
 // and an ID token for the code grant; the failure description never contains the
 // secrets it is told to redact; parsed metadata has the expected issuer and its
 // endpoints pass checkEndpointUrl; parsed UserInfo has the expected sub, and merging it
@@ -38,10 +38,12 @@ void tokenResponse(int status, std::string_view body) {
     auto t = oidc::parseTokenResponse(status, body, grant, clock);
     if (!t) continue;
     if (status < 200 || status > 299) fuzz::fail();
-    if (t->access_token.reveal().empty()) fuzz::fail();
-    if (t->expires_in <= 0 || t->expires_in > 10LL * 366 * 86400) fuzz::fail();
-    if (t->expires_at != 1'700'000'000 + t->expires_in) fuzz::fail();
-    if (grant == oidc::Grant::kAuthorizationCode && t->id_token.reveal().empty()) fuzz::fail();
+    if (t->tokens.accessToken.reveal().empty()) fuzz::fail();
+    if (t->expiresIn <= 0 || t->expiresIn > 10LL * 366 * 86400) fuzz::fail();
+    if (t->tokens.accessTokenExpiresAt != 1'700'000'000 + t->expiresIn) fuzz::fail();
+    if (grant == oidc::Grant::kAuthorizationCode && t->tokens.idToken.reveal().empty()) {
+      fuzz::fail();
+    }
   }
   (void)oidc::parseOAuthError(status, body);
   const std::string line =

@@ -44,10 +44,12 @@ bool sameFields(const session::Session& a, const session::Session& b) {
 void tokens(std::string_view json) {
   auto t = session::detail::decodeTokens(json);
   if (!t) return;
-  auto again = session::detail::decodeTokens(session::detail::encodeTokens(*t));
-  if (!again || !(again->accessToken == t->accessToken) ||
-      !(again->refreshToken == t->refreshToken) || !(again->idToken == t->idToken) ||
-      again->accessTokenExpiresAt != t->accessTokenExpiresAt ||
+  auto again =
+      session::detail::decodeTokens(session::detail::encodeTokens(t->tokens, t->idTokenClaims));
+  if (!again || !(again->tokens.accessToken == t->tokens.accessToken) ||
+      !(again->tokens.refreshToken == t->tokens.refreshToken) ||
+      !(again->tokens.idToken == t->tokens.idToken) ||
+      again->tokens.accessTokenExpiresAt != t->tokens.accessTokenExpiresAt ||
       again->idTokenClaims != t->idTokenClaims) {
     fuzz::fail();
   }

@@ -79,13 +79,12 @@ class NoAuditStore final : public session::testing::ForwardingStore {
 
 // Token sizes of a typical Auth0 login: RS256 access token with an API audience and
 // a few claims, ID token with profile claims, opaque refresh token.
-TokenSet realisticTokens(size_t i) {
-  TokenSet t;
+core::TokenSet realisticTokens(size_t i) {
+  core::TokenSet t;
   t.accessToken = core::Secret(std::string(850, 'a') + std::to_string(i));
   t.accessTokenExpiresAt = 1'700'086'400;
   t.refreshToken = core::Secret(std::string(64, 'r') + std::to_string(i));
   t.idToken = core::Secret(std::string(950, 'i') + std::to_string(i));
-  t.idTokenClaims = R"({"email_verified":true,"groups":["engineering","admins"]})";
   return t;
 }
 
@@ -100,6 +99,7 @@ LoginInfo loginFor(size_t i) {
   l.clientIp = "203.0.113.42";
   l.userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36";
   l.tokens = realisticTokens(i);
+  l.idTokenClaims = R"({"email_verified":true,"groups":["engineering","admins"]})";
   return l;
 }
 

@@ -322,8 +322,8 @@ Response CallbackRun::run() {
 
   auto idExpect = oidc::loginIdTokenExpectations(auth_.rp, *txn);
   auto idToken = auth_.provider.withKeys<oidc::ValidatedIdToken>([&](const jose::KeyStore& keys) {
-    return oidc::validateIdToken(tokens->id_token.reveal(), keys, idExpect, auth_.clock,
-                                 &tokens->access_token);
+    return oidc::validateIdToken(tokens->tokens.idToken.reveal(), keys, idExpect, auth_.clock,
+                                 &tokens->tokens.accessToken);
   });
   if (!idToken) {
     if (idToken.error() == oidc::Errc::kIdTokenTooOld) {
@@ -340,7 +340,8 @@ Response CallbackRun::run() {
 
   boost::json::object claims = idToken->claims;
   if (auth_.config.provider.fetch_userinfo && !(*metadata)->userinfo_endpoint.empty()) {
-    auto ui = auth_.provider.getWithBearer((*metadata)->userinfo_endpoint, tokens->access_token);
+    auto ui =
+        auth_.provider.getWithBearer((*metadata)->userinfo_endpoint, tokens->tokens.accessToken);
     if (!ui || ui->status != 200) {
       return fail(http::status::bad_gateway,
                   ui ? oidc::make_error_code(oidc::Errc::kBadUserinfo) : ui.error(),
@@ -379,11 +380,8 @@ Response CallbackRun::run() {
   login.authTime = intClaim(claims, "auth_time");
   login.clientIp = clientIp(ctx);
   login.userAgent = userAgent(req);
-  login.tokens.accessToken = tokens->access_token;
-  login.tokens.accessTokenExpiresAt = tokens->expires_at;
-  if (tokens->refresh_token) login.tokens.refreshToken = *tokens->refresh_token;
-  login.tokens.idToken = tokens->id_token;
-  login.tokens.idTokenClaims = boost::json::serialize(claims);
+  login.tokens = std::move(tokens->tokens);  // the one TokenSet, as the provider issued it
+  login.idTokenClaims = boost::json::serialize(claims);
 
   auto created = auth_.sessions.create(login);
   if (!created) return storeUnavailable(req);

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "authgate/oidc/access.h"
+#include "authgate/oidc/refresh_policy.h"
 #include "authgate/session/errc.h"
 #include "gateway/refresh.h"
 
@@ -42,8 +43,8 @@ CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Requ
                                              net::RequestContext& ctx) {
   auto cur = currentSession(auth, req, ctx);
   if (cur.status != SessionStatus::kActive) return cur;
-  if (!ctx.may_block && needsRefresh(cur.session->tokens, auth.clock.unixSeconds(),
-                                     auth.config.session.refresh_before_expiry)) {
+  if (!ctx.may_block && oidc::needsRefresh(cur.session->tokens, auth.clock.unixSeconds(),
+                                           auth.config.session.refresh_before_expiry)) {
     ctx.defer();
     cur.status = SessionStatus::kDeferred;
     cur.session.reset();
@@ -79,7 +80,7 @@ CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Requ
 
 boost::json::object sessionClaims(const session::Session& s) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(s.tokens.idTokenClaims, ec);
+  auto v = boost::json::parse(s.idTokenClaims, ec);
   if (ec || !v.is_object()) return {};
   return std::move(v.as_object());
 }

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <thread>
 
 #include "authgate/oidc/access.h"
 #include "authgate/oidc/id_token.h"
+#include "authgate/oidc/refresh_policy.h"
 #include "authgate/oidc/token.h"
 #include "authgate/session/errc.h"
 #include "gateway/auth_context.h"
@@ -22,27 +22,11 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::optional<int64_t> parseInt(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  if (text.empty()) return std::nullopt;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 0) return std::nullopt;
-  return v;
-}
-
 boost::json::object parseClaims(const std::string& text) {
   boost::system::error_code ec;
   auto v = boost::json::parse(text, ec);
   if (ec || !v.is_object()) return {};
   return std::move(v.as_object());
-}
-
-const core::Secret& currentRefreshToken(const session::Session& s,
-                                        const session::TokenSet& obtained) {
-  // Without rotation the provider sends no new refresh token and the old one lives on.
-  return obtained.refreshToken.empty() ? s.tokens.refreshToken : obtained.refreshToken;
 }
 
 bool isSessionGone(const error_code& ec) {
@@ -85,56 +69,7 @@ bool refreshedSince(const session::Session& snapshot, const session::Session& no
 
 }  // namespace
 
-// --- Pure helpers ---
-
-bool needsRefresh(const session::TokenSet& t, int64_t now, std::chrono::seconds before) {
-  if (t.refreshToken.empty() || t.accessTokenExpiresAt == 0) return false;
-  return t.accessTokenExpiresAt - now <= before.count();
-}
-
-bool accessTokenUsable(const session::TokenSet& t, int64_t now) {
-  return t.accessTokenExpiresAt == 0 || t.accessTokenExpiresAt > now;
-}
-
-std::optional<int64_t> providerNotBefore(std::optional<std::string_view> retryAfter,
-                                         std::optional<std::string_view> rateLimitReset,
-                                         int64_t now, std::chrono::seconds cap) {
-  std::optional<int64_t> at;
-  if (retryAfter) {
-    if (auto delta = parseInt(*retryAfter)) at = now + *delta;
-  }
-  if (rateLimitReset) {
-    // Auth0 sends the reset as epoch seconds; a value in the past says "now".
-    if (auto reset = parseInt(*rateLimitReset); reset && *reset > 1'000'000'000) {
-      at = std::max(at.value_or(now), std::max(*reset, now));
-    }
-  }
-  if (!at) return std::nullopt;
-  return std::min(*at, now + cap.count());
-}
-
-std::chrono::seconds backoffDelay(int failures) {
-  if (failures <= 1) return seconds(1);
-  const int shift = std::min(failures - 1, 6);
-  return std::min(seconds(int64_t{1} << shift), seconds(60));
-}
-
-boost::json::object mergeRefreshedClaims(const boost::json::object& stored,
-                                         const boost::json::object& fresh) {
-  boost::json::object merged = stored;
-  for (const auto& kv : fresh) merged[kv.key()] = kv.value();
-  // The login's nonce belongs to the first ID token only (OIDC Core s12.2).
-  if (!fresh.contains("nonce")) merged.erase("nonce");
-  return merged;
-}
-
-RefreshFailure classifyRefreshError(const error_code& ec) {
-  // RFC 6749 s5.2: invalid_grant means the refresh token is invalid, expired, revoked or
-  // was used before (rotation): nothing will bring it back. Anything else (provider
-  // outage, 429, invalid_client during a misconfiguration, a broken response) does not
-  // prove the grant dead: keep the session and retry with backoff.
-  return ec == oidc::Errc::kInvalidGrant ? RefreshFailure::kEndSession : RefreshFailure::kTransient;
-}
+// --- Helpers ---
 
 bool isOwnOriginRequest(const Request& req) {
   // Fetch Metadata (W3C): the browser, not the page, sets Sec-Fetch-Site. "none" is a
@@ -168,7 +103,7 @@ std::string_view refreshStatusName(RefreshStatus s) {
 
 RefreshResult Refresher::ensureFresh(const AuthContext& auth, const session::Session& s) {
   const auto before = auth.config.session.refresh_before_expiry;
-  if (!needsRefresh(s.tokens, auth.clock.unixSeconds(), before)) {
+  if (!oidc::needsRefresh(s.tokens, auth.clock.unixSeconds(), before)) {
     return withSession(RefreshStatus::kNotNeeded, s);
   }
   return coalesce(auth, s, false);
@@ -239,7 +174,7 @@ RefreshResult Refresher::singleFlight(const AuthContext& auth, const session::Se
 RefreshResult Refresher::waitForOther(const AuthContext& auth, const session::Session& s,
                                       bool force) {
   const auto start = std::chrono::steady_clock::now();
-  const bool usable = accessTokenUsable(s.tokens, auth.clock.unixSeconds());
+  const bool usable = oidc::accessTokenUsable(s.tokens, auth.clock.unixSeconds());
   // The holder's token request ends within the HTTP timeout; a dead holder's lock within
   // its TTL. A request that can still use its token waits only for the former.
   const auto budget =
@@ -293,8 +228,8 @@ RefreshResult Refresher::asHolder(const AuthContext& auth, const session::Sessio
   // Another request finished a refresh between our read and our lock: use its tokens
   // (this is what keeps a rotated refresh token from being redeemed twice).
   if (refreshedSince(snapshot, current)) return withSession(RefreshStatus::kRefreshed, current);
-  if (!force && !needsRefresh(current.tokens, auth.clock.unixSeconds(),
-                              auth.config.session.refresh_before_expiry)) {
+  if (!force && !oidc::needsRefresh(current.tokens, auth.clock.unixSeconds(),
+                                    auth.config.session.refresh_before_expiry)) {
     return withSession(RefreshStatus::kNotNeeded, current);
   }
   if (current.tokens.refreshToken.empty()) {
@@ -324,12 +259,12 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
                  oidc::describeTokenEndpointFailure(
                      static_cast<int>(response->status), response->body,
                      {s.tokens.refreshToken.reveal(), auth.rp.client_secret.reveal()}));
-    if (classifyRefreshError(tokens.error()) == RefreshFailure::kEndSession) {
+    if (oidc::classifyRefreshError(tokens.error()) == oidc::RefreshFailure::kEndSession) {
       return endSession(auth, s, tokens.error());
     }
-    auto notBefore =
-        providerNotBefore(response->header("retry-after"), response->header("x-ratelimit-reset"),
-                          auth.clock.unixSeconds(), seconds(3600));
+    auto notBefore = oidc::providerNotBefore(response->header("retry-after"),
+                                             response->header("x-ratelimit-reset"),
+                                             auth.clock.unixSeconds(), seconds(3600));
     if (response->status == 429) {
       // Auth0's limits are per tenant (and per endpoint): hold every session back.
       std::lock_guard lock(mu_);
@@ -339,26 +274,24 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
     return transient(auth, s, tokens.error(), notBefore);
   }
 
-  session::TokenSet fresh;
-  fresh.accessToken = tokens->access_token;
-  fresh.accessTokenExpiresAt = tokens->expires_at;
-  if (tokens->refresh_token) fresh.refreshToken = *tokens->refresh_token;
-  if (!tokens->id_token.empty()) {
+  // The response's tokens are the session's from here on: moved, not copied.
+  core::TokenSet fresh = std::move(tokens->tokens);
+  std::string freshClaims;
+  if (!fresh.idToken.empty()) {
     // OIDC Core s12.2: a new ID token is validated like the first (signature, iss, aud,
     // exp, iat, at_hash) and must name the same iss, sub, aud and azp.
-    const auto stored = parseClaims(s.tokens.idTokenClaims);
+    const auto stored = parseClaims(s.idTokenClaims);
     const auto expect = oidc::refreshIdTokenExpectations(auth.rp);
     auto idToken = auth.provider.withKeys<oidc::ValidatedIdToken>([&](const jose::KeyStore& keys) {
-      return oidc::validateRefreshedIdToken(tokens->id_token.reveal(), keys, expect, stored,
-                                            auth.clock, &tokens->access_token);
+      return oidc::validateRefreshedIdToken(fresh.idToken.reveal(), keys, expect, stored,
+                                            auth.clock, &fresh.accessToken);
     });
     if (!idToken) return endSession(auth, s, idToken.error(), &fresh);
-    auto merged = mergeRefreshedClaims(stored, idToken->claims);
+    auto merged = oidc::mergeRefreshedClaims(stored, idToken->claims);
     // Access rules again: the user may have lost the role or the domain since login.
     auto decision = oidc::evaluateAccess(auth.access, merged);
     if (!decision) return endSession(auth, s, oidc::make_error_code(decision.reason), &fresh);
-    fresh.idToken = tokens->id_token;
-    fresh.idTokenClaims = boost::json::serialize(merged);
+    freshClaims = boost::json::serialize(merged);
   }
 
   // Store before anyone else may look: we still hold the lock. A conflict is a
@@ -368,12 +301,12 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
   // is still a credential.
   auto ended = [&](const error_code& why) {
     spdlog::warn("session {} ended during its refresh; the new tokens are revoked", s.publicId);
-    auth.revokeRefreshToken(currentRefreshToken(s, fresh));
+    auth.revokeRefreshToken(oidc::liveRefreshToken(s.tokens, fresh));
     return reloadFailed(why);
   };
   session::Session base = s;
   for (int attempt = 0;; ++attempt) {
-    auto updated = auth.sessions.updateTokens(base, fresh);
+    auto updated = auth.sessions.updateTokens(base, fresh, freshClaims);
     if (updated) {
       clearBackoff(s.key);
       count(auth, RefreshStatus::kRefreshed);
@@ -404,11 +337,11 @@ RefreshResult Refresher::exchange(const AuthContext& auth, const session::Sessio
 }
 
 RefreshResult Refresher::endSession(const AuthContext& auth, const session::Session& s,
-                                    const error_code& why, const session::TokenSet* obtained) {
+                                    const error_code& why, const core::TokenSet* obtained) {
   const auto reason = core::errorName(why);
   // The provider answered with tokens the session may not keep (an ID token that fails
   // validation, access rules no longer met): its grant is alive, so end it there too.
-  if (obtained) auth.revokeRefreshToken(currentRefreshToken(s, *obtained));
+  if (obtained) auth.revokeRefreshToken(oidc::liveRefreshToken(s.tokens, *obtained));
   spdlog::warn("refresh of session {} refused ({}): session ended", s.publicId, reason);
   auth.sessions.recordRefreshFailure(s, reason);
   clearBackoff(s.key);
@@ -431,13 +364,13 @@ RefreshResult Refresher::transient(const AuthContext& auth, const session::Sessi
     std::lock_guard lock(mu_);
     auto& b = backoff_[s.key];
     b.failures += 1;
-    until = std::max(now + backoffDelay(b.failures).count(), notBefore.value_or(0));
+    until = std::max(now + oidc::backoffDelay(b.failures).count(), notBefore.value_or(0));
     b.notBefore = until;
   }
   spdlog::warn("refresh of session {} failed ({}); session kept, next attempt in {} s", s.publicId,
                reason, until - now);
   auth.sessions.recordRefreshFailure(s, reason);
-  if (accessTokenUsable(s.tokens, now)) {
+  if (oidc::accessTokenUsable(s.tokens, now)) {
     count(auth, RefreshStatus::kDeferred, reason);
     auto r = withSession(RefreshStatus::kDeferred, s);
     r.error = why;
@@ -462,7 +395,7 @@ std::optional<RefreshResult> Refresher::backingOff(const AuthContext& auth,
   }
   if (until <= now) return std::nullopt;
   const auto why = oidc::make_error_code(oidc::Errc::kTokenEndpointUnavailable);
-  if (accessTokenUsable(s.tokens, now)) {
+  if (oidc::accessTokenUsable(s.tokens, now)) {
     auto r = withSession(RefreshStatus::kDeferred, s);
     r.error = why;
     return r;

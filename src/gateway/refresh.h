@@ -16,7 +16,6 @@
 // one can read the old one after it was redeemed.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -27,6 +26,7 @@
 #include <unordered_map>
 
 #include "authgate/core/errc.h"
+#include "authgate/core/token_set.h"
 #include "authgate/session/session.h"
 #include "gateway/web.h"
 
@@ -34,36 +34,9 @@ namespace authgate::gateway {
 
 struct AuthContext;
 
-// --- Pure helpers (unit-tested) ---
-
-// The access token should be refreshed now: there is a refresh token, the access
-// token's expiry is known, and it is within `before` of `now` (or already past).
-bool needsRefresh(const session::TokenSet& t, int64_t now, std::chrono::seconds before);
-// The current access token can still be sent upstream: expiry unknown or in the future.
-bool accessTokenUsable(const session::TokenSet& t, int64_t now);
-
-// When the provider may be asked again after a 429/503 (unix seconds): the later of
-// Retry-After (RFC 9110 s10.2.3, delta-seconds; an HTTP-date is ignored) and Auth0's
-// X-RateLimit-Reset (epoch seconds), never more than `cap` ahead. nullopt when neither
-// header is usable.
-std::optional<int64_t> providerNotBefore(std::optional<std::string_view> retryAfter,
-                                         std::optional<std::string_view> rateLimitReset,
-                                         int64_t now, std::chrono::seconds cap);
-// Exponential backoff after `failures` consecutive transient failures (1 -> 1 s, 2 -> 2 s,
-// 3 -> 4 s ...), capped at 60 s.
-std::chrono::seconds backoffDelay(int failures);
-
-// The session's claims after a refresh: the stored claims (which may include userinfo
-// claims from login) with every claim of the new ID token replacing its old value.
-boost::json::object mergeRefreshedClaims(const boost::json::object& stored,
-                                         const boost::json::object& fresh);
-
-// How a failed token response is handled. kEndSession: invalid_grant, the grant is dead.
-// kTransient: anything else (5xx, 429, other OAuth errors, broken responses): the
-// session is kept and the refresh retried with backoff. (A new ID token that fails its
-// checks ends the session too; that is decided after a successful response.)
-enum class RefreshFailure { kEndSession, kTransient };
-RefreshFailure classifyRefreshError(const error_code& ec);
+// The refresh rules themselves (when to refresh, backoff, Retry-After, claim merging,
+// which failures end a session) are the protocol layer's: authgate/oidc/refresh_policy.h.
+// What stays here is the I/O sequencing around them.
 
 // The browser says this request came from our own origin or from the user directly
 // (Fetch Metadata: Sec-Fetch-Site same-origin or none). Without the header (old browser,
@@ -117,7 +90,7 @@ class Refresher {
   RefreshResult exchange(const AuthContext& auth, const session::Session& s);
   // `obtained`: tokens the provider just issued that the session may not keep.
   RefreshResult endSession(const AuthContext& auth, const session::Session& s,
-                           const error_code& why, const session::TokenSet* obtained = nullptr);
+                           const error_code& why, const core::TokenSet* obtained = nullptr);
   RefreshResult transient(const AuthContext& auth, const session::Session& s, const error_code& why,
                           std::optional<int64_t> notBefore);
   // When backing off: the result for `s` without asking the provider.

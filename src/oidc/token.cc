@@ -192,8 +192,8 @@ std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body)
   return e;
 }
 
-Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
-                                    const core::Clock& clock, TokenBinding binding) {
+Result<TokenResponse> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
+                                         const core::Clock& clock, TokenBinding binding) {
   if (!isSuccess(httpStatus)) {
     auto e = parseOAuthError(httpStatus, body);
     // RFC 6749 s5.2: invalid_grant = the code or refresh token is invalid, expired,
@@ -230,7 +230,7 @@ Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant
   // expires_in is RECOMMENDED in RFC 6749 but the product needs it to schedule refresh and
   // Auth0 always sends it: require a positive integer.
   auto expiresIn = detail::getInt(*o, "expires_in");
-  // The upper bound (10 years) only keeps expires_at arithmetic from overflowing.
+  // The upper bound (10 years) only keeps the expiry arithmetic from overflowing.
   if (!expiresIn || *expiresIn <= 0 || *expiresIn > 315'360'000) return Errc::kBadExpiresIn;
   if (detail::hasNonString(*o, "id_token") || detail::hasNonString(*o, "refresh_token") ||
       detail::hasNonString(*o, "scope")) {
@@ -242,17 +242,17 @@ Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant
   if (grant == Grant::kAuthorizationCode && (!idToken || idToken->empty())) {
     return Errc::kMissingIdToken;
   }
-  TokenSet t;
-  t.access_token = core::Secret(std::move(*access));
-  if (idToken) t.id_token = core::Secret(std::move(*idToken));
+  TokenResponse r;
+  r.tokens.accessToken = core::Secret(std::move(*access));
+  r.tokens.accessTokenExpiresAt = clock.unixSeconds() + *expiresIn;
+  if (idToken) r.tokens.idToken = core::Secret(std::move(*idToken));
   if (auto rt = detail::getString(*o, "refresh_token"); rt && !rt->empty()) {
-    t.refresh_token = core::Secret(std::move(*rt));
+    r.tokens.refreshToken = core::Secret(std::move(*rt));
   }
-  t.token_type = std::move(*type);
-  t.expires_in = *expiresIn;
-  t.expires_at = clock.unixSeconds() + *expiresIn;
-  t.scope = detail::getString(*o, "scope");
-  return t;
+  r.tokenType = std::move(*type);
+  r.expiresIn = *expiresIn;
+  r.scope = detail::getString(*o, "scope");
+  return r;
 }
 
 Result<void> checkRevocationResponse(int httpStatus, std::string_view /*body*/) {

@@ -84,30 +84,30 @@ Result<json::object> parseObject(std::string_view text) {
 
 }  // namespace
 
-std::string encodeTokens(const TokenSet& t) {
+std::string encodeTokens(const core::TokenSet& t, std::string_view idTokenClaims) {
   json::object o;
   o["at"] = t.accessToken.reveal();
   o["ate"] = t.accessTokenExpiresAt;
   o["rt"] = t.refreshToken.reveal();
   o["it"] = t.idToken.reveal();
-  o["claims"] = t.idTokenClaims;
+  o["claims"] = idTokenClaims;
   return json::serialize(o);
 }
 
-Result<TokenSet> decodeTokens(std::string_view text) {
+Result<TokenPlaintext> decodeTokens(std::string_view text) {
   auto o = parseObject(text);
   if (!o) return o.error();
-  TokenSet t;
+  TokenPlaintext p;
   std::string at, rt, it;
-  if (!readString(*o, "at", at) || !readInt(*o, "ate", t.accessTokenExpiresAt) ||
+  if (!readString(*o, "at", at) || !readInt(*o, "ate", p.tokens.accessTokenExpiresAt) ||
       !readString(*o, "rt", rt) || !readString(*o, "it", it) ||
-      !readString(*o, "claims", t.idTokenClaims)) {
+      !readString(*o, "claims", p.idTokenClaims)) {
     return Errc::kCorruptRecord;
   }
-  t.accessToken = core::Secret(std::move(at));
-  t.refreshToken = core::Secret(std::move(rt));
-  t.idToken = core::Secret(std::move(it));
-  return t;
+  p.tokens.accessToken = core::Secret(std::move(at));
+  p.tokens.refreshToken = core::Secret(std::move(rt));
+  p.tokens.idToken = core::Secret(std::move(it));
+  return p;
 }
 
 StoreRecord encodeRecord(const Session& s, const std::string& tokenCiphertext) {

@@ -2,16 +2,25 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "authgate/core/errc.h"
+#include "authgate/core/token_set.h"
 #include "authgate/session/session.h"
 #include "authgate/session/session_store.h"
 
 namespace authgate::session::detail {
 
-// Plain JSON of the token set; encrypted by the caller before it is stored.
-std::string encodeTokens(const TokenSet& t);
-Result<TokenSet> decodeTokens(std::string_view json);
+// What one token ciphertext holds: the provider's tokens and the ID token's claims.
+struct TokenPlaintext {
+  core::TokenSet tokens;
+  std::string idTokenClaims;
+};
+
+// Plain JSON of the token set and claims ({"at","ate","rt","it","claims"}, the stored
+// field names); encrypted by the caller before it is stored.
+std::string encodeTokens(const core::TokenSet& t, std::string_view idTokenClaims);
+Result<TokenPlaintext> decodeTokens(std::string_view json);
 
 // Record bytes: every non-secret field plus `tokenCiphertext` (opaque here).
 StoreRecord encodeRecord(const Session& s, const std::string& tokenCiphertext);

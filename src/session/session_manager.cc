@@ -123,9 +123,10 @@ Result<uint64_t> SessionManager::write(const Session& s, const std::string& toke
 Result<void> SessionManager::decryptInto(Session& s, const std::string& ciphertext) const {
   auto plain = cipher_.decrypt(ciphertext, s.key);
   if (!plain) return Errc::kDecryptFailed;
-  auto tokens = detail::decodeTokens(*plain);
-  if (!tokens) return tokens.error();
-  s.tokens = std::move(*tokens);
+  auto decoded = detail::decodeTokens(*plain);
+  if (!decoded) return decoded.error();
+  s.tokens = std::move(decoded->tokens);
+  s.idTokenClaims = std::move(decoded->idTokenClaims);
   return {};
 }
 
@@ -175,7 +176,8 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
   s.clientIp = login.clientIp;
   s.userAgent = login.userAgent.substr(0, options_.userAgentMax);
 
-  std::string ct = cipher_.encrypt(detail::encodeTokens(login.tokens), s.key, random_);
+  std::string ct =
+      cipher_.encrypt(detail::encodeTokens(login.tokens, login.idTokenClaims), s.key, random_);
   auto* cache = usableCache();
   auto ticket = cache ? cache->ticket(s.key, parts_.revocations.externalVersion())
                       : detail::SessionCache::Ticket{};
@@ -183,6 +185,7 @@ Result<CreatedSession> SessionManager::create(const LoginInfo& login) {
   if (!v) return v.error();
   s.version = *v;
   s.tokens = login.tokens;
+  s.idTokenClaims = login.idTokenClaims;
   if (cache) cache->put(s.key, {s}, ticket);
   emit(AuditType::kLogin, &s, {}, {});
 
@@ -275,17 +278,19 @@ Result<void> SessionManager::unlockRefresh(const RefreshLock& lock) {
   return parts_.kv.unlock(lock.name, lock.owner);
 }
 
-Result<Session> SessionManager::updateTokens(const Session& current, const TokenSet& fresh) {
+Result<Session> SessionManager::updateTokens(const Session& current, const core::TokenSet& fresh,
+                                             std::string idTokenClaims) {
   if (current.state != SessionState::kActive) return Errc::kRevoked;
   Session s = current;
   s.tokens = fresh;
   if (fresh.refreshToken.empty()) s.tokens.refreshToken = current.tokens.refreshToken;
   if (fresh.idToken.empty()) {
     s.tokens.idToken = current.tokens.idToken;
-    s.tokens.idTokenClaims = current.tokens.idTokenClaims;
+  } else {
+    s.idTokenClaims = idTokenClaims.empty() ? std::string("{}") : std::move(idTokenClaims);
   }
   s.refreshCount = current.refreshCount + 1;
-  std::string ct = cipher_.encrypt(detail::encodeTokens(s.tokens), s.key, random_);
+  std::string ct = cipher_.encrypt(detail::encodeTokens(s.tokens, s.idTokenClaims), s.key, random_);
   auto* cache = usableCache();
   auto ticket = cache ? cache->ticket(s.key, parts_.revocations.externalVersion())
                       : detail::SessionCache::Ticket{};

@@ -12,6 +12,7 @@
 #include "authgate/core/clock.h"
 #include "authgate/core/random.h"
 #include "authgate/core/secret.h"
+#include "authgate/core/token_set.h"
 #include "authgate/oidc/authorize.h"
 #include "authgate/oidc/callback.h"
 #include "authgate/oidc/errc.h"
@@ -82,13 +83,15 @@ Result<TokenEndpointRequest> buildRevocationRequest(std::string_view revocationE
 
 enum class Grant { kAuthorizationCode, kRefreshToken };
 
-struct TokenSet {
-  core::Secret access_token;
-  core::Secret id_token;  // empty only for a refresh without a new one
-  std::optional<core::Secret> refresh_token;
-  std::string token_type;            // "Bearer" (or "DPoP") as sent
-  std::int64_t expires_in = 0;       // seconds
-  std::int64_t expires_at = 0;       // unix seconds, from the injected clock
+// A successful token response (RFC 6749 s5.1). The tokens are the one core::TokenSet a
+// session keeps (moved there, not copied field by field); the rest is what only the
+// response says.
+struct TokenResponse {
+  // accessToken always; accessTokenExpiresAt = now + expiresIn; refreshToken empty
+  // when none was sent; idToken empty only for a refresh without a new one.
+  core::TokenSet tokens;
+  std::string tokenType;             // "Bearer" (or "DPoP") as sent
+  std::int64_t expiresIn = 0;        // seconds
   std::optional<std::string> scope;  // granted scope when it differs (s5.1)
 };
 
@@ -114,9 +117,9 @@ struct OAuthError {
 //        is kDpopNotBound (the provider ignored the proof: the token is not
 //        sender-constrained, so it is refused rather than kept). kBearer refuses DPoP.
 enum class TokenBinding { kBearer, kDpop };
-Result<TokenSet> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
-                                    const core::Clock& clock,
-                                    TokenBinding binding = TokenBinding::kBearer);
+Result<TokenResponse> parseTokenResponse(int httpStatus, std::string_view body, Grant grant,
+                                         const core::Clock& clock,
+                                         TokenBinding binding = TokenBinding::kBearer);
 // The error details of a non-2xx response, when the body is an OAuth error object.
 std::optional<OAuthError> parseOAuthError(int httpStatus, std::string_view body);
 

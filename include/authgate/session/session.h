@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "authgate/core/secret.h"
+#include "authgate/core/token_set.h"
 
 namespace authgate::session {
 
@@ -31,18 +31,6 @@ std::string_view stateName(SessionState s);
 std::string_view reasonName(RevokeReason r);
 std::optional<SessionState> parseState(std::string_view s);
 std::optional<RevokeReason> parseReason(std::string_view s);
-
-// Provider tokens. Encrypted at rest (AES-256-GCM, see TokenCipher); only the manager
-// decrypts them, and listings never do.
-struct TokenSet {
-  core::Secret accessToken;
-  int64_t accessTokenExpiresAt = 0;  // unix seconds; 0: unknown
-  core::Secret refreshToken;
-  core::Secret idToken;
-  // The validated ID token's claims as a JSON object text, for access rules
-  // (email_verified, groups, ...). Encrypted with the tokens: it is personal data.
-  std::string idTokenClaims = "{}";
-};
 
 struct Session {
   // Store key: lowercase hex SHA-256 of the cookie value. Never the cookie itself.
@@ -69,7 +57,14 @@ struct Session {
   RevokeReason revokeReason = RevokeReason::kNone;
   int64_t endedAt = 0;  // when revoked or expired
 
-  TokenSet tokens;       // empty in listings
+  // The provider's tokens (core::TokenSet, the type the token-response parser fills)
+  // and the validated ID token's claims as a JSON object text, for access rules
+  // (email_verified, groups, ...). Both are one ciphertext at rest (AES-256-GCM, see
+  // TokenCipher): the claims are personal data. Only the manager decrypts them; in
+  // listings they are empty ("{}" for the claims).
+  core::TokenSet tokens;
+  std::string idTokenClaims = "{}";
+
   uint64_t version = 0;  // store version, for compare-and-set
 
   // The earlier of the two timeouts.

@@ -67,7 +67,8 @@ struct LoginInfo {
   int64_t authTime = 0;
   std::string clientIp;
   std::string userAgent;
-  TokenSet tokens;
+  core::TokenSet tokens;             // as the token endpoint issued them
+  std::string idTokenClaims = "{}";  // the validated ID token's claims (JSON object text)
 };
 
 struct CreatedSession {
@@ -131,9 +132,13 @@ class SessionManager {
   Result<void> unlockRefresh(const RefreshLock& lock);
 
   // Replaces the tokens if the record is still at `current.version` (kConflict
-  // otherwise). Empty refresh/ID tokens in `fresh` keep the current ones (RFC 6749 s6:
-  // the provider may not rotate). Increments refreshCount; audits `refresh`.
-  Result<Session> updateTokens(const Session& current, const TokenSet& fresh);
+  // otherwise). An empty refresh token in `fresh` keeps the current one (RFC 6749 s6:
+  // the provider may not rotate). A new ID token in `fresh` comes with its validated
+  // `idTokenClaims`, which replace the stored claims (empty: "{}"); without one, the
+  // current ID token and claims stay (`idTokenClaims` is then ignored). Increments refreshCount;
+  // audits `refresh`.
+  Result<Session> updateTokens(const Session& current, const core::TokenSet& fresh,
+                               std::string idTokenClaims = {});
 
   // Ends sessions. Revoked records stay listable for endedRetention; every instance
   // sees the revocation on its next lookup (and a revocation event is published for

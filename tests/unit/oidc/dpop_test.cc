@@ -184,7 +184,7 @@ TEST(DpopTokenType, DpopRequiredRefusesBearerAndAcceptsDpop) {
       R"({"access_token":"a","id_token":"i","token_type":"Bearer","expires_in":60})";
   auto t = parseTokenResponse(200, dpop, Grant::kAuthorizationCode, clock, TokenBinding::kDpop);
   ASSERT_TRUE(t.has_value());
-  EXPECT_EQ(t->token_type, "DPoP");
+  EXPECT_EQ(t->tokenType, "DPoP");
   EXPECT_TRUE(parseTokenResponse(200, R"({"access_token":"a","token_type":"dpop","expires_in":60})",
                                  Grant::kRefreshToken, clock, TokenBinding::kDpop));
   EXPECT_EQ(parseTokenResponse(200, bearer, Grant::kAuthorizationCode, clock, TokenBinding::kDpop)

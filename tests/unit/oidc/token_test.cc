@@ -231,23 +231,32 @@ TEST(TokenResponse, ParsesAGoodResponse) {
   core::ManualClock clock(1'700'000'000);
   auto t = parseTokenResponse(200, kGood, Grant::kAuthorizationCode, clock);
   ASSERT_TRUE(t) << t.error().message();
-  EXPECT_EQ(t->access_token.reveal(), "at");
-  EXPECT_EQ(t->id_token.reveal(), "a.b.c");
-  ASSERT_TRUE(t->refresh_token);
-  EXPECT_EQ(t->refresh_token->reveal(), "rt");
-  EXPECT_EQ(t->expires_in, 86400);
-  EXPECT_EQ(t->expires_at, 1'700'086'400);
+  EXPECT_EQ(t->tokens.accessToken.reveal(), "at");
+  EXPECT_EQ(t->tokens.idToken.reveal(), "a.b.c");
+  EXPECT_EQ(t->tokens.refreshToken.reveal(), "rt");
+  EXPECT_EQ(t->tokenType, "Bearer");
+  EXPECT_EQ(t->expiresIn, 86400);
+  EXPECT_EQ(t->tokens.accessTokenExpiresAt, 1'700'086'400);
   EXPECT_EQ(t->scope, "openid profile");
   // token_type is case-insensitive (RFC 6749 s5.1); refresh_token optional.
   auto lower = parseTokenResponse(
       200, R"({"access_token":"at","id_token":"x","token_type":"bearer","expires_in":60})",
       Grant::kAuthorizationCode, clock);
   ASSERT_TRUE(lower);
-  EXPECT_FALSE(lower->refresh_token);
+  EXPECT_TRUE(lower->tokens.refreshToken.empty());
+  EXPECT_FALSE(lower->scope);
   // A refresh may come without a new ID token (OIDC Core s12.2).
-  EXPECT_TRUE(parseTokenResponse(200,
-                                 R"({"access_token":"at","token_type":"Bearer","expires_in":60})",
-                                 Grant::kRefreshToken, clock));
+  auto refreshed =
+      parseTokenResponse(200, R"({"access_token":"at","token_type":"Bearer","expires_in":60})",
+                         Grant::kRefreshToken, clock);
+  ASSERT_TRUE(refreshed);
+  EXPECT_TRUE(refreshed->tokens.idToken.empty());
+  // An empty refresh_token is none: the session keeps the one it has.
+  auto emptyRt = parseTokenResponse(
+      200, R"({"access_token":"at","refresh_token":"","token_type":"Bearer","expires_in":60})",
+      Grant::kRefreshToken, clock);
+  ASSERT_TRUE(emptyRt);
+  EXPECT_TRUE(emptyRt->tokens.refreshToken.empty());
 }
 
 struct BadResponse {

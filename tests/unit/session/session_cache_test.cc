@@ -135,7 +135,7 @@ LoginInfo login(const std::string& subject) {
   l.providerSid = "sid-" + subject;
   l.tokens.accessToken = core::Secret("ACCESS-" + subject);
   l.tokens.refreshToken = core::Secret("REFRESH-" + subject);
-  l.tokens.idTokenClaims = "{}";
+  l.idTokenClaims = "{}";
   return l;
 }
 

@@ -104,14 +104,17 @@ class RecordingSink final : public AuditSink {
   }
 };
 
-TokenSet tokens(const std::string& tag) {
-  TokenSet t;
+core::TokenSet tokens(const std::string& tag) {
+  core::TokenSet t;
   t.accessToken = core::Secret("ACCESS-" + tag + "-eyJhbGciOiJSUzI1NiJ9.payload.sig");
   t.accessTokenExpiresAt = 1'700'003'600;
   t.refreshToken = core::Secret("REFRESH-" + tag + "-v1.MRrt");
   t.idToken = core::Secret("IDTOKEN-" + tag + "-eyJ0eXAiOiJKV1QifQ.body.sig");
-  t.idTokenClaims = R"({"email_verified":true,"groups":["CLAIMSECRET-)" + tag + R"("]})";
   return t;
+}
+
+std::string claims(const std::string& tag) {
+  return R"({"email_verified":true,"groups":["CLAIMSECRET-)" + tag + R"("]})";
 }
 
 LoginInfo login(const std::string& subject, const std::string& sid = "sid-1") {
@@ -125,6 +128,7 @@ LoginInfo login(const std::string& subject, const std::string& sid = "sid-1") {
   l.clientIp = "203.0.113.7";
   l.userAgent = "Mozilla/5.0 (test)";
   l.tokens = tokens(subject);
+  l.idTokenClaims = claims(subject);
   return l;
 }
 
@@ -198,7 +202,7 @@ TEST_F(SessionManagerTest, EncryptsTokensAtRest) {
   EXPECT_EQ(s->tokens.accessToken, tokens("alice").accessToken);
   EXPECT_EQ(s->tokens.refreshToken, tokens("alice").refreshToken);
   EXPECT_EQ(s->tokens.idToken, tokens("alice").idToken);
-  EXPECT_EQ(s->tokens.idTokenClaims, tokens("alice").idTokenClaims);
+  EXPECT_EQ(s->idTokenClaims, claims("alice"));
   EXPECT_EQ(s->tokens.accessTokenExpiresAt, 1'700'003'600);
   EXPECT_EQ(s->subject, "alice");
   EXPECT_EQ(s->email, "alice@example.com");
@@ -460,7 +464,7 @@ TEST_F(SessionManagerTest, UpdateTokensIsCompareAndSet) {
   auto s1 = m.lookup(c->cookieValue.reveal());
   auto s2 = m.lookup(c->cookieValue.reveal());
   ASSERT_TRUE(s1 && s2);
-  TokenSet fresh;
+  core::TokenSet fresh;
   fresh.accessToken = core::Secret("ACCESS-2");
   fresh.accessTokenExpiresAt = 42;
   auto u = m.updateTokens(*s1, fresh);
@@ -475,8 +479,29 @@ TEST_F(SessionManagerTest, UpdateTokensIsCompareAndSet) {
   EXPECT_EQ(now->tokens.refreshToken, tokens("alice").refreshToken)
       << "no new refresh token: the old one is kept (RFC 6749 s6)";
   EXPECT_EQ(now->tokens.idToken, tokens("alice").idToken);
+  EXPECT_EQ(now->idTokenClaims, claims("alice")) << "no new ID token: its claims stay";
+  EXPECT_EQ(now->tokens.accessTokenExpiresAt, 42);
   EXPECT_EQ(now->refreshCount, 1u);
   EXPECT_EQ(sink_.count(AuditType::kRefresh), 1);
+}
+
+TEST_F(SessionManagerTest, UpdateTokensWithANewIdTokenReplacesItsClaims) {
+  auto m = manager();
+  auto c = m.create(login("alice"));
+  auto s = m.lookup(c->cookieValue.reveal());
+  ASSERT_TRUE(s);
+  auto u = m.updateTokens(*s, tokens("bob"), claims("bob"));
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->idTokenClaims, claims("bob"));
+  auto again = m.lookup(c->cookieValue.reveal());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->tokens.idToken, tokens("bob").idToken);
+  EXPECT_EQ(again->tokens.refreshToken, tokens("bob").refreshToken) << "rotated";
+  EXPECT_EQ(again->idTokenClaims, claims("bob")) << "the claims are encrypted with the tokens";
+  // A new ID token without claims: the old token's claims do not stay with it.
+  auto bare = m.updateTokens(*again, tokens("carol"));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->idTokenClaims, "{}");
 }
 
 TEST_F(SessionManagerTest, RefreshLockIsSingleFlight) {
