@@ -1,7 +1,7 @@
 # libauthgate as an installed package (docs/LIBRARY.md).
 #
-# libauthgate is every library target defined in src/core, src/jose, src/oidc and
-# src/session: the modules and the session backends (SQLite, Redis), the store factory
+# libauthgate is every library target defined in src/core, src/jose, src/oidc, src/rp
+# and src/session: the modules and the session backends (SQLite, Redis), the store factory
 # and the spdlog audit sink. Each public header in include/authgate/ is implemented by
 # one of them, so the one target a user links, authgate::authgate, holds what its
 # headers declare. A library added to one of those folders is part of it without an
@@ -15,7 +15,7 @@
 #   lib/cmake/authgate/                          authgateConfig.cmake, its version
 #                                                file, authgateTargets*.cmake
 #   lib/pkgconfig/authgate.pc                    the same for pkg-config
-set(AUTHGATE_LIBRARY_DIRS src/core src/jose src/oidc src/session)
+set(AUTHGATE_LIBRARY_DIRS src/core src/jose src/oidc src/rp src/session)
 
 set(AUTHGATE_LIBRARY_TARGETS "")
 foreach(dir ${AUTHGATE_LIBRARY_DIRS})

@@ -6,7 +6,7 @@
 #   include-roots/<m>/public/authgate/<m> -> include/authgate/<m>   libauthgate's public
 #                                                                   headers (PUBLIC)
 #   include-roots/<m>/src/<m>             -> src/<m>                headers next to the
-#        sources: PRIVATE for a library module (core, jose, oidc, session: the ones with
+#        sources: PRIVATE for a library module (core, jose, oidc, rp, session: the ones with
 #        include/authgate/<m>), PUBLIC for a binary-side module (config, net, gateway),
 #        whose interface they are
 # No target has include/ or src/ itself on its path, so `#include "gateway/app.h"` in

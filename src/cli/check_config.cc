@@ -43,7 +43,7 @@ std::string setBy(const config::Environment& env, std::string_view key,
 std::string issuerMismatchReason(ProviderProbe& probe, const std::string& configured) {
   std::string reason = "the provider's discovery (" + probe.provider.discoveryUrl() +
                        ") names another issuer than \"" + configured + "\"";
-  auto r = probe.http.send(net::HttpRequest::get(probe.provider.discoveryUrl()));
+  auto r = probe.http.send(rp::HttpRequest::get(probe.provider.discoveryUrl()));
   if (!r || r->status != 200) return reason + " (issuer_mismatch)";
   boost::system::error_code ec;
   auto doc = boost::json::parse(r->body, ec);

@@ -53,7 +53,7 @@ int runHealthcheck(const CommonOptions& options, const std::string& url) {
   client_options.max_response_bytes = 4096;
   client_options.user_agent = "authgate-healthcheck";
   net::CurlHttpClient client(client_options);
-  const auto response = client.send(net::HttpRequest::get(target));
+  const auto response = client.send(rp::HttpRequest::get(target));
   if (!response) {
     std::cerr << "authgate healthcheck: " << target << ": " << response.error().message() << "\n";
     return kExitProblems;

@@ -24,7 +24,7 @@ ProviderProbe::ProviderProbe(const config::ProviderSettings& settings, std::stri
                              std::string discoveryUrl)
     : http(gateway::clientOptions(settings)),
       provider(http, core::SystemClock::instance(),
-               net::ProviderClientOptions{
+               rp::ProviderClientOptions{
                    .issuer = std::move(issuer),
                    .discovery_url = std::move(discoveryUrl),
                    .dpop_key = probeDpopKey(settings),

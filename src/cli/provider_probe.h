@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "authgate/rp/provider_client.h"
 #include "config/config.h"
 #include "net/http_client.h"
-#include "net/provider_client.h"
 
 namespace authgate::cli {
 
@@ -14,7 +14,7 @@ struct ProviderProbe {
   ProviderProbe(const config::ProviderSettings& settings, std::string issuer,
                 std::string discoveryUrl);
   net::CurlHttpClient http;
-  net::ProviderClient provider;
+  rp::ProviderClient provider;
 };
 
 }  // namespace authgate::cli

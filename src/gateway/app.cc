@@ -214,9 +214,9 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
     return nullptr;
   }
   s.http = std::make_unique<net::CurlHttpClient>(clientOptions(config.provider));
-  s.provider = std::make_unique<net::ProviderClient>(
+  s.provider = std::make_unique<rp::ProviderClient>(
       *s.http, clock,
-      net::ProviderClientOptions{
+      rp::ProviderClientOptions{
           .issuer = config.provider.issuer,
           .discovery_url = config.provider.discovery_url,
           .dpop_key = std::move(*dpopKey),

@@ -15,6 +15,7 @@
 
 #include "authgate/core/metrics.h"
 #include "authgate/jose/sign.h"
+#include "authgate/rp/provider_client.h"
 #include "authgate/session/audit.h"
 #include "authgate/session/session_manager.h"
 #include "authgate/session/session_purger.h"
@@ -27,7 +28,6 @@
 #include "gateway/router.h"
 #include "gateway/routes.h"
 #include "net/http_client.h"
-#include "net/provider_client.h"
 
 namespace authgate::gateway {
 
@@ -39,8 +39,8 @@ struct Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
 
   const config::Config config;
-  std::unique_ptr<net::HttpClient> http;
-  std::unique_ptr<net::ProviderClient> provider;
+  std::unique_ptr<rp::HttpClient> http;
+  std::unique_ptr<rp::ProviderClient> provider;
   std::unique_ptr<AuthContext> auth;
   std::unique_ptr<BearerVerifier> bearer;  // api.audiences set
   std::unique_ptr<RouteMap> routes;        // routes / upstream.url (empty: nothing proxied)

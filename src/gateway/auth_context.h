@@ -15,11 +15,11 @@
 #include "authgate/oidc/access.h"
 #include "authgate/oidc/options.h"
 #include "authgate/oidc/token.h"
+#include "authgate/rp/provider_client.h"
 #include "authgate/session/session_manager.h"
 #include "config/config.h"
 #include "gateway/pending_logins.h"
 #include "gateway/refresh.h"
-#include "net/provider_client.h"
 
 namespace authgate::gateway {
 
@@ -44,7 +44,7 @@ struct AuthContext {
   std::vector<std::string> allowed_origins;  // public origin + configured extra origins
   std::chrono::seconds transaction_ttl{600};
 
-  net::ProviderClient& provider;
+  rp::ProviderClient& provider;
   session::SessionManager& sessions;
   const core::Clock& clock;
   core::Random& random;

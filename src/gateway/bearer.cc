@@ -55,7 +55,7 @@ AuthorizationHeader parseAuthorization(std::string_view value) {
   return out;
 }
 
-BearerVerifier::BearerVerifier(net::ProviderClient& provider, jose::VerifyPolicy policy,
+BearerVerifier::BearerVerifier(rp::ProviderClient& provider, jose::VerifyPolicy policy,
                                oidc::AccessPolicy access, const core::Clock& clock,
                                std::size_t cacheCapacity)
     : provider_(provider),
@@ -65,7 +65,7 @@ BearerVerifier::BearerVerifier(net::ProviderClient& provider, jose::VerifyPolicy
       cache_(cacheCapacity) {}
 
 std::unique_ptr<BearerVerifier> BearerVerifier::fromConfig(const config::Config& config,
-                                                           net::ProviderClient& provider,
+                                                           rp::ProviderClient& provider,
                                                            oidc::AccessPolicy access,
                                                            const core::Clock& clock) {
   if (config.api.audiences.empty() && config.provider.jwks_urls.empty()) return nullptr;

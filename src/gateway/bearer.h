@@ -15,6 +15,7 @@
 #include "authgate/jose/jwt.h"
 #include "authgate/jose/verified_token_cache.h"
 #include "authgate/oidc/access.h"
+#include "authgate/rp/provider_client.h"
 #include "authgate/session/session.h"
 #include "config/config.h"
 #include "gateway/auth_context.h"
@@ -23,7 +24,6 @@
 #include "gateway/router.h"
 #include "gateway/web.h"
 #include "net/http.h"
-#include "net/provider_client.h"
 
 namespace authgate::gateway {
 
@@ -59,12 +59,11 @@ struct BearerResult {
 class BearerVerifier {
  public:
   // `policy` is oidc::accessTokenPolicy(issuer, api.audiences, algs, skew).
-  BearerVerifier(net::ProviderClient& provider, jose::VerifyPolicy policy,
-                 oidc::AccessPolicy access, const core::Clock& clock,
-                 std::size_t cacheCapacity = 16384);
+  BearerVerifier(rp::ProviderClient& provider, jose::VerifyPolicy policy, oidc::AccessPolicy access,
+                 const core::Clock& clock, std::size_t cacheCapacity = 16384);
 
   static std::unique_ptr<BearerVerifier> fromConfig(const config::Config& config,
-                                                    net::ProviderClient& provider,
+                                                    rp::ProviderClient& provider,
                                                     oidc::AccessPolicy access,
                                                     const core::Clock& clock);
 
@@ -79,7 +78,7 @@ class BearerVerifier {
  private:
   Result<jose::VerifiedJwt> verifyWithKeySets(std::string_view token, const error_code& strict);
 
-  net::ProviderClient& provider_;
+  rp::ProviderClient& provider_;
   const jose::VerifyPolicy policy_;
   const oidc::AccessPolicy access_;
   const core::Clock& clock_;

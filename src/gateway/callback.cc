@@ -129,7 +129,7 @@ class CallbackRun {
   // The provider's own error code and description, for the operator (an invalid_client
   // is a wrong secret, an invalid_grant a reused code). Never the code, the verifier or
   // the secret, even when the provider echoes them.
-  void logTokenEndpointFailure(const net::HttpResponse& response,
+  void logTokenEndpointFailure(const rp::HttpResponse& response,
                                const oidc::AuthorizationCode& code,
                                const oidc::LoginTransaction& txn) const {
     spdlog::warn(
@@ -279,7 +279,7 @@ Response CallbackRun::run() {
   }
   auto response = auth_.provider.post(*exchange, buildExchange);
   if (!response) {
-    if (response.error() == net::Errc::kTlsFailure) {
+    if (response.error() == rp::Errc::kTlsFailure) {
       return fail(
           http::status::bad_gateway, response.error(), "Sign-in is not working on this site",
           "This site cannot reach the sign-in service securely, so no one can sign in "

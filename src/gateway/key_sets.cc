@@ -1,7 +1,7 @@
 #include "gateway/key_sets.h"
 
 #include "authgate/jose/errc.h"
-#include "net/provider_client.h"
+#include "authgate/rp/provider_client.h"
 
 namespace authgate::gateway {
 
@@ -19,17 +19,17 @@ bool isFetchFailure(const error_code& ec) {
 
 }  // namespace
 
-TrustedKeySets::TrustedKeySets(const std::vector<std::string>& urls, net::HttpClient& http,
+TrustedKeySets::TrustedKeySets(const std::vector<std::string>& urls, rp::HttpClient& http,
                                const core::Clock& clock, jose::VerifyPolicy policy)
     : policy_(std::move(policy)) {
   policy_.trustKeySetIssuer = true;
   for (const auto& url : urls) {
     jose::JwksFetcher fetch = [&http](const std::string& u) -> Result<jose::FetchedJwks> {
-      auto resp = http.send(net::HttpRequest::get(u));
+      auto resp = http.send(rp::HttpRequest::get(u));
       if (!resp) return resp.error();
       if (resp->status != 200) return jose::Errc::kJwksFetchFailed;
       jose::FetchedJwks out{std::move(resp->body), std::nullopt};
-      if (auto cc = resp->header("cache-control")) out.maxAge = net::cacheControlMaxAge(*cc);
+      if (auto cc = resp->header("cache-control")) out.maxAge = rp::cacheControlMaxAge(*cc);
       return out;
     };
     caches_.push_back(std::make_unique<jose::JwksCache>(url, std::move(fetch), clock));

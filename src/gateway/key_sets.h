@@ -22,7 +22,7 @@ class TrustedKeySets {
  public:
   // `policy`: the algorithms (asymmetric only), leeway and limits; trustKeySetIssuer is
   // set here: such a token must carry an iss, and its aud is not compared.
-  TrustedKeySets(const std::vector<std::string>& urls, net::HttpClient& http,
+  TrustedKeySets(const std::vector<std::string>& urls, rp::HttpClient& http,
                  const core::Clock& clock, jose::VerifyPolicy policy);
 
   // Verifies `token` with each set but `providerJwksUri` (the provider's own keys are

@@ -8,11 +8,12 @@ declare -A allowed=(
   [core]="core"
   [jose]="core jose"
   [oidc]="core jose oidc"
+  [rp]="core jose oidc rp"
   [session]="core session"
   [config]="core config"
-  [net]="core jose oidc net"
-  [gateway]="core jose oidc session config net gateway"
-  [cli]="core jose oidc session config net gateway cli"
+  [net]="core jose oidc rp net"
+  [gateway]="core jose oidc rp session config net gateway"
+  [cli]="core jose oidc rp session config net gateway cli"
 )
 fail=0
 for module in "${!allowed[@]}"; do

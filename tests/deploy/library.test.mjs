@@ -21,6 +21,7 @@ function assertConsumerOutput(out) {
     'an hour later: expired',
     'session subject=alice id_token_kept=1',
     'unknown cookie: session_not_found',
+    'discovery token_endpoint=https://issuer.example/oauth/token fetches=1',
   ]);
 }
 
@@ -38,7 +39,7 @@ describe('the installed library', () => {
     assert.deepEqual(headers, filesUnder(path.join(REPO_ROOT, 'include')).filter((f) => f.endsWith('.h')),
       'include/ holds the public headers and nothing else (no src/ header)');
     const libs = filesUnder(path.join(prefix, libdir));
-    for (const f of ['libauthgate_core.a', 'libauthgate_jose.a', 'libauthgate_oidc.a', 'libauthgate_session.a',
+    for (const f of ['libauthgate_core.a', 'libauthgate_jose.a', 'libauthgate_oidc.a', 'libauthgate_rp.a', 'libauthgate_session.a',
       'libauthgate_session_sqlite.a', 'libauthgate_session_redis.a', 'libauthgate_session_stores.a',
       'cmake/authgate/authgateConfig.cmake', 'cmake/authgate/authgateConfigVersion.cmake',
       'cmake/authgate/authgateTargets.cmake', 'pkgconfig/authgate.pc']) {

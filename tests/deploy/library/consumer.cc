@@ -1,7 +1,9 @@
 // A program outside the authgate tree, built against the installed package only
 // (deploy.library: once with find_package(authgate CONFIG), once with pkg-config).
 // It signs an ES256 ID token, verifies it with the jose API (and refuses a tampered
-// one and an expired one), then creates a session in a MemoryStore and looks it up.
+// one and an expired one), creates a session in a MemoryStore and looks it up, then
+// reads a provider's discovery document through rp::ProviderClient over an HttpClient
+// of its own (what a server embedding the library supplies).
 // Each line it prints is asserted by tests/deploy/library.test.mjs.
 #include <boost/json/object.hpp>
 #include <iostream>
@@ -13,6 +15,8 @@
 #include "authgate/jose/jwk.h"
 #include "authgate/jose/jwt.h"
 #include "authgate/jose/sign.h"
+#include "authgate/rp/http_client.h"
+#include "authgate/rp/provider_client.h"
 #include "authgate/session/audit.h"
 #include "authgate/session/memory_store.h"
 #include "authgate/session/session_manager.h"
@@ -21,6 +25,7 @@
 namespace jose = authgate::jose;
 namespace session = authgate::session;
 namespace core = authgate::core;
+namespace rp = authgate::rp;
 
 namespace {
 
@@ -36,6 +41,27 @@ int fail(const std::string& what, const authgate::error_code& ec) {
   std::cout << "FAILED " << what << ": " << core::errorName(ec) << '\n';
   return 1;
 }
+
+// The embedding server's HTTP client: here, a provider that answers discovery only.
+class OneDocumentClient final : public rp::HttpClient {
+ public:
+  authgate::Result<rp::HttpResponse> send(const rp::HttpRequest& request) override {
+    ++calls;
+    if (request.url != "https://issuer.example/.well-known/openid-configuration") {
+      return rp::Errc::kConnectFailed;
+    }
+    rp::HttpResponse r;
+    r.status = 200;
+    r.headers = {{"content-type", "application/json"}};
+    r.body = R"({"issuer":"https://issuer.example/",)"
+             R"("authorization_endpoint":"https://issuer.example/authorize",)"
+             R"("token_endpoint":"https://issuer.example/oauth/token",)"
+             R"("jwks_uri":"https://issuer.example/.well-known/jwks.json",)"
+             R"("response_types_supported":["code"]})";
+    return r;
+  }
+  int calls = 0;
+};
 
 }  // namespace
 
@@ -88,5 +114,13 @@ int main() {
             << " id_token_kept=" << (found->tokens.idToken.reveal() == *token) << '\n';
   auto unknown = sessions.lookup("not-a-cookie-value");
   std::cout << "unknown cookie: " << (unknown ? "found" : core::errorName(unknown.error())) << '\n';
+
+  OneDocumentClient http;
+  rp::ProviderClient provider(http, clock, {.issuer = "https://issuer.example/"});
+  auto md = provider.metadata();
+  if (!md) return fail("ProviderClient::metadata", md.error());
+  auto again = provider.metadata();  // cached: no second fetch
+  std::cout << "discovery token_endpoint=" << (*md)->token_endpoint << " fetches=" << http.calls
+            << (again ? "" : " (second call failed)") << '\n';
   return 0;
 }

@@ -10,13 +10,13 @@
 
 #include "authgate/core/metrics.h"
 #include "authgate/core/random.h"
+#include "authgate/rp/provider_client.h"
 #include "authgate/session/errc.h"
 #include "authgate/session/memory_store.h"
 #include "authgate/session/session_manager.h"
 #include "gateway/auth_context.h"
 #include "gateway/refresh.h"
 #include "net/http_client.h"
-#include "net/provider_client.h"
 
 namespace authgate::gateway {
 namespace {
@@ -26,10 +26,10 @@ constexpr const char* kTokenEndpoint = "https://op.example/oauth/token";
 constexpr int64_t kStart = 1'800'000'000;
 
 // Serves discovery and answers token requests from a script (default: a rotated pair).
-class ScriptedProvider final : public net::HttpClient {
+class ScriptedProvider final : public rp::HttpClient {
  public:
-  Result<net::HttpResponse> send(const net::HttpRequest& req) override {
-    net::HttpResponse res;
+  Result<rp::HttpResponse> send(const rp::HttpRequest& req) override {
+    rp::HttpResponse res;
     if (req.url.ends_with("/.well-known/openid-configuration")) {
       res.status = 200;
       res.body = R"({"issuer":"https://op.example/",
@@ -39,7 +39,7 @@ class ScriptedProvider final : public net::HttpClient {
         "response_types_supported":["code"]})";
       return res;
     }
-    if (req.url != kTokenEndpoint) return net::make_error_code(net::Errc::kConnectFailed);
+    if (req.url != kTokenEndpoint) return rp::make_error_code(rp::Errc::kConnectFailed);
     const int n = ++tokenRequests;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let callers pile up
     std::lock_guard lock(mu_);
@@ -54,9 +54,9 @@ class ScriptedProvider final : public net::HttpClient {
                std::to_string(n) + R"("})";
     return res;
   }
-  void queue(long status, std::string body, net::Headers headers = {}) {
+  void queue(long status, std::string body, rp::Headers headers = {}) {
     std::lock_guard lock(mu_);
-    net::HttpResponse r;
+    rp::HttpResponse r;
     r.status = status;
     r.body = std::move(body);
     r.headers = std::move(headers);
@@ -66,7 +66,7 @@ class ScriptedProvider final : public net::HttpClient {
 
  private:
   std::mutex mu_;
-  std::vector<net::HttpResponse> next_;
+  std::vector<rp::HttpResponse> next_;
 };
 
 class RefresherTest : public ::testing::Test {
@@ -77,8 +77,7 @@ class RefresherTest : public ::testing::Test {
                   *session::TokenCipher::fromKeys(
                       {core::Secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")}),
                   audit_, clock_, core::OpenSslRandom::instance()),
-        provider_(http_, clock_,
-                  net::ProviderClientOptions{.issuer = kIssuer, .discovery_url = ""}),
+        provider_(http_, clock_, rp::ProviderClientOptions{.issuer = kIssuer, .discovery_url = ""}),
         auth_(makeContext()) {}
 
   AuthContext makeContext() {
@@ -122,7 +121,7 @@ class RefresherTest : public ::testing::Test {
   session::NullAuditSink audit_;
   session::SessionManager sessions_;
   ScriptedProvider http_;
-  net::ProviderClient provider_;
+  rp::ProviderClient provider_;
   core::MetricsRegistry metrics_;
   AuthContext auth_;
 };

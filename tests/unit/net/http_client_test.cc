@@ -26,6 +26,11 @@
 extern char** environ;
 
 namespace authgate::net {
+
+// What CurlHttpClient implements: the library's HTTP client interface.
+using rp::Errc;
+using rp::HttpRequest;
+using rp::HttpResponse;
 namespace {
 
 using namespace std::chrono_literals;

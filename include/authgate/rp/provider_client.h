@@ -19,13 +19,13 @@
 #include "authgate/jose/sign.h"
 #include "authgate/oidc/discovery.h"
 #include "authgate/oidc/token.h"
-#include "net/http_client.h"
+#include "authgate/rp/http_client.h"
 
-namespace authgate::net {
+namespace authgate::rp {
 
 struct ProviderClientOptions {
-  std::string issuer;                        // exact
-  std::string discovery_url;                 // "" -> issuer + .well-known/openid-configuration
+  std::string issuer{};                      // exact
+  std::string discovery_url{};               // "" -> issuer + .well-known/openid-configuration
   std::chrono::seconds discovery_ttl{3600};  // refetch after this; last good kept on failure
   std::chrono::seconds discovery_retry{30};  // after a failed fetch, no refetch before this
   // provider.dpop (RFC 9449): the key every token-endpoint request and every use of an
@@ -121,4 +121,4 @@ Result<T> ProviderClient::withKeys(const std::function<Result<T>(const jose::Key
   return check(**fresh);
 }
 
-}  // namespace authgate::net
+}  // namespace authgate::rp

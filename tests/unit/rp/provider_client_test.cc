@@ -2,7 +2,8 @@
 // serving discovery and a JWKS the test changes): keys rotate without a failed request,
 // whether the new key is published before or after the first token signed with it;
 // unknown kids refetch at most once per 30 s; the last good set survives an outage.
-#include "net/provider_client.h"
+#include "authgate/rp/provider_client.h"
+#include "net/http_client.h"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,10 @@
 #include "net/server.h"
 
 namespace authgate::net {
+
+// The client under test is the library's; the provider it talks to is served by net.
+using rp::ProviderClient;
+using rp::ProviderClientOptions;
 namespace {
 
 namespace jt = jose::testing;

@@ -1,11 +1,11 @@
-#include "net/provider_client.h"
+#include "authgate/rp/provider_client.h"
 
 #include <charconv>
 
 #include "authgate/jose/errc.h"
 #include "authgate/oidc/dpop.h"
 
-namespace authgate::net {
+namespace authgate::rp {
 
 ProviderClient::ProviderClient(HttpClient& http, const core::Clock& clock,
                                ProviderClientOptions options)
@@ -190,4 +190,4 @@ std::optional<std::chrono::seconds> cacheControlMaxAge(std::string_view value) {
   return std::nullopt;
 }
 
-}  // namespace authgate::net
+}  // namespace authgate::rp

@@ -1,1 +1,0 @@
-list(APPEND NET_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/provider_client.cc)
