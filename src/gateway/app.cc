@@ -194,6 +194,7 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
   app->sessions_ = std::make_unique<session::SessionManager>(
       app->store_->parts(), std::move(*cipher), *app->storeAudit_, clock, random,
       sessionOptions(config.session));
+  app->refreshEvents_ = Refresher::listen(*app->sessions_, app->refresher_);
   app->pending_logins_ = std::make_shared<PendingLogins>(
       config.session.max_pending_logins, config.session.max_pending_logins_per_ip, kTransactionTtl);
   return app;

@@ -81,6 +81,9 @@ class App {
   // Shared by every snapshot: a reload neither forgets logins in flight nor starts a
   // second refresh of a session that is being refreshed.
   std::shared_ptr<Refresher> refresher_ = std::make_shared<Refresher>();
+  // The store's session events that wake refreshes waiting for another instance;
+  // destroyed before the manager and the store.
+  std::unique_ptr<session::Subscription> refreshEvents_;
   std::shared_ptr<PendingLogins> pending_logins_;
 
   // provider.dpop without provider.dpop_key_file: the key made at start, kept across

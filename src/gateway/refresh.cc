@@ -12,6 +12,7 @@
 #include "authgate/oidc/refresh_policy.h"
 #include "authgate/oidc/token.h"
 #include "authgate/session/errc.h"
+#include "authgate/session/session_manager.h"
 #include "gateway/auth_context.h"
 #include "gateway/current_session.h"
 
@@ -61,6 +62,16 @@ void count(const AuthContext& auth, RefreshStatus status, std::string_view reaso
       .inc();
 }
 
+// A wait for another holder's refresh ended: by the session's event, or by the timer
+// (an event was lost, or there is none to expect).
+void countWake(const AuthContext& auth, bool byEvent) {
+  auth.metrics
+      .counter("authgate_refresh_wait_wakeups_total",
+               "Wake-ups of requests waiting for another instance's refresh, by cause.",
+               {{"by", byEvent ? "event" : "timer"}})
+      .inc();
+}
+
 // Someone else refreshed this session since `snapshot` was read.
 bool refreshedSince(const session::Session& snapshot, const session::Session& now) {
   return now.refreshCount != snapshot.refreshCount ||
@@ -99,7 +110,61 @@ std::string_view refreshStatusName(RefreshStatus s) {
   return "unknown";
 }
 
+// --- RefreshWaiters ---
+
+std::unique_ptr<RefreshWaiters::Ticket> RefreshWaiters::watch(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto& e = entries_[key];
+  e.watchers += 1;
+  return std::unique_ptr<Ticket>(new Ticket(*this, key, e.events, all_));
+}
+
+RefreshWaiters::Ticket::~Ticket() { w_.release(key_); }
+
+void RefreshWaiters::release(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end() && --it->second.watchers == 0) entries_.erase(it);
+}
+
+bool RefreshWaiters::wait(Ticket& t, Clock::time_point until) {
+  std::unique_lock lock(mu_);
+  const auto& e = entries_.at(t.key_);  // held by the ticket
+  waiting_ += 1;
+  const bool woken =
+      cv_.wait_until(lock, until, [&] { return e.events != t.seen_ || all_ != t.seenAll_; });
+  waiting_ -= 1;
+  t.seen_ = e.events;
+  t.seenAll_ = all_;
+  return woken;
+}
+
+void RefreshWaiters::notify(const std::string& key) {
+  {
+    std::lock_guard lock(mu_);
+    if (key.empty()) {
+      all_ += 1;
+    } else if (auto it = entries_.find(key); it != entries_.end()) {
+      it->second.events += 1;
+    } else {
+      return;  // nobody waits for this session
+    }
+  }
+  cv_.notify_all();
+}
+
+size_t RefreshWaiters::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
+}
+
 // --- Refresher ---
+
+std::unique_ptr<session::Subscription> Refresher::listen(session::SessionManager& sessions,
+                                                         std::shared_ptr<Refresher> self) {
+  return sessions.subscribeChanges(
+      [self = std::move(self)](const std::string& key) { self->waiters_.notify(key); });
+}
 
 RefreshResult Refresher::ensureFresh(const AuthContext& auth, const session::Session& s) {
   const auto before = auth.config.session.refresh_before_expiry;
@@ -168,23 +233,31 @@ RefreshResult Refresher::singleFlight(const AuthContext& auth, const session::Se
   return result;
 }
 
-// Another process (or a stale attempt of this one) holds the store lock: poll until its
-// new tokens appear, the lock frees up, or the wait is long enough that the holder must
-// have died or timed out.
+// Another process (or a stale attempt of this one) holds the store lock. A request
+// whose access token can still be used does not wait: it goes on with that token, and
+// the holder stores new ones shortly (an explicit refresh, `force`, waits: new tokens
+// are what it asked for). The others wait for the holder's session event (new tokens
+// stored, lock released), looking at the store again at least every fallback_ in case
+// the event is lost, until the new tokens appear, the lock frees up, or the wait is
+// long enough that the holder must have died or timed out.
 RefreshResult Refresher::waitForOther(const AuthContext& auth, const session::Session& s,
                                       bool force) {
-  const auto start = std::chrono::steady_clock::now();
   const bool usable = oidc::accessTokenUsable(s.tokens, auth.clock.unixSeconds());
+  if (usable && !force) {
+    count(auth, RefreshStatus::kDeferred, "lock_held");
+    return withSession(RefreshStatus::kDeferred, s);
+  }
+  const auto start = RefreshWaiters::Clock::now();
   // The holder's token request ends within the HTTP timeout; a dead holder's lock within
   // its TTL. A request that can still use its token waits only for the former.
   const auto budget =
       usable ? std::chrono::duration_cast<milliseconds>(auth.config.provider.http_timeout) +
                    milliseconds(2000)
              : auth.sessions.options().refreshLockTtl + milliseconds(1000);
-  milliseconds pause(25);
-  while (std::chrono::steady_clock::now() - start < budget) {
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, milliseconds(250));
+  const auto deadline = start + budget;
+  // Taken before the first look: an event after it wakes the wait below.
+  auto ticket = waiters_.watch(s.key);
+  for (;;) {
     auto current = auth.sessions.reload(s);
     if (!current) return reloadFailed(current.error());
     if (refreshedSince(s, *current)) {
@@ -193,7 +266,8 @@ RefreshResult Refresher::waitForOther(const AuthContext& auth, const session::Se
     }
     auto lock = auth.sessions.lockRefresh(*current);
     if (lock) {
-      // The holder gave up without new tokens (transient failure): our turn.
+      // The holder gave up without new tokens (transient failure), or its lock expired:
+      // our turn.
       RefreshResult result;
       auto again = auth.sessions.reload(s);
       if (!again) {
@@ -209,6 +283,9 @@ RefreshResult Refresher::waitForOther(const AuthContext& auth, const session::Se
     if (lock.error() != session::Errc::kLocked) {
       return failure(RefreshStatus::kStoreUnavailable, lock.error());
     }
+    const auto now = RefreshWaiters::Clock::now();
+    if (now >= deadline) break;
+    countWake(auth, waiters_.wait(*ticket, std::min(deadline, now + fallback_)));
   }
   auto timeout = oidc::make_error_code(oidc::Errc::kTokenEndpointUnavailable);
   if (usable) {

@@ -2,10 +2,10 @@
 // read, the record decode and the AES-GCM decryption (docs/SESSIONS.md "Session
 // cache"). Internal to the session module; SessionManager owns one.
 //
-// Bounded (least recently used goes first) and aged out after `ttl`, so a change no
-// event reports (another instance refreshed the tokens) is seen within `ttl`. Entries
-// are dropped on every event that ends a session (revocation events from the store,
-// local revokes and expiry), and all of them when the store says another process
+// Bounded (least recently used goes first) and aged out after `ttl`, so a change whose
+// event was lost is seen within `ttl`. Entries are dropped on every session event
+// from the store (a revocation, another instance's refresh), on local revokes and
+// expiry, and all of them when the store says another process
 // wrote (`storeVersion` changed) or the revocation channel was interrupted.
 //
 // A read that raced with a revocation must not re-insert what it read: put() takes

@@ -267,7 +267,7 @@ Result<Session> SessionManager::reload(const Session& current) {
 }
 
 Result<RefreshLock> SessionManager::lockRefresh(const Session& s) {
-  RefreshLock lock{"refresh:" + s.key, random_.token(16)};
+  RefreshLock lock{"refresh:" + s.key, random_.token(16), s.key};
   auto r = parts_.kv.tryLock(lock.name, lock.owner, options_.refreshLockTtl);
   if (!r) return r.error();
   if (!*r) return Errc::kLocked;
@@ -275,7 +275,16 @@ Result<RefreshLock> SessionManager::lockRefresh(const Session& s) {
 }
 
 Result<void> SessionManager::unlockRefresh(const RefreshLock& lock) {
-  return parts_.kv.unlock(lock.name, lock.owner);
+  auto r = parts_.kv.unlock(lock.name, lock.owner);
+  // Whatever the refresh did, a waiter may look again now: at new tokens, or at a free
+  // lock it may take. Best effort: waiters have a timer for a lost event.
+  if (!lock.key.empty()) (void)parts_.revocations.publishUpdated(lock.key);
+  return r;
+}
+
+std::unique_ptr<Subscription> SessionManager::subscribeChanges(
+    std::function<void(const std::string&)> onChange) {
+  return parts_.revocations.subscribeRevoked(std::move(onChange));
 }
 
 Result<Session> SessionManager::updateTokens(const Session& current, const core::TokenSet& fresh,
@@ -301,6 +310,8 @@ Result<Session> SessionManager::updateTokens(const Session& current, const core:
   }
   s.version = *v;
   if (cache) cache->put(s.key, {s}, ticket);
+  // Other instances' caches drop their copy; requests waiting for this refresh wake.
+  (void)parts_.revocations.publishUpdated(s.key);
   emit(AuditType::kRefresh, &s, {}, {});
   return s;
 }

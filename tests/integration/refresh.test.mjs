@@ -64,15 +64,110 @@ test('two instances sharing Redis refresh a session once between them', { skip }
   // Cookies are per host, not per port: the same browser session reaches both.
   assert.equal((await me(browser, b)).status, 200, 'instance B sees the session of A');
 
+  const results0 = [await check(browser, a)];
   await waitForRefreshWindow(browser, a, WINDOW);
   const urls = Array.from({ length: 50 }, (_, i) => `${(i % 2 ? a : b).url}/auth/check`);
+  const before = bearerOf(results0[0]);
   const results = await burst(browser, urls);
   const statuses = results.map((r) => r.status);
   assert.deepEqual([...new Set(statuses)], [200], `statuses: ${statuses.join(',')}`);
   assert.equal(await refreshCount(op), 1, 'exactly one refresh_token grant across instances');
-  assert.equal(new Set(results.map(bearerOf)).size, 1, 'both instances use the same new token');
+  // The instance that lost the race for the store lock does not wait while its token is
+  // still usable: its requests go on with the current token (deferred, lock_held).
+  const used = new Set(results.map(bearerOf));
+  assert.ok(used.size <= 2, `the old token or the one new token: ${used.size}`);
+  const after = bearerOf(await check(browser, a));
+  assert.notEqual(after, before, 'refreshed');
+  assert.equal(bearerOf(await check(browser, b)), after, 'both instances now use the same new token');
+  for (const t of used) assert.ok(t === before || t === after, 'no third token');
   assert.equal((await me(browser, a)).status, 200);
   assert.equal((await me(browser, b)).status, 200);
+});
+
+/** Sum of `name`'s samples in an instance's /metrics whose labels include every `labels` pair. */
+async function metric(ag, name, labels = {}) {
+  const text = await (await fetch(`${ag.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (!Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) continue;
+    sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/** Until the provider has received `n` refresh_token grants (the holder has the lock). */
+async function untilRefreshGrants(op, n) {
+  for (let i = 0; i < 200; i++) {
+    if (await refreshCount(op) >= n) return;
+    await sleep(25);
+  }
+  assert.fail(`the provider never saw ${n} refresh grant(s)`);
+}
+
+test('an expired token on instance B waits for A\'s refresh and is answered with its new token', { skip }, async (t) => {
+  // Issue 16: B's request is woken by A's session event (Redis PUBLISH), not by a poll.
+  const redis = await startRedis({ t });
+  const op = await startProvider({ t, accessTokenTtl: 2 });
+  const settings = { session: { store: redis.url, refresh_before_expiry: '1s' } };
+  const a = await startGateway(t, op, settings);
+  const b = await startGateway(t, op, settings);
+  const browser = new Browser();
+  await login(browser, a.url);
+  const first = await check(browser, a);
+  assert.equal(first.status, 200);
+  const before = bearerOf(first);
+  const base = await refreshCount(op);
+  const { json: who } = await me(browser, b);
+  // Until the access token has expired: B may not use it, so B must wait.
+  await sleep(Math.max(0, (who.access_token_expires_at + 1) * 1000 - Date.now()));
+
+  // A's token request is slow: A holds the session's refresh lock meanwhile.
+  await op.failToken({ delayMs: 1500, grant_type: 'refresh_token' });
+  const fromA = check(browser, a);
+  await untilRefreshGrants(op, base + 1);
+  const fromB = await check(browser, b);
+  const answerA = await fromA;
+
+  assert.equal(answerA.status, 200, answerA.text);
+  assert.equal(fromB.status, 200, `B waited for A rather than failing: ${fromB.text}`);
+  assert.notEqual(bearerOf(answerA), before, 'A refreshed');
+  assert.equal(bearerOf(fromB), bearerOf(answerA), 'B answered with the token A stored');
+  assert.equal(await refreshCount(op), base + 1, 'one refresh_token grant between the instances');
+  assert.equal(await metric(b, 'authgate_refresh_total', { result: 'refreshed', reason: 'waited' }), 1,
+    'B reports that it waited for another holder');
+  assert.ok(await metric(b, 'authgate_refresh_wait_wakeups_total', { by: 'event' }) >= 1,
+    'A\'s session event woke B');
+  assert.equal((await op.stats()).token.errors.invalid_grant ?? 0, 0, 'nothing redeemed twice');
+});
+
+test('a usable token on instance B does not wait for A\'s refresh', { skip }, async (t) => {
+  const redis = await startRedis({ t });
+  const op = await startProvider({ t, accessTokenTtl: TTL });
+  const settings = { session: { store: redis.url, refresh_before_expiry: `${WINDOW}s` } };
+  const a = await startGateway(t, op, settings);
+  const b = await startGateway(t, op, settings);
+  const browser = new Browser();
+  await login(browser, a.url);
+  const before = bearerOf(await check(browser, a));
+  await waitForRefreshWindow(browser, a, WINDOW);
+
+  await op.failToken({ delayMs: 1500, grant_type: 'refresh_token' });
+  const fromA = check(browser, a);
+  await untilRefreshGrants(op, 1);
+  const fromB = await check(browser, b);
+  assert.equal(fromB.status, 200, fromB.text);
+  assert.equal(bearerOf(fromB), before, 'B went on with the token it has');
+  assert.equal(await refreshCount(op), 1, 'A has not answered yet: still one grant');
+  assert.equal(await metric(b, 'authgate_refresh_total', { result: 'deferred', reason: 'lock_held' }), 1);
+  assert.equal(await metric(b, 'authgate_refresh_wait_wakeups_total'), 0, 'B never waited');
+
+  const answerA = await fromA;
+  assert.equal(answerA.status, 200);
+  assert.notEqual(bearerOf(answerA), before);
+  assert.equal(bearerOf(await check(browser, b)), bearerOf(answerA), 'B uses the new token next');
+  assert.equal(await refreshCount(op), 1);
 });
 
 test('POST /auth/refresh answers the new expiry and never a token; the OpenMetadata alias too', { skip }, async (t) => {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,7 @@ struct SessionPage {
 struct RefreshLock {
   std::string name;
   std::string owner;
+  std::string key;  // the session's store key
 };
 
 class SessionManager {
@@ -128,15 +130,26 @@ class SessionManager {
   //   ... token request ...
   //   updateTokens(s, fresh)     compare-and-set on s.version
   //   unlockRefresh(lock)
+  // updateTokens and unlockRefresh each publish a session event (RevocationBus::
+  // publishUpdated), which wakes the requests of every instance waiting for this
+  // refresh (subscribeChanges) and drops the old copy from every session cache.
   Result<RefreshLock> lockRefresh(const Session& s);
   Result<void> unlockRefresh(const RefreshLock& lock);
+
+  // `onChange(key)` for every session event from any instance sharing the store (or,
+  // for memory and SQLite, from this process): the session was revoked, its tokens
+  // were replaced, or its refresh lock was released. "" after the channel was
+  // interrupted: any session may have changed. Runs on a store-owned thread or on the
+  // publisher's; destroy the Subscription before this manager.
+  std::unique_ptr<Subscription> subscribeChanges(std::function<void(const std::string&)> onChange);
 
   // Replaces the tokens if the record is still at `current.version` (kConflict
   // otherwise). An empty refresh token in `fresh` keeps the current one (RFC 6749 s6:
   // the provider may not rotate). A new ID token in `fresh` comes with its validated
   // `idTokenClaims`, which replace the stored claims (empty: "{}"); without one, the
   // current ID token and claims stay (`idTokenClaims` is then ignored). Increments refreshCount;
-  // audits `refresh`.
+  // audits `refresh`; publishes a session event (a failed publish is not an error: the
+  // tokens are stored, and waiters have a timer).
   Result<Session> updateTokens(const Session& current, const core::TokenSet& fresh,
                                std::string idTokenClaims = {});
 

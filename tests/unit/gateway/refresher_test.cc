@@ -220,5 +220,144 @@ TEST_F(RefresherTest, ExplicitRefreshWithoutRefreshTokenSaysSo) {
   EXPECT_EQ(http_.tokenRequests, 0);
 }
 
+// --- Waiting for another holder (another instance holds the store lock) ---
+
+uint64_t refreshCounter(core::MetricsRegistry& m, const char* result, const char* reason) {
+  return m
+      .counter("authgate_refresh_total", "Token refresh attempts by outcome and reason.",
+               {{"result", result}, {"reason", reason}})
+      .value();
+}
+
+uint64_t wakeups(core::MetricsRegistry& m, const char* by) {
+  return m
+      .counter("authgate_refresh_wait_wakeups_total",
+               "Wake-ups of requests waiting for another instance's refresh, by cause.",
+               {{"by", by}})
+      .value();
+}
+
+// Until `n` requests wait (the waiter is parked on its condition variable).
+void untilWaiting(Refresher& r, size_t n) {
+  while (r.waiters().waiting() < n) std::this_thread::yield();
+}
+
+TEST(RefreshWaitersTest, AnEventForTheKeyWakesItsWaitersOnly) {
+  RefreshWaiters w;
+  auto mine = w.watch("k1");
+  auto other = w.watch("k2");
+  w.notify("k2");
+  w.notify("k3");  // nobody waits: dropped
+  const auto soon = RefreshWaiters::Clock::now() + std::chrono::milliseconds(20);
+  EXPECT_FALSE(w.wait(*mine, soon)) << "another session's event does not wake k1";
+  EXPECT_TRUE(w.wait(*other, soon)) << "an event between watch() and wait() is not lost";
+  EXPECT_FALSE(w.wait(*other, soon)) << "each event wakes once";
+
+  std::atomic<bool> woken{false};
+  std::thread t(
+      [&] { woken = w.wait(*mine, RefreshWaiters::Clock::now() + std::chrono::seconds(60)); });
+  while (w.waiting() < 1) std::this_thread::yield();
+  w.notify("k1");
+  t.join();
+  EXPECT_TRUE(woken);
+}
+
+TEST(RefreshWaitersTest, AnInterruptedChannelWakesEveryone) {
+  RefreshWaiters w;
+  auto a = w.watch("k1");
+  auto b = w.watch("k2");
+  w.notify("");
+  const auto soon = RefreshWaiters::Clock::now() + std::chrono::milliseconds(20);
+  EXPECT_TRUE(w.wait(*a, soon));
+  EXPECT_TRUE(w.wait(*b, soon));
+  a.reset();
+  b.reset();
+  auto c = w.watch("k1");
+  EXPECT_FALSE(w.wait(*c, soon)) << "a new ticket starts after earlier events";
+}
+
+TEST_F(RefresherTest, UsableTokenDoesNotWaitForAnotherHolder) {
+  auto s = signedIn(30);
+  auto held = sessions_.lockRefresh(s);  // another instance's refresh
+  ASSERT_TRUE(held);
+  auto r = auth_.refresher->ensureFresh(auth_, s);
+  EXPECT_EQ(r.status, RefreshStatus::kDeferred);
+  EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-0") << "goes on with its token";
+  EXPECT_EQ(refreshCounter(metrics_, "deferred", "lock_held"), 1u);
+  EXPECT_EQ(http_.tokenRequests, 0);
+  EXPECT_EQ(wakeups(metrics_, "event") + wakeups(metrics_, "timer"), 0u) << "never waited";
+}
+
+TEST_F(RefresherTest, ExpiredTokenIsWokenByTheHoldersStoredTokens) {
+  // A fallback longer than the whole wait: only the event can end it early.
+  auth_.refresher = std::make_shared<Refresher>(std::chrono::seconds(120));
+  auto events = Refresher::listen(sessions_, auth_.refresher);
+  auto s = signedIn(-1);
+  auto held = sessions_.lockRefresh(s);
+  ASSERT_TRUE(held);
+  RefreshResult r;
+  std::thread waiter([&] { r = auth_.refresher->ensureFresh(auth_, s); });
+  untilWaiting(*auth_.refresher, 1);
+
+  // The holder stores new tokens (and releases its lock).
+  core::TokenSet fresh;
+  fresh.accessToken = core::Secret("at-holder");
+  fresh.accessTokenExpiresAt = clock_.unixSeconds() + 3600;
+  fresh.refreshToken = core::Secret("rt-holder");
+  auto current = sessions_.reload(s);
+  ASSERT_TRUE(current);
+  ASSERT_TRUE(sessions_.updateTokens(*current, fresh));
+  waiter.join();
+  ASSERT_TRUE(sessions_.unlockRefresh(*held));
+
+  ASSERT_EQ(r.status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-holder");
+  EXPECT_EQ(refreshCounter(metrics_, "refreshed", "waited"), 1u);
+  EXPECT_EQ(wakeups(metrics_, "event"), 1u);
+  EXPECT_EQ(wakeups(metrics_, "timer"), 0u);
+  EXPECT_EQ(http_.tokenRequests, 0) << "the waiter redeemed nothing";
+  EXPECT_EQ(auth_.refresher->waiters().waiting(), 0u);
+}
+
+TEST_F(RefresherTest, TheTimerEndsAWaitWhoseEventIsLost) {
+  // Not subscribed: no event ever arrives (as from SQLite instances in other processes).
+  auth_.refresher = std::make_shared<Refresher>(std::chrono::milliseconds(10));
+  auto s = signedIn(-1);
+  auto held = sessions_.lockRefresh(s);
+  ASSERT_TRUE(held);
+  RefreshResult r;
+  std::thread waiter([&] { r = auth_.refresher->ensureFresh(auth_, s); });
+  untilWaiting(*auth_.refresher, 1);
+  core::TokenSet fresh;
+  fresh.accessToken = core::Secret("at-holder");
+  fresh.accessTokenExpiresAt = clock_.unixSeconds() + 3600;
+  auto current = sessions_.reload(s);
+  ASSERT_TRUE(current);
+  ASSERT_TRUE(sessions_.updateTokens(*current, fresh));
+  waiter.join();
+  ASSERT_EQ(r.status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-holder");
+  EXPECT_GE(wakeups(metrics_, "timer"), 1u);
+  EXPECT_EQ(wakeups(metrics_, "event"), 0u);
+  EXPECT_TRUE(sessions_.unlockRefresh(*held));
+}
+
+TEST_F(RefresherTest, AHolderThatGivesUpHandsTheRefreshToTheWaiter) {
+  auth_.refresher = std::make_shared<Refresher>(std::chrono::seconds(120));
+  auto events = Refresher::listen(sessions_, auth_.refresher);
+  auto s = signedIn(-1);
+  auto held = sessions_.lockRefresh(s);
+  ASSERT_TRUE(held);
+  RefreshResult r;
+  std::thread waiter([&] { r = auth_.refresher->ensureFresh(auth_, s); });
+  untilWaiting(*auth_.refresher, 1);
+  ASSERT_TRUE(sessions_.unlockRefresh(*held));  // no new tokens (a transient failure)
+  waiter.join();
+  ASSERT_EQ(r.status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-1") << "the waiter refreshed itself";
+  EXPECT_EQ(http_.tokenRequests, 1);
+  EXPECT_EQ(wakeups(metrics_, "event"), 1u);
+}
+
 }  // namespace
 }  // namespace authgate::gateway

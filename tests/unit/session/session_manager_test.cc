@@ -518,6 +518,38 @@ TEST_F(SessionManagerTest, RefreshLockIsSingleFlight) {
   EXPECT_TRUE(m.lockRefresh(c->session));
 }
 
+TEST_F(SessionManagerTest, StoredTokensAndAReleasedRefreshLockArePublished) {
+  auto m = manager();
+  auto c = m.create(login("alice"));
+  std::vector<std::string> got;
+  auto sub = m.subscribeChanges([&](const std::string& k) { got.push_back(k); });
+  auto lock = m.lockRefresh(c->session);
+  ASSERT_TRUE(lock);
+  EXPECT_TRUE(got.empty()) << "taking the lock tells nobody";
+  ASSERT_TRUE(m.updateTokens(c->session, tokens("refreshed")));
+  EXPECT_EQ(got, std::vector<std::string>{c->session.key}) << "new tokens: one event";
+  ASSERT_TRUE(m.unlockRefresh(*lock));
+  EXPECT_EQ(got, (std::vector<std::string>{c->session.key, c->session.key}))
+      << "the released lock: another (a waiter may take it)";
+}
+
+TEST_F(SessionManagerTest, AnotherManagersRefreshDropsThisCachesCopy) {
+  SessionOptions o;
+  o.cacheCapacity = 16;
+  o.cacheTtl = 3'600'000ms;
+  auto a = manager(o);
+  auto b = manager(o);  // another instance on the same store
+  auto c = a.create(login("alice"));
+  auto cached = b.lookup(c->cookieValue.reveal());
+  ASSERT_TRUE(cached);
+  ASSERT_EQ(b.cachedSessions(), 1u);
+  ASSERT_TRUE(a.updateTokens(*a.lookup(c->cookieValue.reveal()), tokens("refreshed")));
+  EXPECT_EQ(b.cachedSessions(), 0u) << "the update event dropped B's copy";
+  auto seen = b.lookup(c->cookieValue.reveal());
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->tokens.accessToken.reveal(), tokens("refreshed").accessToken.reveal());
+}
+
 TEST_F(SessionManagerTest, AuditEventsNeverContainTokensOrCookies) {
   SessionOptions o;
   o.idleTimeout = 600s;

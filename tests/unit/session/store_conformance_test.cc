@@ -366,9 +366,10 @@ class Inbox {
 
 // Publishes until delivered (a Redis subscriber may still be connecting on a loaded
 // machine); fails after about 5 s.
-bool publishUntilReceived(RevocationBus& publisher, Inbox& inbox, const std::string& key) {
+bool publishUntilReceived(RevocationBus& publisher, Inbox& inbox, const std::string& key,
+                          bool update = false) {
   for (int i = 0; i < 50; ++i) {
-    if (!publisher.publishRevoked(key)) return false;
+    if (!(update ? publisher.publishUpdated(key) : publisher.publishRevoked(key))) return false;
     if (inbox.waitFor(key, 100ms)) return true;
   }
   return false;
@@ -410,6 +411,26 @@ TEST_P(RevocationConformance, RevocationEventReachesAnotherInstance) {
   Inbox inbox;
   auto sub = other->subscribeRevoked(inbox.sink());
   EXPECT_TRUE(publishUntilReceived(bus(), inbox, "k1"));
+}
+
+// A session event "tokens updated" (a refresh stored new tokens, or released its lock)
+// reaches the same subscribers as a revocation: caches drop the old copy and requests
+// waiting for that refresh wake.
+TEST_P(RevocationConformance, UpdateEventReachesSubscribers) {
+  Inbox inbox;
+  auto sub = bus().subscribeRevoked(inbox.sink());
+  EXPECT_TRUE(publishUntilReceived(bus(), inbox, "k1", true));
+}
+
+TEST_P(RevocationConformance, UpdateEventReachesAnotherInstance) {
+  if (GetParam() != Backend::kRedis && GetParam() != Backend::kPostgres) {
+    GTEST_SKIP() << "no cross-process channel; waiters there rely on their timer "
+                    "(docs/LIFECYCLE.md)";
+  }
+  auto other = open();
+  Inbox inbox;
+  auto sub = other->subscribeRevoked(inbox.sink());
+  EXPECT_TRUE(publishUntilReceived(bus(), inbox, "k-updated", true));
 }
 
 // Key-value ops: login transactions and replay guards (SessionStore::putValue/takeValue).
