@@ -17,6 +17,7 @@
 #include "authgate/session/session_purger.h"
 #include "authgate/session/spdlog_audit_sink.h"
 #include "authgate/session/sqlite_store.h"
+#include "session/session_codec.h"
 #include "test_support.h"
 
 namespace authgate::session {
@@ -209,6 +210,31 @@ TEST_F(SessionManagerTest, EncryptsTokensAtRest) {
   EXPECT_EQ(s->providerSid, "sid-1");
   EXPECT_EQ(s->authTime, 1'699'999'000);
   EXPECT_EQ(s->clientIp, "203.0.113.7");
+}
+
+TEST_F(SessionManagerTest, AnEndedRecordKeepsNoTokens) {
+  // Signed out, a record stays listable for endedRetention, without its token
+  // ciphertext: nothing reads the tokens of an ended session again (an expired one is
+  // written the same way when a read finds it before the store's TTL hides it).
+  auto m = manager();
+  const auto ciphertextOf = [&](const std::string& key) {
+    auto rec = memory_->get(key);
+    EXPECT_TRUE(rec);
+    std::string ct;
+    EXPECT_TRUE(rec && detail::decodeRecord(*rec, &ct));
+    return ct;
+  };
+  auto out = m.create(login("alice"));
+  ASSERT_TRUE(out);
+  EXPECT_FALSE(ciphertextOf(out->session.key).empty()) << "an active record holds its tokens";
+  ASSERT_TRUE(m.revoke(*m.lookup(out->cookieValue.reveal()), RevokeReason::kLogout));
+  EXPECT_EQ(ciphertextOf(out->session.key), "");
+  EXPECT_EQ(m.lookup(out->cookieValue.reveal()).error(), Errc::kRevoked);
+
+  auto listed = m.listBySubject("alice");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u) << "still listed after sign-out";
+  EXPECT_EQ((*listed)[0].state, SessionState::kRevoked);
 }
 
 TEST_F(SessionManagerTest, MalformedCookieNeverReachesTheStore) {
