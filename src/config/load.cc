@@ -224,8 +224,8 @@ std::string suggestion(std::string_view name, const std::vector<std::string>& ca
     // The distance is at least the difference in length: a candidate that far off in
     // length cannot be closer, so it is not compared (a long unknown name costs one
     // subtraction per candidate, not a quadratic comparison each).
-    const std::size_t gap = lowered.size() > c.size() ? lowered.size() - c.size()
-                                                      : c.size() - lowered.size();
+    const std::size_t gap =
+        lowered.size() > c.size() ? lowered.size() - c.size() : c.size() - lowered.size();
     if (gap >= bestDistance) continue;
     const auto d = editDistance(lowered, toLower(c));
     if (d < bestDistance) {

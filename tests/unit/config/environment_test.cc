@@ -204,8 +204,8 @@ TEST(MisspeltVariables, NameTheNearestKnownVariable) {
 TEST(MisspeltVariables, ATwoLetterGapIsStillNamedAndALongNameIsNot) {
   // The suggestion skips candidates whose length alone puts them 3 or more edits away:
   // two missing letters still match, a name far longer than any known one does not.
-  const auto warnings = misspeltVariables({{"AUTHGATE_SESION_STOR", "memory"},
-                                           {"AUTHGATE_" + std::string(4000, 'X'), "x"}});
+  const auto warnings = misspeltVariables(
+      {{"AUTHGATE_SESION_STOR", "memory"}, {"AUTHGATE_" + std::string(4000, 'X'), "x"}});
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0].str(),
             "AUTHGATE_SESION_STOR: unknown variable, ignored (did you mean "
