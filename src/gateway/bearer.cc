@@ -229,7 +229,11 @@ Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestCo
   // The session's access token goes out only with pass_access_token: only then must it
   // be fresh.
   const auto& up = auth.config.upstream;
-  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo, up.pass_access_token);
+  // A DPoP-bound token needs a proof for the request the proxy in front forwards,
+  // which authgate does not see: it is never in a forward-auth answer (docs/PROTOCOL.md
+  // "DPoP"; settings that rely on it alone are refused at load), so it need not be fresh.
+  const bool passToken = up.pass_access_token && !auth.provider.dpop();
+  auto a = authenticateRequest(auth, req, ctx, redirectBrowsers, returnTo, passToken);
   if (a.kind == RequestAuth::Kind::kDeferred) return {};
   if (a.kind == RequestAuth::Kind::kDenied) return std::move(a.denial);
   auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
@@ -238,10 +242,7 @@ Response checkAnswer(const AuthContext& auth, const Request& req, net::RequestCo
     setTokenIdentityHeaders(res, *a.jwt);
   } else {
     auto options = IdentityOptions::of(up);
-    // A DPoP-bound token needs a proof for the request the proxy in front forwards,
-    // which authgate does not see: it is never in a forward-auth answer (docs/PROTOCOL.md
-    // "DPoP"; settings that rely on it alone are refused at load).
-    if (auth.provider.dpop()) options.pass_access_token = false;
+    options.pass_access_token = passToken;
     setIdentityHeaders(res, *a.session, options);
   }
   return res;

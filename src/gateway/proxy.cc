@@ -23,17 +23,14 @@ net::ForwardDecision answer(net::Response res) {
 // that asks for it (pass_access_token) gets it as RFC 9449 s7.1 presents it to a
 // resource server: `Authorization: DPoP <token>` and a proof for this one request (htm
 // the method, htu the public URL the client used, ath the token's hash). false: no
-// proof could be made (the token is then not passed).
+// proof could be made (the request is then answered with an error page instead).
 bool setDpopBoundToken(http::fields& identity, const AuthContext& auth, const Request& head,
                        const net::RequestContext& ctx, const ProtectedRoute& route,
                        const core::Secret& accessToken) {
   const std::string& origin = route.origin.empty() ? auth.public_url : route.origin;
   auto proof = auth.provider.resourceProof(head.method_string(), origin + std::string(ctx.path),
                                            accessToken);
-  if (!proof) {
-    identity.erase(http::field::authorization);
-    return false;
-  }
+  if (!proof) return false;
   identity.set(http::field::authorization, "DPoP " + accessToken.reveal());
   identity.set("DPoP", proof->reveal());
   return true;
