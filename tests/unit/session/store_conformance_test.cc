@@ -54,6 +54,13 @@ std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
 
 const auto kAllBackends =
     ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kRedis, Backend::kPostgres);
+// Backends whose second store object sees the first one's data (memory is per object by
+// design).
+const auto kSharedBackends =
+    ::testing::Values(Backend::kSqlite, Backend::kRedis, Backend::kPostgres);
+// Backends with a channel between processes (SQLite keeps no cache and its waiters rely on
+// their timer: docs/SESSIONS.md, docs/LIFECYCLE.md).
+const auto kNetworkBackends = ::testing::Values(Backend::kRedis, Backend::kPostgres);
 
 bool isErr(const error_code& ec, Errc e) { return ec == make_error_code(e); }
 
@@ -160,6 +167,10 @@ class AuditLogConformance : public BackendFixture {
   AuditLog& log() { return *store_; }
 };
 class SharedConformance : public BackendFixture {};
+class CrossInstanceConformance : public BackendFixture {
+ protected:
+  RevocationBus& bus() { return *store_; }
+};
 
 TEST_P(KeyValueConformance, PingsWhenReachable) { EXPECT_TRUE(kv().ping()); }
 
@@ -382,7 +393,6 @@ TEST_P(RevocationConformance, RevocationEventReachesSubscribers) {
 }
 
 TEST_P(SharedConformance, SecondStoreObjectSeesWritesLocksAndVersions) {
-  if (GetParam() == Backend::kMemory) GTEST_SKIP() << "memory is per object by design";
   auto other = open();
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(store_->put(record("k1", "alice", "sid1", 1, "from-a"), 60s, kMustNotExist));
@@ -403,10 +413,7 @@ TEST_P(SharedConformance, SecondStoreObjectSeesWritesLocksAndVersions) {
   EXPECT_FALSE(store_->get("k1"));
 }
 
-TEST_P(RevocationConformance, RevocationEventReachesAnotherInstance) {
-  if (GetParam() != Backend::kRedis && GetParam() != Backend::kPostgres) {
-    GTEST_SKIP() << "no cross-process channel; these keep no cache (docs/SESSIONS.md)";
-  }
+TEST_P(CrossInstanceConformance, RevocationEventReachesAnotherInstance) {
   auto other = open();
   Inbox inbox;
   auto sub = other->subscribeRevoked(inbox.sink());
@@ -422,11 +429,7 @@ TEST_P(RevocationConformance, UpdateEventReachesSubscribers) {
   EXPECT_TRUE(publishUntilReceived(bus(), inbox, "k1", true));
 }
 
-TEST_P(RevocationConformance, UpdateEventReachesAnotherInstance) {
-  if (GetParam() != Backend::kRedis && GetParam() != Backend::kPostgres) {
-    GTEST_SKIP() << "no cross-process channel; waiters there rely on their timer "
-                    "(docs/LIFECYCLE.md)";
-  }
+TEST_P(CrossInstanceConformance, UpdateEventReachesAnotherInstance) {
   auto other = open();
   Inbox inbox;
   auto sub = other->subscribeRevoked(inbox.sink());
@@ -514,7 +517,6 @@ TEST_P(KeyValueConformance, ConcurrentTakesOfOneKeyHaveExactlyOneWinner) {
 }
 
 TEST_P(SharedConformance, SecondStoreObjectSeesValues) {
-  if (GetParam() == Backend::kMemory) GTEST_SKIP() << "memory is per object by design";
   auto other = open();
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(*store_->putValue("shared", "from-a", 60s, true));
@@ -616,7 +618,8 @@ INSTANTIATE_TEST_SUITE_P(AllBackends, RecordsConformance, kAllBackends, backendN
 INSTANTIATE_TEST_SUITE_P(AllBackends, IndexConformance, kAllBackends, backendName);
 INSTANTIATE_TEST_SUITE_P(AllBackends, RevocationConformance, kAllBackends, backendName);
 INSTANTIATE_TEST_SUITE_P(AllBackends, AuditLogConformance, kAllBackends, backendName);
-INSTANTIATE_TEST_SUITE_P(AllBackends, SharedConformance, kAllBackends, backendName);
+INSTANTIATE_TEST_SUITE_P(SharedBackends, SharedConformance, kSharedBackends, backendName);
+INSTANTIATE_TEST_SUITE_P(NetworkBackends, CrossInstanceConformance, kNetworkBackends, backendName);
 
 }  // namespace
 }  // namespace authgate::session
