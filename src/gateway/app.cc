@@ -194,9 +194,9 @@ std::unique_ptr<App> App::create(const config::Config& config, core::MetricsRegi
   app->sessions_ = std::make_unique<session::SessionManager>(
       app->store_->parts(), std::move(*cipher), *app->storeAudit_, clock, random,
       sessionOptions(config.session));
-  app->refreshEvents_ = Refresher::listen(*app->sessions_, app->refresher_);
-  app->pending_logins_ = std::make_shared<PendingLogins>(
+  app->partyState_ = std::make_shared<rp::RelyingPartyState>(
       config.session.max_pending_logins, config.session.max_pending_logins_per_ip, kTransactionTtl);
+  app->refreshEvents_ = app->partyState_->listen(*app->sessions_);
   return app;
 }
 
@@ -215,7 +215,7 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
     return nullptr;
   }
   s.http = std::make_unique<net::CurlHttpClient>(clientOptions(config.provider));
-  s.provider = std::make_unique<rp::ProviderClient>(
+  s.provider = std::make_shared<rp::ProviderClient>(
       *s.http, clock,
       rp::ProviderClientOptions{
           .issuer = config.provider.issuer,
@@ -284,22 +284,51 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
     }
   }
 
+  rp::RelyingPartySettings party;
+  party.client = relyingPartyOptions(config);
+  party.access = accessPolicy(config.access);
+  party.cookies = std::move(cookies);
+  party.publicUrl = base;
+  party.allowedOrigins = std::move(origins);
+  party.transactionTtl = kTransactionTtl;
+  party.fetchUserinfo = config.provider.fetch_userinfo;
+  party.refreshBeforeExpiry = config.session.refresh_before_expiry;
+  party.providerTimeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.provider.http_timeout);
+  party.idpLogout = config.logout.idp_logout;
+  party.postLogoutRedirect = config.logout.post_logout_redirect_url;
+  party.maxPendingLogins = config.session.max_pending_logins;
+  party.maxPendingLoginsPerClient = config.session.max_pending_logins_per_ip;
+  party.log = [](rp::LogLevel level, const std::string& text) {
+    switch (level) {
+      case rp::LogLevel::kInfo:
+        spdlog::info("{}", text);
+        break;
+      case rp::LogLevel::kWarn:
+        spdlog::warn("{}", text);
+        break;
+      case rp::LogLevel::kError:
+        spdlog::error("{}", text);
+        break;
+    }
+  };
+  s.party = std::make_unique<rp::RelyingParty>(std::move(party), s.provider, *sessions_, clock,
+                                               random, partyState_, &metrics_);
+  const auto& partySettings = s.party->settings();
   s.auth.reset(new AuthContext{
       .config = config,
-      .rp = relyingPartyOptions(config),
-      .access = accessPolicy(config.access),
-      .cookies = std::move(cookies),
+      .party = *s.party,
+      .rp = partySettings.client,
+      .access = partySettings.access,
+      .cookies = partySettings.cookies,
+      .allowed_origins = partySettings.allowedOrigins,
       .prefix = config.server.path_prefix,
       .public_url = base,
-      .allowed_origins = std::move(origins),
-      .transaction_ttl = kTransactionTtl,
       .provider = *s.provider,
       .sessions = *sessions_,
       .clock = clock,
       .random = random,
       .metrics = metrics_,
-      .refresher = refresher_,
-      .pending_logins = pending_logins_,
   });
 
   // Bearer tokens for APIs (api.audiences) and the reverse proxy (upstream.url).

@@ -40,7 +40,8 @@ struct Snapshot {
 
   const config::Config config;
   std::unique_ptr<rp::HttpClient> http;
-  std::unique_ptr<rp::ProviderClient> provider;
+  std::shared_ptr<rp::ProviderClient> provider;
+  std::unique_ptr<rp::RelyingParty> party;  // every protocol step, over provider
   std::unique_ptr<AuthContext> auth;
   std::unique_ptr<BearerVerifier> bearer;  // api.audiences set
   std::unique_ptr<RouteMap> routes;        // routes / upstream.url (empty: nothing proxied)
@@ -78,13 +79,12 @@ class App {
   std::unique_ptr<session::AuditSink> audit_;
   std::unique_ptr<session::StoreAuditSink> storeAudit_;  // store_'s audit log, then audit_
   std::unique_ptr<session::SessionManager> sessions_;
-  // Shared by every snapshot: a reload neither forgets logins in flight nor starts a
-  // second refresh of a session that is being refreshed.
-  std::shared_ptr<Refresher> refresher_ = std::make_shared<Refresher>();
+  // Shared by every snapshot's RelyingParty: a reload neither forgets logins in flight
+  // nor starts a second refresh of a session that is being refreshed.
+  std::shared_ptr<rp::RelyingPartyState> partyState_;
   // The store's session events that wake refreshes waiting for another instance;
   // destroyed before the manager and the store.
   std::unique_ptr<session::Subscription> refreshEvents_;
-  std::shared_ptr<PendingLogins> pending_logins_;
 
   // provider.dpop without provider.dpop_key_file: the key made at start, kept across
   // reloads (a new key would strand the DPoP-bound access tokens already issued).

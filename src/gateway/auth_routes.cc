@@ -1,41 +1,9 @@
 #include "gateway/auth_routes.h"
 
-#include <spdlog/spdlog.h>
-
-#include "authgate/core/error.h"
-#include "authgate/oidc/token.h"
+#include "gateway/refresh.h"
 #include "gateway/sessions_page.h"
 
 namespace authgate::gateway {
-
-void AuthContext::countFailure(std::string_view step, std::string_view reason) const {
-  metrics
-      .counter("authgate_auth_failures_total", "Rejected authentication steps by reason.",
-               {{"step", std::string(step)}, {"reason", std::string(reason)}})
-      .inc();
-}
-
-void AuthContext::revokeRefreshToken(const core::Secret& token) const {
-  if (token.empty()) return;
-  auto metadata = provider.metadata();
-  if (!metadata || (*metadata)->revocation_endpoint.empty()) return;
-  auto build = [&] {
-    return oidc::buildRevocationRequest((*metadata)->revocation_endpoint, rp, token,
-                                        oidc::freshClientAuth(clock, random));
-  };
-  auto request = build();
-  if (!request) {
-    spdlog::warn("refresh token revocation skipped: {}", core::errorName(request.error()));
-    return;
-  }
-  auto revoked = provider.post(*request, build);
-  if (!revoked) {
-    spdlog::warn("refresh token revocation at the provider failed ({})",
-                 core::errorName(revoked.error()));
-  } else if (revoked->status != 200) {
-    spdlog::warn("refresh token revocation at the provider answered {}", revoked->status);
-  }
-}
 
 void addAuthRoutes(Router& router, const AuthContext& auth) {
   using http::verb;

@@ -5,7 +5,8 @@
 // aud, iat, exp, typ, events, sid and/or sub, no nonce), its jti is recorded in the
 // shared store until it expires (a replay is refused on every instance), and every
 // matching session is revoked in the store, so every instance sees it on its next
-// request. Not a browser endpoint: no cookies, no CSRF token, no redirects.
+// request. Not a browser endpoint: no cookies, no CSRF token, no redirects. The checks
+// and the ending are rp::RelyingParty::backchannelLogout; this is the HTTP side.
 //
 // Responses (s2.8): 200 with an empty body on success; 400 with
 // {error, error_description} for a token that fails any check, and then nothing has
@@ -13,7 +14,6 @@
 // deliver it again; Auth0 does not retry, which is why the store is checked first.
 #include <spdlog/spdlog.h>
 
-#include "authgate/oidc/logout.h"
 #include "gateway/auth_context.h"
 #include "gateway/refresh.h"
 
@@ -73,39 +73,16 @@ Response handleBackchannelLogout(const AuthContext& auth, const Request& req,
     return badRequest(auth, req, "missing_logout_token", "Expected one logout_token parameter");
   }
 
-  oidc::LogoutTokenRules rules;
-  rules.clock_skew = auth.rp.clock_skew;
-  auto facts = auth.provider.withKeys<oidc::LogoutTokenFacts>([&](const jose::KeyStore& keys) {
-    return oidc::validateLogoutToken(token, keys, auth.rp, rules, auth.clock);
-  });
-  if (!facts) {
-    return badRequest(auth, req, core::errorName(facts.error()), "The logout token is not valid");
-  }
-
-  // s2.6 step 8 (jti): remember it until the token expires, plus the skew it was
-  // accepted with. The store is shared, so a replay to another instance fails too.
-  const auto now = auth.clock.unixSeconds();
-  const int64_t until = std::max(facts->exp, now) + rules.clock_skew.count();
-  auto fresh = auth.sessions.claimLogoutToken(auth.rp.issuer, facts->jti,
-                                              std::chrono::seconds(until - now + 1));
-  if (!fresh) return unavailable(auth, req);
-  if (!*fresh) {
-    return badRequest(auth, req, "logout_token_replayed", "This logout token was already used");
-  }
-
-  // s2.7: sid names one provider session (end the sessions created from it); sub alone
-  // means every session of the user at this RP.
-  Result<size_t> ended =
-      facts->sid ? auth.sessions.revokeBySid(*facts->sid, session::RevokeReason::kBackchannel)
-                 : auth.sessions.revokeBySubject(*facts->sub, session::RevokeReason::kBackchannel);
-  if (!ended) {
-    // Nothing was ended for sure: let a retry through.
-    (void)auth.sessions.releaseLogoutToken(auth.rp.issuer, facts->jti);
-    return unavailable(auth, req);
+  auto ended = auth.party.backchannelLogout(token);
+  if (auto* f = std::get_if<rp::Failure>(&ended)) {
+    if (f->status == 503) return unavailable(auth, req);
+    const auto reason = core::errorName(f->error);
+    return badRequest(auth, req, reason,
+                      f->error == rp::Errc::kLogoutTokenReplayed
+                          ? "This logout token was already used"
+                          : "The logout token is not valid");
   }
   countResult(auth, "ok");
-  spdlog::info("back-channel logout ended {} session(s) (by {})", *ended,
-               facts->sid ? "sid" : "sub");
   auto res = net::makeResponse(req, http::status::ok, "", "text/plain");
   setSecurityHeaders(res);
   return res;

@@ -3,79 +3,56 @@
 #include <boost/json/parse.hpp>
 
 #include "authgate/oidc/access.h"
-#include "authgate/oidc/refresh_policy.h"
-#include "authgate/session/errc.h"
 #include "gateway/refresh.h"
 
 namespace authgate::gateway {
 
-CurrentSession currentSession(const AuthContext& auth, const Request& req,
-                              net::RequestContext& ctx) {
+namespace {
+
+CurrentSession fromAuthentication(rp::Authentication a, net::RequestContext& ctx) {
   CurrentSession out;
-  auto cookie = cookieValue(req, auth.cookies.session);
-  if (!cookie) return out;
-  using Lookup = session::SessionManager::Lookup;
-  auto s = auth.sessions.lookup(*cookie, ctx.may_block ? Lookup::kAny : Lookup::kMemoryOnly);
-  if (s) {
-    out.status = SessionStatus::kActive;
-    out.session = std::move(*s);
-    return out;
-  }
-  out.error = s.error();
-  const auto& e = s.error();
-  if (e == session::Errc::kWouldBlock) {
-    ctx.defer();
-    out.status = SessionStatus::kDeferred;
-    return out;
-  }
-  if (e == session::Errc::kNotFound || e == session::Errc::kExpired ||
-      e == session::Errc::kRevoked) {
-    out.status = SessionStatus::kAnonymous;
-  } else {
-    // Unavailable, corrupt or undecryptable: reject, and say the service is not able to
-    // decide, rather than sending the browser to log in again.
-    out.status = SessionStatus::kUnavailable;
+  out.error = a.error;
+  out.retryAfterSeconds = a.retryAfter;
+  switch (a.status) {
+    case rp::AuthStatus::kActive:
+      out.status = SessionStatus::kActive;
+      out.session = std::move(a.session);
+      break;
+    case rp::AuthStatus::kAnonymous:
+      out.status = SessionStatus::kAnonymous;
+      break;
+    case rp::AuthStatus::kUnavailable:
+      out.status = SessionStatus::kUnavailable;
+      break;
+    case rp::AuthStatus::kWouldBlock:
+      // On an I/O thread: the answer needs the store or the provider. Defer the request
+      // to the worker pool, having read and written nothing.
+      ctx.defer();
+      out.status = SessionStatus::kDeferred;
+      break;
   }
   return out;
 }
 
+CurrentSession lookup(const AuthContext& auth, const Request& req, net::RequestContext& ctx,
+                      bool freshTokens) {
+  auto cookie = cookieValue(req, auth.cookies.session);
+  if (!cookie) return {};
+  return fromAuthentication(
+      auth.party.authenticate(*cookie, {.freshTokens = freshTokens, .memoryOnly = !ctx.may_block}),
+      ctx);
+}
+
+}  // namespace
+
+CurrentSession currentSession(const AuthContext& auth, const Request& req,
+                              net::RequestContext& ctx) {
+  return lookup(auth, req, ctx, false);
+}
+
 CurrentSession currentSessionWithFreshTokens(const AuthContext& auth, const Request& req,
                                              net::RequestContext& ctx) {
-  auto cur = currentSession(auth, req, ctx);
-  if (cur.status != SessionStatus::kActive) return cur;
-  if (!ctx.may_block && oidc::needsRefresh(cur.session->tokens, auth.clock.unixSeconds(),
-                                           auth.config.session.refresh_before_expiry)) {
-    ctx.defer();
-    cur.status = SessionStatus::kDeferred;
-    cur.session.reset();
-    return cur;
-  }
-  auto r = auth.refresher->ensureFresh(auth, *cur.session);
-  switch (r.status) {
-    case RefreshStatus::kNotNeeded:
-    case RefreshStatus::kRefreshed:
-    case RefreshStatus::kDeferred:
-    case RefreshStatus::kNoRefreshToken:
-      if (r.session) cur.session = std::move(r.session);
-      return cur;
-    case RefreshStatus::kEnded:
-      cur.status = SessionStatus::kAnonymous;
-      cur.session.reset();
-      cur.error = r.error;
-      return cur;
-    case RefreshStatus::kUnavailable:
-      cur.status = SessionStatus::kUnavailable;
-      cur.session.reset();
-      cur.error = r.error;
-      cur.retryAfterSeconds = r.retryAfter > 0 ? r.retryAfter : 1;
-      return cur;
-    case RefreshStatus::kStoreUnavailable:
-      cur.status = SessionStatus::kUnavailable;
-      cur.session.reset();
-      cur.error = r.error;
-      return cur;
-  }
-  return cur;
+  return lookup(auth, req, ctx, true);
 }
 
 boost::json::object sessionClaims(const session::Session& s) {

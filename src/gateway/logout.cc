@@ -6,9 +6,7 @@
 // it has a revocation endpoint (RFC 7009), clears the cookie, and sends the browser to
 // the provider's logout so the next login asks for credentials again (OpenMetadata
 // #17335: a logout that never reaches the provider silently signs the user back in).
-#include "authgate/oidc/logout.h"
 #include "authgate/core/crypto.h"
-#include "authgate/oidc/return_to.h"
 #include "gateway/auth_routes.h"
 #include "gateway/csrf.h"
 #include "gateway/current_session.h"
@@ -23,23 +21,10 @@ std::string logoutCsrfToken(std::string_view sessionCookie) {
 namespace {
 
 std::string clearedCookie(const AuthContext& auth) {
-  core::SetCookie c;
-  c.name = auth.cookies.session;
-  c.value = "";
-  c.path = "/";
-  c.maxAgeSeconds = 0;
-  c.secure = auth.cookies.secure;
-  c.domain = auth.cookies.domain;
-  c.httpOnly = true;
-  c.sameSite = "Lax";
-  return core::formatSetCookie(c);
+  return core::formatSetCookie(auth.party.clearedSessionCookie());
 }
 
-std::string postLogoutTarget(const AuthContext& auth) {
-  auto target = oidc::validatePostLogoutRedirect(auth.config.logout.post_logout_redirect_url,
-                                                 auth.allowed_origins);
-  return target ? *target : std::string("/");
-}
+std::string postLogoutTarget(const AuthContext& auth) { return auth.party.postLogoutTarget(); }
 
 Response signedOutPage(const AuthContext& auth, const Request& req) {
   auto res = redirect(req, postLogoutTarget(auth));
@@ -104,29 +89,12 @@ Response handleLogout(const AuthContext& auth, const Request& req, net::RequestC
 }
 
 Response finishLogout(const AuthContext& auth, const Request& req, const session::Session& s) {
-  if (auto revoked = auth.sessions.revoke(s, session::RevokeReason::kLogout,
-                                          s.email.empty() ? s.subject : s.email);
-      !revoked) {
-    return storeUnavailable(req);
-  }
-
-  // The session is already gone locally whatever the provider says.
-  auth.revokeRefreshToken(s.tokens.refreshToken);
-  auto metadata = auth.provider.metadata();
-
-  std::string target = oidc::absolutize(postLogoutTarget(auth), auth.public_url);
-  if (metadata) {
-    oidc::LogoutRedirectParams p;
-    p.post_logout_redirect_uri = target;
-    p.id_token_hint = s.tokens.idToken.empty() ? nullptr : &s.tokens.idToken;
-    p.sid = s.providerSid;
-    auto style = oidc::chooseLogoutStyle(auth.config.logout.idp_logout, **metadata);
-    auto url = oidc::buildLogoutRedirect(style, **metadata, auth.rp.client_id, p);
-    if (url && *url) target = **url;
-  }
-  auto res = wantsJson(req) ? jsonResponse(req, http::status::ok, {{"logout_url", target}})
-                            : redirect(req, target);
-  res.insert(http::field::set_cookie, clearedCookie(auth));
+  auto out = auth.party.logout(s);
+  if (std::holds_alternative<rp::Failure>(out)) return storeUnavailable(req);
+  const auto& done = std::get<rp::LogoutDone>(out);
+  auto res = wantsJson(req) ? jsonResponse(req, http::status::ok, {{"logout_url", done.location}})
+                            : redirect(req, done.location);
+  res.insert(http::field::set_cookie, core::formatSetCookie(done.clearedCookie));
   return res;
 }
 

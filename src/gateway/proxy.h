@@ -9,6 +9,7 @@
 #include "gateway/auth_context.h"
 #include "gateway/router.h"
 #include "gateway/routes.h"
+#include "gateway/web.h"
 #include "net/server.h"
 #include "net/upstream.h"
 

@@ -29,6 +29,14 @@ std::string_view ErrcTraits<rp::Errc>::name(rp::Errc e) {
       return "protocol_error";
     case Errc::kInternal:
       return "internal";
+    case Errc::kProviderUnavailable:
+      return "provider_unavailable";
+    case Errc::kTooManyPendingLogins:
+      return "too_many_pending_logins";
+    case Errc::kTooManyPendingLoginsForClient:
+      return "too_many_pending_logins_ip";
+    case Errc::kLogoutTokenReplayed:
+      return "logout_token_replayed";
   }
   return "unknown";
 }
@@ -60,6 +68,14 @@ std::string_view ErrcTraits<rp::Errc>::message(rp::Errc e) {
       return "server reply is not valid HTTP";
     case Errc::kInternal:
       return "HTTP client could not be initialised";
+    case Errc::kProviderUnavailable:
+      return "the provider's configuration could not be loaded";
+    case Errc::kTooManyPendingLogins:
+      return "too many sign-ins are in progress";
+    case Errc::kTooManyPendingLoginsForClient:
+      return "too many sign-ins are in progress from this address";
+    case Errc::kLogoutTokenReplayed:
+      return "this logout token was already used";
   }
   return "unknown error";
 }

@@ -33,6 +33,11 @@ enum class Errc {
   kIoFailed,          // send/receive failed after connecting (reset, closed early)
   kProtocol,          // the server's reply was not valid HTTP
   kInternal,          // libcurl could not be initialised or configured
+  // The relying-party steps (authgate/rp/relying_party.h):
+  kProviderUnavailable,            // the provider's discovery could not be loaded
+  kTooManyPendingLogins,           // maxPendingLogins logins are in progress
+  kTooManyPendingLoginsForClient,  // maxPendingLoginsPerClient from this client address
+  kLogoutTokenReplayed,            // a back-channel logout token's jti was already used
 };
 
 }  // namespace authgate::rp

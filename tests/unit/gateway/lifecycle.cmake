@@ -1,3 +1,2 @@
 # Token lifecycle helpers (src/gateway/refresh.h).
-list(APPEND GATEWAY_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/refresh_test.cc
-                                 ${CMAKE_CURRENT_SOURCE_DIR}/refresher_test.cc)
+list(APPEND GATEWAY_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/refresh_test.cc)

@@ -5,20 +5,20 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "authgate/core/metrics.h"
 #include "authgate/core/random.h"
 #include "authgate/rp/provider_client.h"
+#include "authgate/rp/relying_party.h"
 #include "authgate/session/errc.h"
 #include "authgate/session/memory_store.h"
 #include "authgate/session/session_manager.h"
-#include "gateway/auth_context.h"
-#include "gateway/refresh.h"
-#include "net/http_client.h"
+#include "rp/refresher.h"
 
-namespace authgate::gateway {
+namespace authgate::rp {
 namespace {
 
 constexpr const char* kIssuer = "https://op.example/";
@@ -77,30 +77,20 @@ class RefresherTest : public ::testing::Test {
                   *session::TokenCipher::fromKeys(
                       {core::Secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")}),
                   audit_, clock_, core::OpenSslRandom::instance()),
-        provider_(http_, clock_, rp::ProviderClientOptions{.issuer = kIssuer, .discovery_url = ""}),
-        auth_(makeContext()) {}
+        provider_(std::make_shared<rp::ProviderClient>(
+            http_, clock_, rp::ProviderClientOptions{.issuer = kIssuer, .discovery_url = ""})),
+        party_(makeParty()) {}
 
-  AuthContext makeContext() {
-    config_.provider.issuer = kIssuer;
-    config_.session.refresh_before_expiry = std::chrono::seconds(60);
-    oidc::RelyingPartyOptions rp;
-    rp.issuer = kIssuer;
-    rp.client_id = "client";
-    rp.client_secret = core::Secret("secret");
-    rp.redirect_uri = "https://app.example/auth/callback";
-    return AuthContext{.config = config_,
-                       .rp = rp,
-                       .access = {},
-                       .cookies = {},
-                       .prefix = "/auth",
-                       .public_url = "https://app.example",
-                       .allowed_origins = {"https://app.example"},
-                       .provider = provider_,
-                       .sessions = sessions_,
-                       .clock = clock_,
-                       .random = core::OpenSslRandom::instance(),
-                       .metrics = metrics_,
-                       .pending_logins = nullptr};
+  std::unique_ptr<RelyingParty> makeParty() {
+    RelyingPartySettings settings;
+    settings.client.issuer = kIssuer;
+    settings.client.client_id = "client";
+    settings.client.client_secret = core::Secret("secret");
+    settings.client.redirect_uri = "https://app.example/auth/callback";
+    settings.publicUrl = "https://app.example";
+    settings.refreshBeforeExpiry = std::chrono::seconds(60);
+    return std::make_unique<RelyingParty>(std::move(settings), provider_, sessions_, clock_,
+                                          core::OpenSslRandom::instance(), nullptr, &metrics_);
   }
 
   // A signed-in session whose access token expires in `expiresIn` seconds.
@@ -116,19 +106,21 @@ class RefresherTest : public ::testing::Test {
   }
 
   core::ManualClock clock_{kStart};
-  config::Config config_;
   std::unique_ptr<session::SessionStore> store_;
   session::NullAuditSink audit_;
   session::SessionManager sessions_;
   ScriptedProvider http_;
-  rp::ProviderClient provider_;
+  std::shared_ptr<rp::ProviderClient> provider_;
   core::MetricsRegistry metrics_;
-  AuthContext auth_;
+  std::unique_ptr<RelyingParty> party_;
+  // The refresher under test (its waiters' fallback set per test); the party's own is
+  // not used here.
+  std::shared_ptr<Refresher> refresher_ = std::make_shared<Refresher>();
 };
 
 TEST_F(RefresherTest, FreshTokensAreNotRefreshed) {
   auto s = signedIn(3600);
-  auto r = auth_.refresher->ensureFresh(auth_, s);
+  auto r = refresher_->ensureFresh(*party_, s);
   EXPECT_EQ(r.status, RefreshStatus::kNotNeeded);
   EXPECT_EQ(http_.tokenRequests, 0);
 }
@@ -138,7 +130,7 @@ TEST_F(RefresherTest, ConcurrentCallersShareOneTokenRequest) {
   std::vector<std::thread> threads;
   std::vector<RefreshResult> results(24);
   for (size_t i = 0; i < results.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = auth_.refresher->ensureFresh(auth_, s); });
+    threads.emplace_back([&, i] { results[i] = refresher_->ensureFresh(*party_, s); });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(http_.tokenRequests, 1) << "a rotated refresh token must be redeemed once";
@@ -152,7 +144,7 @@ TEST_F(RefresherTest, ConcurrentCallersShareOneTokenRequest) {
   EXPECT_EQ(stored->refreshCount, 1u);
 
   // A caller holding the stale snapshot does not redeem the old token again.
-  auto late = auth_.refresher->refreshNow(auth_, s);
+  auto late = refresher_->refreshNow(*party_, s);
   EXPECT_EQ(late.status, RefreshStatus::kRefreshed);
   EXPECT_EQ(http_.tokenRequests, 1);
 }
@@ -161,7 +153,7 @@ TEST_F(RefresherTest, InvalidGrantEndsTheSession) {
   auto s = signedIn(30);
   http_.queue(
       403, R"({"error":"invalid_grant","error_description":"Unknown or invalid refresh token."})");
-  auto r = auth_.refresher->ensureFresh(auth_, s);
+  auto r = refresher_->ensureFresh(*party_, s);
   EXPECT_EQ(r.status, RefreshStatus::kEnded);
   EXPECT_EQ(r.error, oidc::Errc::kInvalidGrant);
   auto gone = sessions_.reload(s);
@@ -172,15 +164,15 @@ TEST_F(RefresherTest, InvalidGrantEndsTheSession) {
 TEST_F(RefresherTest, ServerErrorKeepsTheSessionAndBacksOff) {
   auto s = signedIn(30);
   http_.queue(503, R"({"error":"server_error"})");
-  auto r = auth_.refresher->ensureFresh(auth_, s);
+  auto r = refresher_->ensureFresh(*party_, s);
   EXPECT_EQ(r.status, RefreshStatus::kDeferred) << "the current token is still valid";
   EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-0");
   EXPECT_TRUE(sessions_.reload(s)) << "session kept";
 
-  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kDeferred);
+  EXPECT_EQ(refresher_->ensureFresh(*party_, s).status, RefreshStatus::kDeferred);
   EXPECT_EQ(http_.tokenRequests, 1) << "no retry inside the backoff";
   clock_.advance(std::chrono::seconds(2));
-  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(refresher_->ensureFresh(*party_, s).status, RefreshStatus::kRefreshed);
   EXPECT_EQ(http_.tokenRequests, 2);
 }
 
@@ -188,19 +180,19 @@ TEST_F(RefresherTest, RateLimitHonoursRetryAfterAndReset) {
   auto s = signedIn(50);
   http_.queue(429, R"({"error":"too_many_requests"})",
               {{"retry-after", "5"}, {"x-ratelimit-reset", std::to_string(kStart + 20)}});
-  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kDeferred);
+  EXPECT_EQ(refresher_->ensureFresh(*party_, s).status, RefreshStatus::kDeferred);
   clock_.advance(std::chrono::seconds(10));
-  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kDeferred);
+  EXPECT_EQ(refresher_->ensureFresh(*party_, s).status, RefreshStatus::kDeferred);
   EXPECT_EQ(http_.tokenRequests, 1) << "X-RateLimit-Reset (20 s) wins over Retry-After (5 s)";
   clock_.advance(std::chrono::seconds(11));
-  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, s).status, RefreshStatus::kRefreshed);
+  EXPECT_EQ(refresher_->ensureFresh(*party_, s).status, RefreshStatus::kRefreshed);
   EXPECT_EQ(http_.tokenRequests, 2);
 }
 
 TEST_F(RefresherTest, ExpiredTokenWithProviderDownIsUnavailableNotALogout) {
   auto s = signedIn(-1);
   http_.queue(502, "bad gateway");
-  auto r = auth_.refresher->ensureFresh(auth_, s);
+  auto r = refresher_->ensureFresh(*party_, s);
   EXPECT_EQ(r.status, RefreshStatus::kUnavailable);
   EXPECT_GE(r.retryAfter, 1);
   EXPECT_TRUE(sessions_.reload(s)) << "session kept";
@@ -213,10 +205,9 @@ TEST_F(RefresherTest, ExplicitRefreshWithoutRefreshTokenSaysSo) {
   login.tokens.accessTokenExpiresAt = clock_.unixSeconds() + 30;
   auto created = sessions_.create(login);
   ASSERT_TRUE(created);
-  EXPECT_EQ(auth_.refresher->refreshNow(auth_, created->session).status,
+  EXPECT_EQ(refresher_->refreshNow(*party_, created->session).status,
             RefreshStatus::kNoRefreshToken);
-  EXPECT_EQ(auth_.refresher->ensureFresh(auth_, created->session).status,
-            RefreshStatus::kNotNeeded);
+  EXPECT_EQ(refresher_->ensureFresh(*party_, created->session).status, RefreshStatus::kNotNeeded);
   EXPECT_EQ(http_.tokenRequests, 0);
 }
 
@@ -280,7 +271,7 @@ TEST_F(RefresherTest, UsableTokenDoesNotWaitForAnotherHolder) {
   auto s = signedIn(30);
   auto held = sessions_.lockRefresh(s);  // another instance's refresh
   ASSERT_TRUE(held);
-  auto r = auth_.refresher->ensureFresh(auth_, s);
+  auto r = refresher_->ensureFresh(*party_, s);
   EXPECT_EQ(r.status, RefreshStatus::kDeferred);
   EXPECT_EQ(r.session->tokens.accessToken.reveal(), "at-0") << "goes on with its token";
   EXPECT_EQ(refreshCounter(metrics_, "deferred", "lock_held"), 1u);
@@ -290,14 +281,14 @@ TEST_F(RefresherTest, UsableTokenDoesNotWaitForAnotherHolder) {
 
 TEST_F(RefresherTest, ExpiredTokenIsWokenByTheHoldersStoredTokens) {
   // A fallback longer than the whole wait: only the event can end it early.
-  auth_.refresher = std::make_shared<Refresher>(std::chrono::seconds(120));
-  auto events = Refresher::listen(sessions_, auth_.refresher);
+  refresher_ = std::make_shared<Refresher>(std::chrono::seconds(120));
+  auto events = Refresher::listen(sessions_, refresher_);
   auto s = signedIn(-1);
   auto held = sessions_.lockRefresh(s);
   ASSERT_TRUE(held);
   RefreshResult r;
-  std::thread waiter([&] { r = auth_.refresher->ensureFresh(auth_, s); });
-  untilWaiting(*auth_.refresher, 1);
+  std::thread waiter([&] { r = refresher_->ensureFresh(*party_, s); });
+  untilWaiting(*refresher_, 1);
 
   // The holder stores new tokens (and releases its lock).
   core::TokenSet fresh;
@@ -316,18 +307,18 @@ TEST_F(RefresherTest, ExpiredTokenIsWokenByTheHoldersStoredTokens) {
   EXPECT_EQ(wakeups(metrics_, "event"), 1u);
   EXPECT_EQ(wakeups(metrics_, "timer"), 0u);
   EXPECT_EQ(http_.tokenRequests, 0) << "the waiter redeemed nothing";
-  EXPECT_EQ(auth_.refresher->waiters().waiting(), 0u);
+  EXPECT_EQ(refresher_->waiters().waiting(), 0u);
 }
 
 TEST_F(RefresherTest, TheTimerEndsAWaitWhoseEventIsLost) {
   // Not subscribed: no event ever arrives (as from SQLite instances in other processes).
-  auth_.refresher = std::make_shared<Refresher>(std::chrono::milliseconds(10));
+  refresher_ = std::make_shared<Refresher>(std::chrono::milliseconds(10));
   auto s = signedIn(-1);
   auto held = sessions_.lockRefresh(s);
   ASSERT_TRUE(held);
   RefreshResult r;
-  std::thread waiter([&] { r = auth_.refresher->ensureFresh(auth_, s); });
-  untilWaiting(*auth_.refresher, 1);
+  std::thread waiter([&] { r = refresher_->ensureFresh(*party_, s); });
+  untilWaiting(*refresher_, 1);
   core::TokenSet fresh;
   fresh.accessToken = core::Secret("at-holder");
   fresh.accessTokenExpiresAt = clock_.unixSeconds() + 3600;
@@ -343,14 +334,14 @@ TEST_F(RefresherTest, TheTimerEndsAWaitWhoseEventIsLost) {
 }
 
 TEST_F(RefresherTest, AHolderThatGivesUpHandsTheRefreshToTheWaiter) {
-  auth_.refresher = std::make_shared<Refresher>(std::chrono::seconds(120));
-  auto events = Refresher::listen(sessions_, auth_.refresher);
+  refresher_ = std::make_shared<Refresher>(std::chrono::seconds(120));
+  auto events = Refresher::listen(sessions_, refresher_);
   auto s = signedIn(-1);
   auto held = sessions_.lockRefresh(s);
   ASSERT_TRUE(held);
   RefreshResult r;
-  std::thread waiter([&] { r = auth_.refresher->ensureFresh(auth_, s); });
-  untilWaiting(*auth_.refresher, 1);
+  std::thread waiter([&] { r = refresher_->ensureFresh(*party_, s); });
+  untilWaiting(*refresher_, 1);
   ASSERT_TRUE(sessions_.unlockRefresh(*held));  // no new tokens (a transient failure)
   waiter.join();
   ASSERT_EQ(r.status, RefreshStatus::kRefreshed);
@@ -359,5 +350,16 @@ TEST_F(RefresherTest, AHolderThatGivesUpHandsTheRefreshToTheWaiter) {
   EXPECT_EQ(wakeups(metrics_, "event"), 1u);
 }
 
+TEST(RefreshStatusName, IsStableAndDistinct) {
+  std::set<std::string_view> names;
+  for (auto s : {RefreshStatus::kNotNeeded, RefreshStatus::kRefreshed, RefreshStatus::kDeferred,
+                 RefreshStatus::kUnavailable, RefreshStatus::kEnded,
+                 RefreshStatus::kStoreUnavailable, RefreshStatus::kNoRefreshToken}) {
+    names.insert(refreshStatusName(s));
+  }
+  EXPECT_EQ(names.size(), 7u);
+  EXPECT_EQ(refreshStatusName(RefreshStatus::kEnded), "ended");
+}
+
 }  // namespace
-}  // namespace authgate::gateway
+}  // namespace authgate::rp

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace authgate::gateway {
+namespace authgate::rp {
 
 class PendingLogins {
  public:
@@ -48,4 +48,4 @@ class PendingLogins {
   std::int64_t swept_ = 0;  // when expired slots were last dropped
 };
 
-}  // namespace authgate::gateway
+}  // namespace authgate::rp

@@ -1,6 +1,6 @@
-#include "gateway/pending_logins.h"
+#include "rp/pending_logins.h"
 
-namespace authgate::gateway {
+namespace authgate::rp {
 
 PendingLogins::Admit PendingLogins::admit(std::string_view client, const std::string& key,
                                           std::int64_t now) {
@@ -52,4 +52,4 @@ void PendingLogins::expire(std::int64_t now, bool force) {
   }
 }
 
-}  // namespace authgate::gateway
+}  // namespace authgate::rp
