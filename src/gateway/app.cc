@@ -290,7 +290,7 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
   party.cookies = std::move(cookies);
   party.publicUrl = base;
   party.allowedOrigins = std::move(origins);
-  party.transactionTtl = kTransactionTtl;
+  party.client.transaction_ttl = kTransactionTtl;
   party.fetchUserinfo = config.provider.fetch_userinfo;
   party.refreshBeforeExpiry = config.session.refresh_before_expiry;
   party.providerTimeout =
@@ -299,6 +299,8 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
   party.postLogoutRedirect = config.logout.post_logout_redirect_url;
   party.maxPendingLogins = config.session.max_pending_logins;
   party.maxPendingLoginsPerClient = config.session.max_pending_logins_per_ip;
+  party.apiAudiences = config.api.audiences;
+  party.trustedJwksUrls = config.provider.jwks_urls;
   party.log = [](rp::LogLevel level, const std::string& text) {
     switch (level) {
       case rp::LogLevel::kInfo:
@@ -332,8 +334,7 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
   });
 
   // Bearer tokens for APIs (api.audiences) and the reverse proxy (upstream.url).
-  s.bearer = BearerVerifier::fromConfig(config, *s.provider, s.auth->access, clock);
-  s.auth->bearer = s.bearer.get();
+  s.auth->bearer = s.party->bearer();
   s.routes = RouteMap::build(config, base, problems);
   if (!s.routes) return nullptr;
 

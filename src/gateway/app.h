@@ -43,8 +43,7 @@ struct Snapshot {
   std::shared_ptr<rp::ProviderClient> provider;
   std::unique_ptr<rp::RelyingParty> party;  // every protocol step, over provider
   std::unique_ptr<AuthContext> auth;
-  std::unique_ptr<BearerVerifier> bearer;  // api.audiences set
-  std::unique_ptr<RouteMap> routes;        // routes / upstream.url (empty: nothing proxied)
+  std::unique_ptr<RouteMap> routes;  // routes / upstream.url (empty: nothing proxied)
   std::shared_ptr<Readiness> readiness = std::make_shared<Readiness>();
   Router router;  // every endpoint: operator, auth, forward-auth, the proxy
 };

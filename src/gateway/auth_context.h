@@ -15,14 +15,13 @@
 #include "authgate/oidc/access.h"
 #include "authgate/oidc/options.h"
 #include "authgate/oidc/token.h"
+#include "authgate/rp/bearer.h"
 #include "authgate/rp/provider_client.h"
 #include "authgate/rp/relying_party.h"
 #include "authgate/session/session_manager.h"
 #include "config/config.h"
 
 namespace authgate::gateway {
-
-class BearerVerifier;
 
 // "__Host-authgate" / "authgate" for the session, the transaction cookie beside it, and
 // server.cookie_domain (docs/SESSIONS.md).
@@ -45,8 +44,9 @@ struct AuthContext {
   const core::Clock& clock;
   core::Random& random;
   core::MetricsRegistry& metrics;
-  // Bearer tokens for APIs (gateway/bearer.h); nullptr when api.audiences is empty.
-  BearerVerifier* bearer = nullptr;
+  // Bearer tokens for APIs (the party's; gateway/bearer.h); nullptr when neither
+  // api.audiences nor provider.jwks_urls is set.
+  rp::BearerVerifier* bearer = nullptr;
 
   // Counts a rejected login or callback by reason (the error's stable name).
   void countFailure(std::string_view step, std::string_view reason) const {

@@ -13,78 +13,26 @@
 #include "authgate/core/clock.h"
 #include "authgate/core/error.h"
 #include "authgate/jose/jwt.h"
-#include "authgate/jose/verified_token_cache.h"
 #include "authgate/oidc/access.h"
-#include "authgate/rp/provider_client.h"
+#include "authgate/rp/bearer.h"
 #include "authgate/session/session.h"
 #include "config/config.h"
 #include "gateway/auth_context.h"
 #include "gateway/identity.h"
-#include "gateway/key_sets.h"
 #include "gateway/router.h"
 #include "gateway/web.h"
 #include "net/http.h"
 
 namespace authgate::gateway {
 
-enum class AuthorizationKind {
-  kNone,             // no Authorization header
-  kBearer,           // "Bearer <b64token>" (RFC 6750 s2.1)
-  kMalformedBearer,  // the Bearer scheme with an empty or non-b64token credential
-  kOther,            // another scheme (Basic, ...): not ours to judge
-};
-
-struct AuthorizationHeader {
-  AuthorizationKind kind = AuthorizationKind::kNone;
-  std::string_view token;  // for kBearer; a view into the header value
-};
-
-// The auth-scheme is case-insensitive (RFC 9110 s11.1); one or more spaces follow it.
-AuthorizationHeader parseAuthorization(std::string_view value);
-
-enum class BearerOutcome {
-  kValid,
-  kInvalidToken,       // 401, WWW-Authenticate error="invalid_token" (RFC 6750 s3.1)
-  kInsufficientScope,  // 403, error="insufficient_scope" (access.required_scopes/permissions)
-  kUnavailable,        // the provider's keys could not be loaded: 503, never a 401
-  kWouldBlock,         // not in the verified-token cache and the caller must not wait
-};
-
-struct BearerResult {
-  BearerOutcome outcome = BearerOutcome::kInvalidToken;
-  std::shared_ptr<const jose::VerifiedJwt> jwt;  // set when kValid
-  error_code error;  // why not valid: its errorName() is the error_description
-};
-
-class BearerVerifier {
- public:
-  // `policy` is oidc::accessTokenPolicy(issuer, api.audiences, algs, skew).
-  BearerVerifier(rp::ProviderClient& provider, jose::VerifyPolicy policy, oidc::AccessPolicy access,
-                 const core::Clock& clock, std::size_t cacheCapacity = 16384);
-
-  static std::unique_ptr<BearerVerifier> fromConfig(const config::Config& config,
-                                                    rp::ProviderClient& provider,
-                                                    oidc::AccessPolicy access,
-                                                    const core::Clock& clock);
-
-  // Thread-safe. Never logs the token. Without `mayBlock` only a token verified
-  // recently (in the cache) is answered; any other is kWouldBlock, with nothing done.
-  BearerResult verify(std::string_view token, bool mayBlock = true);
-
-  // provider.jwks_urls: tokens whose key is in none of the provider's keys are tried
-  // against these sets (gateway/key_sets.h).
-  void setTrustedKeySets(std::unique_ptr<TrustedKeySets> sets) { keySets_ = std::move(sets); }
-
- private:
-  Result<jose::VerifiedJwt> verifyWithKeySets(std::string_view token, const error_code& strict);
-
-  rp::ProviderClient& provider_;
-  const jose::VerifyPolicy policy_;
-  const oidc::AccessPolicy access_;
-  const core::Clock& clock_;
-  jose::VerifiedTokenCache cache_;
-  std::unique_ptr<TrustedKeySets> keySets_;
-};
+// Reading the Authorization header and verifying the token are the library's
+// (authgate/rp/bearer.h, owned by rp::RelyingParty); what follows is the HTTP side.
+using rp::AuthorizationHeader;
+using rp::AuthorizationKind;
+using rp::BearerOutcome;
+using rp::BearerResult;
+using rp::BearerVerifier;
+using rp::parseAuthorization;
 
 // The identity headers of a verified access token: X-Auth-Request-User = sub, and
 // Email / Preferred-Username when the token has them (and the options want them).

@@ -224,7 +224,7 @@ Outcome<LoginRedirect> RelyingParty::startLogin(const LoginRequest& request) {
 
   auto stored = sessions_.putLoginTransaction(
       key, oidc::serializeTransaction(txn),
-      std::chrono::duration_cast<std::chrono::milliseconds>(settings_.transactionTtl));
+      std::chrono::duration_cast<std::chrono::milliseconds>(settings_.client.transaction_ttl));
   // A collision of two 256-bit states is not expected; refuse rather than overwrite.
   if (!stored || !*stored) {
     pending.release(key);
@@ -233,8 +233,9 @@ Outcome<LoginRedirect> RelyingParty::startLogin(const LoginRequest& request) {
 
   LoginRedirect out;
   out.location = std::move(location);
-  out.bindingCookie = oidc::transactionCookie(binding, settings_.client.response_mode,
-                                              settings_.cookies.secure, settings_.transactionTtl);
+  out.bindingCookie =
+      oidc::transactionCookie(binding, settings_.client.response_mode, settings_.cookies.secure,
+                              settings_.client.transaction_ttl);
   out.bindingCookie.name = settings_.cookies.transaction;
   out.bindingCookie.domain = settings_.cookies.domain;
   return out;
@@ -352,7 +353,6 @@ Outcome<CallbackResult> CallbackRun::run() {
   auto metadata = rp_.provider().metadata();
   if (!metadata) return fail(metadata.error(), 502);
   auto expect = oidc::callbackExpectations(**metadata, client);
-  expect.transaction_ttl = rp_.settings().transactionTtl;
   if (auto ok = oidc::checkCallback(code, *txn, expect, rp_.clock()); !ok) {
     return fail(ok.error(), 400);
   }

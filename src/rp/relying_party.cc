@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "authgate/jose/errc.h"
+#include "authgate/oidc/access_token.h"
 #include "authgate/oidc/discovery.h"
 #include "authgate/oidc/logout.h"
 #include "authgate/oidc/refresh_policy.h"
@@ -59,9 +61,24 @@ RelyingParty::RelyingParty(RelyingPartySettings settings, std::shared_ptr<Provid
       settings_.allowedOrigins.insert(settings_.allowedOrigins.begin(), *own);
     }
   }
+  if (!settings_.apiAudiences.empty() || !settings_.trustedJwksUrls.empty()) {
+    // Access tokens are signed with the provider's asymmetric keys; the ID-token list
+    // may hold HS256 (the client secret), which must never verify an API token.
+    std::vector<std::string> algs;
+    for (const auto& a : settings_.client.id_token_algs) {
+      if (!a.starts_with("HS")) algs.push_back(a);
+    }
+    if (algs.empty()) algs.push_back("RS256");
+    bearer_ = std::make_unique<BearerVerifier>(
+        *provider_,
+        oidc::accessTokenPolicy(settings_.client.issuer, settings_.apiAudiences, algs,
+                                settings_.client.clock_skew),
+        settings_.access, clock_, settings_.trustedJwksUrls);
+  }
   if (!state_) {
-    state_ = std::make_shared<RelyingPartyState>(
-        settings_.maxPendingLogins, settings_.maxPendingLoginsPerClient, settings_.transactionTtl);
+    state_ = std::make_shared<RelyingPartyState>(settings_.maxPendingLogins,
+                                                 settings_.maxPendingLoginsPerClient,
+                                                 settings_.client.transaction_ttl);
     ownSubscription_ = state_->listen(sessions_);
   }
 }
@@ -166,6 +183,15 @@ Authentication RelyingParty::authenticate(std::optional<std::string_view> sessio
       return out;
   }
   return out;
+}
+
+BearerResult RelyingParty::verifyBearer(std::string_view token, bool memoryOnly) {
+  if (!bearer_) {
+    BearerResult off;
+    off.error = jose::make_error_code(jose::Errc::kAudienceMismatch);
+    return off;
+  }
+  return bearer_->verify(token, memoryOnly);
 }
 
 RefreshResult RelyingParty::refresh(const session::Session& s, bool force) {

@@ -34,6 +34,7 @@
 #include "authgate/oidc/access.h"
 #include "authgate/oidc/authorize.h"
 #include "authgate/oidc/options.h"
+#include "authgate/rp/bearer.h"
 #include "authgate/rp/http_client.h"
 #include "authgate/rp/provider_client.h"
 #include "authgate/session/session.h"
@@ -56,7 +57,8 @@ using LogSink = std::function<void(LogLevel, const std::string&)>;
 
 struct RelyingPartySettings {
   // The client at the provider: issuer, client_id, credentials, redirect_uri, scopes,
-  // PAR/JAR, clock skew, ID-token age (authgate/oidc/options.h).
+  // PAR/JAR, clock skew, ID-token age, how long a login may take (transaction_ttl)
+  // (authgate/oidc/options.h).
   oidc::RelyingPartyOptions client;
   // Who may sign in (emails, domains, claims, email_verified); empty: everyone the
   // provider signs in.
@@ -67,8 +69,7 @@ struct RelyingPartySettings {
   std::string publicUrl;
   // Origins a return_to may point at (the site's own is added from publicUrl).
   std::vector<std::string> allowedOrigins;
-  std::chrono::seconds transactionTtl{600};  // a login must complete within this
-  bool fetchUserinfo = true;                 // merge UserInfo claims at the callback
+  bool fetchUserinfo = true;  // merge UserInfo claims at the callback
   // Refresh when the access token expires within this (authenticate with freshTokens).
   std::chrono::seconds refreshBeforeExpiry{60};
   // How long the provider's token endpoint may take (what a request waiting for
@@ -82,6 +83,11 @@ struct RelyingPartySettings {
   // the store hold.
   std::size_t maxPendingLogins = 10000;
   std::size_t maxPendingLoginsPerClient = 20;
+  // Bearer access tokens for APIs (verifyBearer): the audiences an access token may be
+  // for (RFC 9068 aud; Auth0's API identifiers), and other key sets a token whose key
+  // the provider does not have may be signed by. Both empty: bearer tokens are off.
+  std::vector<std::string> apiAudiences;
+  std::vector<std::string> trustedJwksUrls;
   LogSink log;  // empty: no log lines
 };
 
@@ -245,10 +251,11 @@ class RelyingParty {
   RelyingParty& operator=(const RelyingParty&) = delete;
 
   // Validates returnTo, makes a transaction (state, nonce, PKCE verifier) kept in the
-  // store for transactionTtl, pushes it with PAR or signs it with JAR when configured,
-  // and returns where to send the browser. Failures: invalid_return_to (400),
-  // provider_unavailable (502), too_many_pending_logins (429, retryAfter), PAR refusals
-  // (502/503), the store (503).
+  // store for client.transaction_ttl, pushes it with PAR or signs it with JAR when configured,
+  // and returns where to send the browser. Failures: unsafe_return_to and
+  // return_to_origin_not_allowed (400), provider_unavailable (502),
+  // too_many_pending_logins(_ip) (429, retryAfter), PAR refusals (502/503), the store
+  // (503).
   Outcome<LoginRedirect> startLogin(const LoginRequest& request);
 
   // The provider's redirect back: takes the transaction once (state), checks the browser
@@ -262,6 +269,13 @@ class RelyingParty {
   // The session `sessionCookie` names (nullopt or empty: anonymous).
   Authentication authenticate(std::optional<std::string_view> sessionCookie,
                               AuthenticateOptions options = {});
+  // A bearer access token (the credential of an "Authorization: Bearer" header, see
+  // parseAuthorization): signature with the provider's keys (or a trusted key set), iss,
+  // aud, exp, typ, then the access rules' scopes and permissions. kInvalidToken when
+  // bearer tokens are off. With `memoryOnly` only a recently verified token is answered.
+  BearerResult verifyBearer(std::string_view token, bool memoryOnly = false);
+  // The verifier behind verifyBearer; nullptr when bearer tokens are off.
+  BearerVerifier* bearer() { return bearer_.get(); }
 
   // New tokens now (force), or only when they are about to expire (!force). One
   // refresh per session at a time across threads and, through the store's lock,
@@ -309,6 +323,7 @@ class RelyingParty {
   std::shared_ptr<RelyingPartyState> state_;
   core::MetricsRegistry* metrics_;
   std::unique_ptr<session::Subscription> ownSubscription_;  // when the state is our own
+  std::unique_ptr<BearerVerifier> bearer_;                  // apiAudiences or trustedJwksUrls
 };
 
 }  // namespace authgate::rp

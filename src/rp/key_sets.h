@@ -14,16 +14,16 @@
 #include "authgate/core/error.h"
 #include "authgate/jose/jwks_cache.h"
 #include "authgate/jose/jwt.h"
-#include "net/http_client.h"
+#include "authgate/rp/http_client.h"
 
-namespace authgate::gateway {
+namespace authgate::rp {
 
 class TrustedKeySets {
  public:
   // `policy`: the algorithms (asymmetric only), leeway and limits; trustKeySetIssuer is
   // set here: such a token must carry an iss, and its aud is not compared.
-  TrustedKeySets(const std::vector<std::string>& urls, rp::HttpClient& http,
-                 const core::Clock& clock, jose::VerifyPolicy policy);
+  TrustedKeySets(const std::vector<std::string>& urls, HttpClient& http, const core::Clock& clock,
+                 jose::VerifyPolicy policy);
 
   // Verifies `token` with each set but `providerJwksUri` (the provider's own keys are
   // judged only by the strict access-token rules). A token whose iss is
@@ -40,4 +40,4 @@ class TrustedKeySets {
   std::vector<std::unique_ptr<jose::JwksCache>> caches_;
 };
 
-}  // namespace authgate::gateway
+}  // namespace authgate::rp

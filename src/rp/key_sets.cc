@@ -1,9 +1,9 @@
-#include "gateway/key_sets.h"
+#include "rp/key_sets.h"
 
 #include "authgate/jose/errc.h"
 #include "authgate/rp/provider_client.h"
 
-namespace authgate::gateway {
+namespace authgate::rp {
 
 namespace {
 
@@ -19,17 +19,17 @@ bool isFetchFailure(const error_code& ec) {
 
 }  // namespace
 
-TrustedKeySets::TrustedKeySets(const std::vector<std::string>& urls, rp::HttpClient& http,
+TrustedKeySets::TrustedKeySets(const std::vector<std::string>& urls, HttpClient& http,
                                const core::Clock& clock, jose::VerifyPolicy policy)
     : policy_(std::move(policy)) {
   policy_.trustKeySetIssuer = true;
   for (const auto& url : urls) {
     jose::JwksFetcher fetch = [&http](const std::string& u) -> Result<jose::FetchedJwks> {
-      auto resp = http.send(rp::HttpRequest::get(u));
+      auto resp = http.send(HttpRequest::get(u));
       if (!resp) return resp.error();
       if (resp->status != 200) return jose::Errc::kJwksFetchFailed;
       jose::FetchedJwks out{std::move(resp->body), std::nullopt};
-      if (auto cc = resp->header("cache-control")) out.maxAge = rp::cacheControlMaxAge(*cc);
+      if (auto cc = resp->header("cache-control")) out.maxAge = cacheControlMaxAge(*cc);
       return out;
     };
     caches_.push_back(std::make_unique<jose::JwksCache>(url, std::move(fetch), clock));
@@ -63,4 +63,4 @@ Result<jose::VerifiedJwt> TrustedKeySets::verify(std::string_view token,
   return jose::Errc::kUnknownKid;
 }
 
-}  // namespace authgate::gateway
+}  // namespace authgate::rp
