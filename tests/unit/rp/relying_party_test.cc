@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 
 #include "authgate/core/random.h"
 #include "authgate/rp/relying_party.h"
