@@ -699,5 +699,61 @@ TEST_F(RelyingPartyTest, ALogoutTokenWithAnUnknownKeyOrANonceEndsNothing) {
   EXPECT_EQ(status(b.session), AuthStatus::kActive) << "nothing ended";
 }
 
+// Bearer access tokens for APIs: signed by the provider's key for an API audience, then
+// the access rules' scopes; off without audiences or trusted key sets.
+TEST_F(RelyingPartyTest, BearerTokensAreVerifiedForTheApiAudiences) {
+  const auto now = clock_.unixSeconds();
+  auto accessToken = [&](std::string aud, int64_t exp, std::string scope) {
+    boost::json::object claims{{"iss", "https://op.example/"},
+                               {"sub", kAlice.sub},
+                               {"aud", std::move(aud)},
+                               {"iat", now},
+                               {"exp", exp},
+                               {"scope", std::move(scope)}};
+    return op_.sign(claims, nullptr, "at+jwt");
+  };
+  auto off = party_->verifyBearer(accessToken("https://api.example", now + 600, "read"));
+  EXPECT_EQ(off.outcome, BearerOutcome::kInvalidToken) << "no audiences: bearer tokens are off";
+  EXPECT_EQ(party_->bearer(), nullptr);
+
+  auto api = makeParty([](auto& s) {
+    s.apiAudiences = {"https://api.example"};
+    s.access.required_scopes = {"read"};
+  });
+  ASSERT_NE(api->bearer(), nullptr);
+  const auto good = accessToken("https://api.example", now + 600, "read write");
+  EXPECT_EQ(api->verifyBearer(good, /*memoryOnly=*/true).outcome, BearerOutcome::kWouldBlock)
+      << "not verified yet: memory cannot answer";
+  auto valid = api->verifyBearer(good);
+  ASSERT_EQ(valid.outcome, BearerOutcome::kValid) << name(valid.error);
+  EXPECT_EQ(valid.jwt->stringClaim("sub").value_or(""), kAlice.sub);
+  EXPECT_EQ(api->verifyBearer(good, /*memoryOnly=*/true).outcome, BearerOutcome::kValid)
+      << "a verified token is answered from memory";
+
+  auto otherApi = api->verifyBearer(accessToken("https://other.example", now + 600, "read"));
+  EXPECT_EQ(otherApi.outcome, BearerOutcome::kInvalidToken);
+  EXPECT_EQ(name(otherApi.error), "audience_mismatch");
+  auto expired = api->verifyBearer(accessToken("https://api.example", now - 600, "read"));
+  EXPECT_EQ(expired.outcome, BearerOutcome::kInvalidToken);
+  EXPECT_EQ(name(expired.error), "expired");
+  auto noScope = api->verifyBearer(accessToken("https://api.example", now + 600, "write"));
+  EXPECT_EQ(noScope.outcome, BearerOutcome::kInsufficientScope);
+  auto forged = api->verifyBearer(op_.sign(boost::json::object{{"iss", "https://op.example/"},
+                                                               {"sub", kAlice.sub},
+                                                               {"aud", "https://api.example"},
+                                                               {"iat", now},
+                                                               {"exp", now + 600},
+                                                               {"scope", "read"}},
+                                           &fake::foreignKey(), "at+jwt"));
+  EXPECT_EQ(forged.outcome, BearerOutcome::kInvalidToken) << "a key the provider does not have";
+
+  const std::string headerValue = "bearer   " + good;
+  const auto header = parseAuthorization(headerValue);
+  EXPECT_EQ(header.kind, AuthorizationKind::kBearer);
+  EXPECT_EQ(header.token, good);
+  EXPECT_EQ(parseAuthorization("Bearer a b").kind, AuthorizationKind::kMalformedBearer);
+  EXPECT_EQ(parseAuthorization("Basic Zm9vOmJhcg==").kind, AuthorizationKind::kOther);
+}
+
 }  // namespace
 }  // namespace authgate::rp
