@@ -47,7 +47,7 @@ struct CookieSettings {
   std::string session = "authgate";          // the opaque session id
   std::string transaction = "authgate_txn";  // binds a login to the browser that started it
   bool secure = false;                       // the site is served over https
-  std::string domain;                        // "": host-only cookies
+  std::string domain{};                      // "": host-only cookies
 };
 
 // Where the RelyingParty's own log lines go (a refused code exchange, a refresh that
