@@ -5,9 +5,11 @@
 // runs against the local provider (a client whose one redirect URI is the example's
 // /callback): a full login, the protected page showing the user, a refresh with a new
 // expiry, a logout after which the page sends the browser to /login again; and the
-// refusals (a callback with a state it never issued, a POST from another origin).
+// refusals (a callback with a state it never issued, a POST from another origin, a
+// provider on https whose certificate does not verify).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 
@@ -18,9 +20,11 @@ import {
 
 import { CXX, installLibrary, run } from './library_helpers.mjs';
 
+// caFileEnv: its HTTP client reads OpenSSL's default verify paths, which SSL_CERT_FILE
+// overrides (libcurl reads the CA bundle it was built with instead).
 const EXAMPLES = [
   { name: 'beast', target: 'example_beast' },
-  { name: 'httplib', target: 'example_httplib' },
+  { name: 'httplib', target: 'example_httplib', caFileEnv: 'SSL_CERT_FILE' },
 ];
 
 /** Configures and builds examples/<name> against `prefix` only; its binary's path. */
@@ -62,6 +66,31 @@ async function startExample(t, binary) {
     t,
   });
   return { op, server, url };
+}
+
+/** An https server on 127.0.0.1 with a self-signed certificate for 127.0.0.1 that would
+ *  answer a discovery document: a client that does not verify certificates gets one. */
+async function startUntrustedProvider(t, dir) {
+  const key = path.join(dir, 'untrusted.key');
+  const cert = path.join(dir, 'untrusted.crt');
+  run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const seen = { connections: 0, requests: 0 };
+  let issuer;
+  const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+    seen.requests += 1;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({
+      issuer, authorization_endpoint: `${issuer}authorize`, token_endpoint: `${issuer}oauth/token`,
+      jwks_uri: `${issuer}.well-known/jwks.json`, response_types_supported: ['code'],
+    }));
+  });
+  server.on('connection', () => { seen.connections += 1; });
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+  issuer = `https://127.0.0.1:${server.address().port}/`;
+  return { issuer, seen, cert };
 }
 
 describe('the example servers, built against the installed library', () => {
@@ -153,6 +182,39 @@ describe('the example servers, built against the installed library', () => {
         }
         assert.equal((await browser.fetchOnce(`${url}/`)).status, 200, 'still signed in');
         assert.equal(await refreshGrants(op), 0, 'nothing was refreshed');
+      });
+
+      test('refuses a provider on https whose certificate does not verify (httplib: accepts it trusted)', async (t) => {
+        assert.ok(binary, 'the example was built');
+        const untrusted = await startUntrustedProvider(t, work);
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const start = (p, env = {}) => spawnService({
+          name: path.basename(binary),
+          cmd: binary,
+          args: ['--issuer', untrusted.issuer, '--client-id', 'c', '--port', String(p),
+            '--public-url', `http://127.0.0.1:${p}`],
+          env: { EXAMPLE_CLIENT_SECRET: 's', ...env },
+          readyWhen: /^listening on 127\.0\.0\.1:\d+/,
+          t,
+        });
+        await start(port);
+        const res = await new Browser().fetchOnce(`${url}/login`);
+        assert.equal(res.status, 502, res.text);
+        assert.equal(field(res.text, 'error'), 'provider_unavailable');
+        // libcurl refuses the certificate during the handshake; httplib completes it and
+        // checks the result before sending: either way, no request.
+        assert.ok(untrusted.seen.connections >= 1, 'the example connected to the provider');
+        assert.equal(untrusted.seen.requests, 0, 'no request went over an unverified connection');
+        if (example.caFileEnv) {
+          // The same provider with its certificate trusted: https works, host name and all.
+          const trusting = await freePort();
+          await start(trusting, { [example.caFileEnv]: untrusted.cert });
+          const ok = await new Browser().fetchOnce(`http://127.0.0.1:${trusting}/login`);
+          assert.equal(ok.status, 302, ok.text);
+          assert.ok(ok.location.startsWith(`${untrusted.issuer}authorize?`), ok.location);
+          assert.equal(untrusted.seen.requests, 1, 'discovery was read over the verified connection');
+        }
       });
     });
   }
