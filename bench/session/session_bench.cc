@@ -1,7 +1,9 @@
 // Session lookup cost as the store grows: 1k, 100k and 1M sessions, SQLite (real
-// file) and Redis (a redis-server this program starts), plus the memory store.
+// file), Redis (a redis-server this program starts) and PostgreSQL (initdb in a
+// temporary directory and a `postgres` this program starts on 127.0.0.1 and a free
+// port, stopped by PID when it is done, fails or is interrupted), plus the memory store.
 //
-//   session_bench [--sizes 1000,100000,1000000] [--backends memory,sqlite,redis]
+//   session_bench [--sizes 1000,100000,1000000] [--backends memory,sqlite,redis,postgres]
 //                 [--lookups 20000] [--dir /tmp] [--cache 10000]
 //
 // For each size it times `lookups` SessionManager::lookup() calls (store read, record
@@ -19,13 +21,19 @@
 //                   SELECT * ... WHERE id >= ?random ORDER BY id LIMIT 1, the same
 //                   B-tree descent to a leaf as a lookup, every column copied out;
 //           redis:  raw hiredis HGETALL of a random session's hash;
+//           postgres: libpq's PQexecPrepared of the store's own SELECT (same columns,
+//                   same WHERE key = $1 AND expires_ms > $2) for a random session's
+//                   key, on one connection, every column copied out (the bytea
+//                   unescaped, as the store does);
 //   floor:  what the machine charges for touching the data at all:
 //           sqlite: pread() of one random 4 KB page of the database file (a cache
 //                   miss, a TLB miss; on a machine that evicts cold page cache, a disk
 //                   read);
 //           redis:  a PING on its own connection (the round trip, including the
 //                   wake-up of an idle CPU, which on a VM dominates a quiet machine:
-//                   see --keep-awake).
+//                   see --keep-awake);
+//           postgres: an empty query (PQexec of "") on its own connection: the
+//                   round trip to a backend process and back.
 // "manager" is the lookup's p50 minus the store get's p50: the SessionManager's work
 // (cookie check, key hash, decode, decrypt) on top of the store; the store get set
 // against "own" shows what the store adds to the backend's own read.
@@ -43,7 +51,9 @@
 // temporaries do not count), the time of a cache hit, and the hits per second of one
 // thread and of one thread per CPU looking sessions up at once. `--cache 0` skips it.
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -59,9 +69,11 @@
 
 #include "authgate/core/clock.h"
 #include "authgate/session/memory_store.h"
+#include "authgate/session/postgres_store.h"
 #include "authgate/session/redis_store.h"
 #include "authgate/session/session_manager.h"
 #include "authgate/session/sqlite_store.h"
+#include "postgres_server.h"
 #include "test_support.h"
 
 using namespace authgate;
@@ -244,6 +256,90 @@ class SqliteOwnRead {
   sqlite3_stmt* st_ = nullptr;
 };
 
+// libpq's own read of one session: the store's SELECT, prepared once, on one connection.
+class PostgresOwnRead {
+ public:
+  explicit PostgresOwnRead(const std::string& uri) : c_(PQconnectdb(uri.c_str())) {
+    if (PQstatus(c_) != CONNECTION_OK) return;
+    PGresult* r = PQprepare(c_, "own",
+                            "SELECT key, public_id, subject, sid, created_at, expires_ms, version, "
+                            "data FROM authgate_sessions WHERE key = $1 AND expires_ms > $2",
+                            2, nullptr);
+    ok_ = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  ~PostgresOwnRead() { PQfinish(c_); }
+  PostgresOwnRead(const PostgresOwnRead&) = delete;
+  PostgresOwnRead& operator=(const PostgresOwnRead&) = delete;
+
+  // Returns the bytes read, 0 when there was no row or the query failed.
+  size_t read(const std::string& key, const std::string& nowMs) {
+    if (!ok_) return 0;
+    const char* values[] = {key.c_str(), nowMs.c_str()};
+    PGresult* r = PQexecPrepared(c_, "own", 2, values, nullptr, nullptr, 0);
+    size_t bytes = 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+      for (int col = 0; col < PQnfields(r); ++col) {
+        if (col == 7) {  // data, bytea in hex: unescaped, as the store reads it
+          size_t n = 0;
+          auto* raw =
+              PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r, 0, 7)), &n);
+          if (!raw) break;
+          std::string copy(reinterpret_cast<const char*>(raw), n);
+          PQfreemem(raw);
+          bytes += copy.size() + 1;
+        } else {
+          std::string copy(PQgetvalue(r, 0, col), static_cast<size_t>(PQgetlength(r, 0, col)));
+          bytes += copy.size() + 1;
+        }
+      }
+    }
+    PQclear(r);
+    return bytes;
+  }
+
+ private:
+  PGconn* c_;
+  bool ok_ = false;
+};
+
+// One libpq connection for the floor (an empty query) and the table's size.
+class PostgresConn {
+ public:
+  explicit PostgresConn(const std::string& uri) : c_(PQconnectdb(uri.c_str())) {}
+  ~PostgresConn() { PQfinish(c_); }
+  PostgresConn(const PostgresConn&) = delete;
+  PostgresConn& operator=(const PostgresConn&) = delete;
+
+  bool emptyQuery() {
+    PGresult* r = PQexec(c_, "");
+    const bool ok = PQresultStatus(r) == PGRES_EMPTY_QUERY;
+    PQclear(r);
+    return ok;
+  }
+  // The sessions table with its TOAST table and indexes, in bytes (-1 on failure).
+  long tableBytes() {
+    PGresult* r = PQexec(c_, "SELECT pg_total_relation_size('authgate_sessions')");
+    long bytes = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+      bytes = std::strtol(PQgetvalue(r, 0, 0), nullptr, 10);
+    }
+    PQclear(r);
+    return bytes;
+  }
+
+ private:
+  PGconn* c_;
+};
+
+// SIGINT or SIGTERM: the loops stop at their next step and main unwinds, so the
+// servers this program started are stopped and their directories removed.
+std::atomic<bool> interrupted{false};
+extern "C" void onSignal(int) { interrupted = true; }
+void checkInterrupted() {
+  if (interrupted) throw std::runtime_error("interrupted");
+}
+
 std::vector<std::string> parseNames(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -254,7 +350,7 @@ std::vector<std::string> parseNames(const std::string& s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::vector<size_t> sizes{1000, 100000, 1000000};
   std::vector<std::string> backends{"memory", "sqlite", "redis"};
   size_t lookups = 20000;
@@ -293,6 +389,8 @@ int main(int argc, char** argv) {
   for (const auto& backend : backends) {
     std::unique_ptr<SessionStore> inner;
     std::optional<session::testing::RedisServer> redis;
+    std::optional<session::testing::PostgresServer> postgres;
+    std::optional<PostgresConn> pgConn;
     std::string dbPath = dir + "/authgate-session-bench.db";
     if (backend == "memory") {
       inner = makeMemoryStore(clock);
@@ -314,6 +412,18 @@ int main(int argc, char** argv) {
       RedisStoreOptions o;
       o.port = redis->port();
       inner = makeRedisStore(o, clock);
+    } else if (backend == "postgres") {
+      postgres.emplace();
+      PostgresStoreOptions o;
+      o.uri = postgres->uri();
+      std::string detail;
+      auto s = openPostgresStore(o, clock, &detail);
+      if (!s) {
+        std::fprintf(stderr, "cannot open the PostgreSQL store: %s\n", detail.c_str());
+        return 1;
+      }
+      inner = std::move(*s);
+      pgConn.emplace(postgres->uri());
     } else {
       std::fprintf(stderr, "unknown backend %s\n", backend.c_str());
       return 1;
@@ -325,11 +435,13 @@ int main(int argc, char** argv) {
     CookieList cookies(*std::max_element(sizes.begin(), sizes.end()));
     long baseRss = rssKb();
     long baseRedis = redis ? redisUsedMemory(redis->port()) : 0;
+    long basePostgres = pgConn ? pgConn->tableBytes() : 0;
     size_t created = 0;
     size_t failures = 0;  // operations that returned an error (reported, retried)
     for (size_t target : sizes) {
       auto fillStart = SteadyClock::now();
       for (; created < target; ++created) {
+        if (created % 1024 == 0) checkInterrupted();
         auto c = manager.create(loginFor(created));
         for (int retry = 0; !c && retry < 3; ++retry) {
           // A loaded machine can stall a store past its timeout; count it and retry.
@@ -354,13 +466,24 @@ int main(int argc, char** argv) {
       redisContext* own = redis ? redisConnect("127.0.0.1", redis->port()) : nullptr;
       std::optional<SqliteOwnRead> ownSqlite;
       if (backend == "sqlite") ownSqlite.emplace(dbPath);
+      std::optional<PostgresOwnRead> ownPostgres;
+      std::optional<PostgresConn> pgPing;
+      if (postgres) {
+        ownPostgres.emplace(postgres->uri());
+        pgPing.emplace(postgres->uri());
+      }
+      const std::string nowMs = std::to_string(clock.unixMillis());
       std::uniform_int_distribution<int64_t> anyId;
       auto ownOnce = [&]() -> bool {
         std::string hashKey = own ? redisPrefix + SessionManager::keyOf(cookies[any(pick)]) : "";
+        const std::string pgKey =
+            ownPostgres ? SessionManager::keyOf(cookies[any(pick)]) : std::string();
         const int64_t from = anyId(pick);
         auto t0 = SteadyClock::now();
         if (ownSqlite) {
           if (ownSqlite->read(from) == 0) return from > 0;  // past the last id: not an error
+        } else if (ownPostgres) {
+          if (ownPostgres->read(pgKey, nowMs) == 0) return false;
         } else if (own) {
           auto* r = static_cast<redisReply*>(redisCommand(own, "HGETALL %s", hashKey.c_str()));
           bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
@@ -381,6 +504,8 @@ int main(int argc, char** argv) {
           auto* r = static_cast<redisReply*>(redisCommand(ping, "PING"));
           if (!r) return false;
           freeReplyObject(r);
+        } else if (pgPing) {
+          if (!pgPing->emptyQuery()) return false;
         } else {
           return true;
         }
@@ -389,6 +514,7 @@ int main(int argc, char** argv) {
         return true;
       };
       for (size_t i = 0; i < lookups; ++i) {
+        if (i % 1024 == 0) checkInterrupted();
         if (!floorOnce()) ++failures;
         // A copy, as a server holds the cookie it just parsed.
         const std::string cookie = cookies[any(pick)];
@@ -427,6 +553,9 @@ int main(int argc, char** argv) {
         auto size = std::filesystem::file_size(dbPath, ec) +
                     std::filesystem::file_size(dbPath + "-wal", ec);
         bytes = static_cast<double>(size) / static_cast<double>(created);
+      } else if (pgConn) {
+        bytes =
+            static_cast<double>(pgConn->tableBytes() - basePostgres) / static_cast<double>(created);
       } else {
         bytes = static_cast<double>(redisUsedMemory(redis->port()) - baseRedis) /
                 static_cast<double>(created);
@@ -529,4 +658,19 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  // Every failure unwinds through run(), so the servers it started are stopped.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "session_bench: %s\n", e.what());
+    return 1;
+  }
 }
