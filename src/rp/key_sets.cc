@@ -24,15 +24,7 @@ TrustedKeySets::TrustedKeySets(const std::vector<std::string>& urls, HttpClient&
     : policy_(std::move(policy)) {
   policy_.trustKeySetIssuer = true;
   for (const auto& url : urls) {
-    jose::JwksFetcher fetch = [&http](const std::string& u) -> Result<jose::FetchedJwks> {
-      auto resp = http.send(HttpRequest::get(u));
-      if (!resp) return resp.error();
-      if (resp->status != 200) return jose::Errc::kJwksFetchFailed;
-      jose::FetchedJwks out{std::move(resp->body), std::nullopt};
-      if (auto cc = resp->header("cache-control")) out.maxAge = cacheControlMaxAge(*cc);
-      return out;
-    };
-    caches_.push_back(std::make_unique<jose::JwksCache>(url, std::move(fetch), clock));
+    caches_.push_back(std::make_unique<jose::JwksCache>(url, jwksFetcher(http), clock));
   }
 }
 

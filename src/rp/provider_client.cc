@@ -56,15 +56,7 @@ Result<jose::JwksCache*> ProviderClient::jwks() {
   if (!md) return md.error();
   std::lock_guard lock(mu_);
   if (!jwks_ || jwks_->url() != (*md)->jwks_uri) {
-    jose::JwksFetcher fetch = [this](const std::string& url) -> Result<jose::FetchedJwks> {
-      auto resp = http_.send(HttpRequest::get(url));
-      if (!resp) return resp.error();
-      if (resp->status != 200) return jose::Errc::kJwksFetchFailed;
-      jose::FetchedJwks out{std::move(resp->body), std::nullopt};
-      if (auto cc = resp->header("cache-control")) out.maxAge = cacheControlMaxAge(*cc);
-      return out;
-    };
-    jwks_ = std::make_unique<jose::JwksCache>((*md)->jwks_uri, std::move(fetch), clock_);
+    jwks_ = std::make_unique<jose::JwksCache>((*md)->jwks_uri, jwksFetcher(http_), clock_);
   }
   return jwks_.get();
 }
@@ -174,6 +166,17 @@ Result<HttpResponse> ProviderClient::getWithBearer(const std::string& url,
   auto first = send();
   if (!first || !wantsNonceRetry(*first)) return first;
   return send();
+}
+
+jose::JwksFetcher jwksFetcher(HttpClient& http) {
+  return [&http](const std::string& url) -> Result<jose::FetchedJwks> {
+    auto resp = http.send(HttpRequest::get(url));
+    if (!resp) return resp.error();
+    if (resp->status != 200) return jose::Errc::kJwksFetchFailed;
+    jose::FetchedJwks out{std::move(resp->body), std::nullopt};
+    if (auto cc = resp->header("cache-control")) out.maxAge = cacheControlMaxAge(*cc);
+    return out;
+  };
 }
 
 std::optional<std::chrono::seconds> cacheControlMaxAge(std::string_view value) {

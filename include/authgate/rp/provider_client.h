@@ -110,6 +110,11 @@ class ProviderClient {
 // Reads max-age from a Cache-Control header value ("public, max-age=600").
 std::optional<std::chrono::seconds> cacheControlMaxAge(std::string_view value);
 
+// How a jose::JwksCache fetches a key set over `http`: a GET, only a 200 counts, its
+// Cache-Control max-age passed on. The provider's own cache and the trusted key sets
+// of bearer verification use it.
+jose::JwksFetcher jwksFetcher(HttpClient& http);
+
 template <class T>
 Result<T> ProviderClient::withKeys(const std::function<Result<T>(const jose::KeyStore&)>& check) {
   auto keys = keysFor(false);
