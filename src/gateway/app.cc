@@ -257,16 +257,8 @@ std::shared_ptr<const Snapshot> App::build(config::Config settings,
           core::errorName(md.error()));
     }
   }
-  const bool secure = base.starts_with("https://");
-  CookieNames cookies;
-  cookies.secure = secure;
-  // RFC 6265bis s4.1.3.2: __Host- cookies are Secure, Path=/ and host-only; with a
-  // cookie domain they can only be __Secure- (Secure, any Domain).
-  cookies.domain = config.server.cookie_domain;
-  const std::string prefix = !secure ? "" : cookies.domain.empty() ? "__Host-" : "__Secure-";
-  cookies.session = prefix + config.session.cookie_name;
-  cookies.transaction = oidc::transactionCookieName(false);
-  if (secure) cookies.transaction = prefix + cookies.transaction;
+  auto cookies =
+      rp::CookieSettings::forSite(base, config.session.cookie_name, config.server.cookie_domain);
 
   std::vector<std::string> origins;
   if (auto o = oidc::normalizeOrigin(base)) origins.push_back(*o);

@@ -6,6 +6,7 @@
 
 #include "authgate/jose/errc.h"
 #include "authgate/oidc/access_token.h"
+#include "authgate/oidc/authorize.h"
 #include "authgate/oidc/discovery.h"
 #include "authgate/oidc/logout.h"
 #include "authgate/oidc/refresh_policy.h"
@@ -29,6 +30,19 @@ RelyingPartyState::~RelyingPartyState() = default;
 std::unique_ptr<session::Subscription> RelyingPartyState::listen(
     session::SessionManager& sessions) {
   return Refresher::listen(sessions, refresher_);
+}
+
+CookieSettings CookieSettings::forSite(std::string_view publicUrl, std::string_view sessionName,
+                                       std::string domain) {
+  CookieSettings c;
+  c.secure = publicUrl.starts_with("https://");
+  c.domain = std::move(domain);
+  // __Host- cookies are Secure, Path=/ and host-only; with a domain they can only be
+  // __Secure- (Secure, any Domain).
+  const std::string prefix = !c.secure ? "" : c.domain.empty() ? "__Host-" : "__Secure-";
+  c.session = prefix + std::string(sessionName);
+  c.transaction = prefix + oidc::transactionCookieName(false);
+  return c;
 }
 
 namespace {

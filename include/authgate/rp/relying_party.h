@@ -48,6 +48,12 @@ struct CookieSettings {
   std::string transaction = "authgate_txn";  // binds a login to the browser that started it
   bool secure = false;                       // the site is served over https
   std::string domain{};                      // "": host-only cookies
+
+  // The cookies of a site served at `publicUrl` (RFC 6265bis s4.1.3): on https Secure,
+  // with the "__Host-" prefix (host-only, Path=/) or, with a `domain`, "__Secure-";
+  // on http plain names. The transaction cookie is "<prefix>authgate_txn".
+  static CookieSettings forSite(std::string_view publicUrl,
+                                std::string_view sessionName = "authgate", std::string domain = {});
 };
 
 // Where the RelyingParty's own log lines go (a refused code exchange, a refresh that

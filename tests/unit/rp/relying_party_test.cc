@@ -755,5 +755,22 @@ TEST_F(RelyingPartyTest, BearerTokensAreVerifiedForTheApiAudiences) {
   EXPECT_EQ(parseAuthorization("Basic Zm9vOmJhcg==").kind, AuthorizationKind::kOther);
 }
 
+// The cookie names a site gets from its public URL (RFC 6265bis s4.1.3).
+TEST(CookieSettings, ForSiteNamesThePrefixesTheSchemeAllows) {
+  auto https = CookieSettings::forSite("https://app.example");
+  EXPECT_TRUE(https.secure);
+  EXPECT_EQ(https.session, "__Host-authgate");
+  EXPECT_EQ(https.transaction, "__Host-authgate_txn");
+  EXPECT_EQ(https.domain, "");
+  auto shared = CookieSettings::forSite("https://app.example", "sid", "example");
+  EXPECT_EQ(shared.session, "__Secure-sid") << "__Host- forbids a Domain";
+  EXPECT_EQ(shared.transaction, "__Secure-authgate_txn");
+  EXPECT_EQ(shared.domain, "example");
+  auto http = CookieSettings::forSite("http://127.0.0.1:4180");
+  EXPECT_FALSE(http.secure);
+  EXPECT_EQ(http.session, "authgate");
+  EXPECT_EQ(http.transaction, "authgate_txn");
+}
+
 }  // namespace
 }  // namespace authgate::rp
