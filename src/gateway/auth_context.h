@@ -36,8 +36,8 @@ struct AuthContext {
   const oidc::AccessPolicy& access;
   const CookieNames& cookies;
   const std::vector<std::string>& allowed_origins;  // public origin + configured extra origins
+  const std::string& public_url;                    // scheme://host[:port], no trailing slash
   std::string prefix;                               // "/auth"
-  std::string public_url;                           // scheme://host[:port], no trailing slash
 
   rp::ProviderClient& provider;
   session::SessionManager& sessions;
@@ -55,10 +55,5 @@ struct AuthContext {
   // Revokes a refresh token at the provider (RFC 7009), best effort.
   void revokeRefreshToken(const core::Secret& token) const { party.revokeRefreshToken(token); }
 };
-
-// What token_type the token endpoint must answer (RFC 9449 s5 with provider.dpop).
-inline oidc::TokenBinding tokenBinding(const config::ProviderSettings& p) {
-  return p.dpop ? oidc::TokenBinding::kDpop : oidc::TokenBinding::kBearer;
-}
 
 }  // namespace authgate::gateway
